@@ -1,0 +1,45 @@
+# lowlend — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+
+.PHONY: run test venv lint typecheck translations-extract translations-update translations-compile benchmark clean
+
+$(STAMP): setup.cfg pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "lowlend needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+translations-compile: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d translations 2>/dev/null || $(BIN)/pybabel compile -d translations
+
+translations-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _ -o translations/messages.pot .
+
+translations-update: translations-extract
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+run: $(STAMP) translations-compile
+	$(BIN)/lowlend run --host $(HOST) --port $(PORT)
+
+test: $(STAMP) translations-compile
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check lowlend tests benchmarks config.py run.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy lowlend/spec lowlend/domain lowlend/services
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

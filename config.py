@@ -1,0 +1,53 @@
+"""Default configuration for lowlend (Flask / Flask-AppBuilder settings).
+
+Every value can be overridden through the environment variables documented in
+``README.md`` and ``../docs/operations.md``. Nothing here has side effects: the
+module only defines names, so tests can build many apps with other values.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+INSTANCE_DIR = Path(os.environ.get("LOWLEND_INSTANCE_DIR", BASE_DIR / "instance")).resolve()
+CONFIG_DIR = Path(os.environ.get("LOWLEND_CONFIG_DIR", BASE_DIR / "product_configs")).resolve()
+NOTIFICATION_TEMPLATES_DIR = BASE_DIR / "notification_templates"
+
+SQLALCHEMY_DATABASE_URI = os.environ.get(
+    "LOWLEND_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lowlend.db'}"
+)
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+# Celery: with no broker, tasks run in-process (eager) — the embedded default.
+CELERY_BROKER_URL = os.environ.get("LOWLEND_BROKER_URL") or None
+
+# Demo mode generates the secrets; outside demo mode they are required (see create_app).
+SECRET_KEY = os.environ.get("LOWLEND_SECRET_KEY")
+MASTER_KEY = os.environ.get("LOWLEND_MASTER_KEY")
+LOWLEND_DEMO = os.environ.get("LOWLEND_DEMO", "0") == "1"
+
+CSRF_ENABLED = True
+WTF_CSRF_ENABLED = True
+
+# Flask-AppBuilder
+APP_NAME = "lowlend"
+APP_THEME = ""
+AUTH_TYPE = 1  # AUTH_DB
+AUTH_ROLE_ADMIN = "admin"
+AUTH_ROLE_PUBLIC = "Public"
+FAB_API_SWAGGER_UI = True
+FAB_ADD_SECURITY_API = True
+# Permissions are synced from roles.yaml after each publish, once, not by every worker.
+FAB_UPDATE_PERMS = False
+
+# i18n: lowlend's own catalogue lives in the top-level translations/ folder.
+BABEL_DEFAULT_LOCALE = "zh_CN"
+BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+LANGUAGES = {
+    "zh_CN": {"flag": "cn", "name": "中文"},
+    "en": {"flag": "gb", "name": "English"},
+}

@@ -1,0 +1,1 @@
+"""lowlend.domain layer (see docs/architecture)."""

@@ -1,0 +1,157 @@
+"""Loan conventions as stable enums shared by the spec layer and the loan engine.
+
+The enum *values* are the codes written in YAML (``product_configs``) and JSON, so
+they are part of the public contract (see CONTRACTS.md): never rename a value.
+
+>>> Amortization("equal_installment").label_zh
+'等额本息'
+>>> DayCount("ACT/365").days_in_year_fixed
+365
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class LoanKind(str, Enum):
+    """普通贷款 / 循环贷款 / 委托贷款."""
+
+    TERM = "term"
+    REVOLVING = "revolving"
+    ENTRUSTED = "entrusted"
+
+
+class Amortization(str, Enum):
+    """How principal and interest are spread over the instalments."""
+
+    EQUAL_INSTALLMENT = "equal_installment"  # 等额本息
+    EQUAL_PRINCIPAL = "equal_principal"  # 等额本金
+    INTEREST_ONLY = "interest_only"  # 先息后本
+    BULLET = "bullet"  # 利随本清
+    FLAT = "flat"  # 等本等息
+
+    @property
+    def label_zh(self) -> str:
+        return _AMORTIZATION_ZH[self]
+
+
+_AMORTIZATION_ZH = {
+    Amortization.EQUAL_INSTALLMENT: "等额本息",
+    Amortization.EQUAL_PRINCIPAL: "等额本金",
+    Amortization.INTEREST_ONLY: "先息后本",
+    Amortization.BULLET: "利随本清",
+    Amortization.FLAT: "等本等息",
+}
+
+
+class Frequency(str, Enum):
+    """Repayment frequency; combined with ``repay every n``."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    ONE_TIME = "one_time"
+
+
+class DayCount(str, Enum):
+    """Day-count conventions (days in month × days in year)."""
+
+    ACT_365 = "ACT/365"
+    ACT_360 = "ACT/360"
+    THIRTY_360 = "30/360"
+    ACT_ACT = "ACT/ACT"
+
+    @property
+    def days_in_year_fixed(self) -> int | None:
+        """Fixed year length, or ``None`` when the real calendar year is used (ACT/ACT)."""
+        return {"ACT/365": 365, "ACT/360": 360, "30/360": 360, "ACT/ACT": None}[self.value]
+
+
+class InterestPeriod(str, Enum):
+    """Whether interest is computed per day or per repayment period."""
+
+    DAILY = "daily"
+    SAME_AS_REPAYMENT = "same_as_repayment"
+
+
+class RoundingMode(str, Enum):
+    HALF_UP = "half_up"
+    HALF_EVEN = "half_even"
+    UP = "up"
+    DOWN = "down"
+
+
+class FirstDueRule(str, Enum):
+    """How the first due date is chosen."""
+
+    ONE_PERIOD_AFTER = "one_period_after"  # same day next period (default)
+    FIXED_DAY_OF_MONTH = "fixed_day_of_month"  # e.g. the 20th, broken first period
+    DAYS_AFTER_DISBURSEMENT = "days_after_disbursement"
+
+
+class AllocationComponent(str, Enum):
+    PENALTY = "penalty"
+    FEE = "fee"
+    INTEREST = "interest"
+    PRINCIPAL = "principal"
+
+
+class AllocationBucket(str, Enum):
+    PAST_DUE = "past_due"
+    DUE = "due"
+    IN_ADVANCE = "in_advance"
+
+
+class PrepaymentEffect(str, Enum):
+    REDUCE_TERM = "reduce_term"
+    REDUCE_INSTALLMENT = "reduce_installment"
+
+
+class OverpaymentPolicy(str, Enum):
+    CREDIT = "credit"
+    REFUND = "refund"
+
+
+class PenaltyBase(str, Enum):
+    PRINCIPAL = "principal"
+    PRINCIPAL_AND_INTEREST = "principal_and_interest"
+
+
+class FeeCalculation(str, Enum):
+    FIXED = "fixed"
+    PERCENT_OF_PRINCIPAL = "percent_of_principal"
+    PERCENT_OF_INSTALLMENT = "percent_of_installment"
+    PERCENT_OF_OUTSTANDING = "percent_of_outstanding"
+    PERCENT_OF_OVERDUE = "percent_of_overdue"
+
+
+class FeeTrigger(str, Enum):
+    APPLICATION = "application"
+    DISBURSEMENT = "disbursement"
+    INSTALLMENT = "installment"
+    PREPAYMENT = "prepayment"
+    OVERDUE = "overdue"
+
+
+class FeeCollection(str, Enum):
+    UPFRONT = "upfront"  # deducted from the proceeds
+    SPREAD = "spread"  # spread over the instalments
+    ON_EVENT = "on_event"  # charged when the trigger happens
+
+
+class FeeParty(str, Enum):
+    """Who collects a fee; every borrower-borne fee counts in the APR whoever collects it."""
+
+    LENDER = "lender"
+    GUARANTOR = "guarantor"
+    ENTRUSTING_PARTY = "entrusting_party"
+    INSURER = "insurer"
+    THIRD_PARTY = "third_party"
+
+
+class Annualisation(str, Enum):
+    NOMINAL = "nominal"  # r × k
+    EFFECTIVE = "effective"  # (1 + r)^k − 1

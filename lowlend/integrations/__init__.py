@@ -1,0 +1,1 @@
+"""lowlend.integrations layer (see docs/architecture)."""

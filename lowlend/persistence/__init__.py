@@ -1,0 +1,1 @@
+"""lowlend.persistence layer (see docs/architecture)."""

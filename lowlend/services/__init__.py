@@ -1,0 +1,1 @@
+"""lowlend.services layer (see docs/architecture)."""

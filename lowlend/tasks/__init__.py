@@ -1,0 +1,1 @@
+"""lowlend.tasks layer (see docs/architecture)."""

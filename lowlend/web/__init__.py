@@ -1,0 +1,1 @@
+"""lowlend.web layer (see docs/architecture)."""
