@@ -1,0 +1,236 @@
+"""Schema creation, permission sync and the demo roles/users (``lowlend demo`` / ``run``).
+
+All functions are idempotent and run inside ``app.app_context()``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from lowlend.persistence.db import db
+from lowlend.web import registry_hooks
+
+log = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "lowlend-demo"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    first_name: str
+    last_name: str
+
+
+# Roles are the codes of roles.yaml; ``admin`` is FAB's AUTH_ROLE_ADMIN.
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("admin", "admin", "Admin", "Demo"),
+    DemoUser("manager", "business_manager", "Manager", "Demo"),
+    DemoUser("risk", "risk_officer", "Risk", "Demo"),
+    DemoUser("finance", "finance", "Finance", "Demo"),
+    DemoUser("collector", "collector", "Collector", "Demo"),
+    DemoUser("auditor", "auditor", "Auditor", "Demo"),
+)
+
+# What every signed-in demo user may do before roles.yaml grants are synced:
+# see their own profile, change their own password, read their menu (menu API).
+BASELINE_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("can_get", "MenuApi"),
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("userinfoedit", "UserDBModelView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+)
+
+
+def _migrate_upgrade() -> Any | None:
+    try:
+        module = importlib.import_module("lowlend.persistence.migrate")
+    except ModuleNotFoundError as exc:
+        if exc.name and "lowlend.persistence.migrate".startswith(exc.name):
+            return None
+        raise
+    upgrade = getattr(module, "upgrade", None)
+    return upgrade if callable(upgrade) else None
+
+
+def create_schema(app: Flask) -> str:
+    """Create or upgrade the schema; returns ``"alembic"`` or ``"create_all"``.
+
+    Uses ``lowlend.persistence.migrate.upgrade(url)`` when it exists; FAB's
+    security tables are then created only if the migrations did not.
+    """
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        from pathlib import Path
+
+        Path(url[len("sqlite:///") :].split("?")[0]).parent.mkdir(parents=True, exist_ok=True)
+    upgrade = _migrate_upgrade()
+    how = "create_all"
+    with app.app_context():
+        if upgrade is not None:
+            upgrade(url)
+            how = "alembic"
+        else:
+            db.create_all()
+        sm = app.appbuilder.sm
+        # FAB's own tables (if missing) + built-in Admin/Public roles; ignores FAB_CREATE_DB.
+        sm._create_db()
+        db.session.commit()
+    return how
+
+
+def sync_permissions(app: Flask) -> None:
+    """Create the permissions of every registered view/menu and grant them to Admin."""
+    with app.app_context():
+        app.appbuilder.add_permissions(update_perms=True)
+        apply_registry_roles(app)
+
+
+def apply_registry_roles(app: Flask) -> None:
+    """Hook: grant the permissions that ``roles.yaml`` declares (when the registry exists).
+
+    Reads ``registry.roles`` defensively (code + ``permissions`` as
+    ``"perm on view"`` strings, ``(perm, view)`` pairs or objects with
+    ``permission``/``view_menu``). The real sync after publish belongs to the
+    config-publish service; this only makes demo roles usable at first start.
+    """
+    registry = registry_hooks.current_registry()
+    roles = getattr(registry, "roles", None) if registry is not None else None
+    if not roles:
+        return
+    sm = current_app.appbuilder.sm
+    values = roles.values() if isinstance(roles, dict) else roles
+    for role_spec in values:
+        code = getattr(role_spec, "code", None) or getattr(role_spec, "name", None)
+        if not code:
+            continue
+        role = sm.find_role(str(code)) or sm.add_role(str(code))
+        perms = getattr(role_spec, "permissions", None) or []
+        if isinstance(perms, Mapping):
+            # RoleSpec: entity/view code -> actions. Mapping actions to FAB permission
+            # names belongs to the generic views (they define their permission names);
+            # menu visibility is read from RoleSpec.menus directly by RegistryMenu.
+            continue
+        for perm in perms:
+            if isinstance(perm, str) and " on " in perm:
+                perm_name, view = (p.strip() for p in perm.split(" on ", 1))
+            elif isinstance(perm, (tuple, list)) and len(perm) == 2:
+                perm_name, view = str(perm[0]), str(perm[1])
+            else:
+                perm_name = str(getattr(perm, "permission", "") or getattr(perm, "name", ""))
+                view = str(getattr(perm, "view_menu", "") or getattr(perm, "view", ""))
+            if not perm_name or not view:
+                continue
+            pvm = sm.find_permission_view_menu(perm_name, view) or sm.add_permission_view_menu(
+                perm_name, view
+            )
+            if pvm is not None:
+                sm.add_permission_role(role, pvm)
+
+
+def ensure_demo_users(app: Flask, password: str = DEMO_PASSWORD) -> list[tuple[str, str, bool]]:
+    """Create the demo roles and users; returns ``(username, role, created)`` rows."""
+    rows: list[tuple[str, str, bool]] = []
+    with app.app_context():
+        sm = app.appbuilder.sm
+        admin_role = app.config.get("AUTH_ROLE_ADMIN", "Admin")
+        for user in DEMO_USERS:
+            role_name = admin_role if user.role == "admin" else user.role
+            role = sm.find_role(role_name) or sm.add_role(role_name)
+            if role is None:
+                raise RuntimeError(f"could not create role {role_name!r}")
+            if role_name != admin_role:
+                for perm_name, view in BASELINE_PERMISSIONS:
+                    pvm = sm.find_permission_view_menu(perm_name, view)
+                    if pvm is not None and pvm not in role.permissions:
+                        sm.add_permission_role(role, pvm)
+            existing = sm.find_user(username=user.username)
+            if existing is not None:
+                rows.append((user.username, role_name, False))
+                continue
+            created = sm.add_user(
+                username=user.username,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                email=f"{user.username}@demo.lowlend.invalid",
+                role=role,
+                password=password,
+            )
+            if not created:
+                raise RuntimeError(f"could not create demo user {user.username!r}")
+            rows.append((user.username, role_name, True))
+    return rows
+
+
+def load_demo_data(app: Flask, loans: int | None = None, seed: int | None = None) -> bool:
+    """Hook: publish the shipped config and load the demo data set, when available.
+
+    Calls ``lowlend.services.demo_data.load(app, loans=..., seed=...)`` if that
+    module exists (written with the services); returns whether it ran.
+    """
+    try:
+        module = importlib.import_module("lowlend.services.demo_data")
+    except ModuleNotFoundError as exc:
+        if exc.name and "lowlend.services.demo_data".startswith(exc.name):
+            return False
+        raise
+    load = getattr(module, "load", None)
+    if not callable(load):
+        return False
+    with app.app_context():
+        load(app, loans=loans, seed=seed)
+    return True
+
+
+def publish_shipped_config(app: Flask) -> str:
+    """Publish ``CONFIG_DIR`` + notification templates when nothing is published yet.
+
+    Only on first start: later changes go through ``lowlend config publish``, so an
+    admin's published configuration is never overwritten by the demo. Returns a
+    one-line status for the CLI; never raises (the admin must start even while
+    the shipped configuration does not validate).
+    """
+    try:
+        from lowlend.services.config_store import ConfigStore
+        from lowlend.spec.loader import read_bundle
+    except ImportError as exc:
+        return f"not available ({exc})"
+    factory = app.extensions.get(registry_hooks.UOW_FACTORY_KEY)
+    if factory is None:
+        return "not available (no registry provider)"
+    try:
+        store = ConfigStore(factory)
+        current = store.current()
+        if current is not None:
+            return f"version {current.number} already published"
+        templates = app.config.get("NOTIFICATION_TEMPLATES_DIR")
+        files = read_bundle(Path(app.config["CONFIG_DIR"]), Path(templates) if templates else None)
+        result = store.publish(files, author="lowlend-demo", comment="shipped configuration (demo)")
+        return f"published version {result.version.number}"
+    except Exception as exc:
+        log.warning("lowlend demo: publishing the shipped configuration failed: %s", exc)
+        errors = getattr(exc, "errors", None)
+        detail = "; ".join(str(e) for e in list(errors)[:3]) if errors else str(exc)
+        return f"NOT published: {type(exc).__name__}: {detail}"[:2000]
+
+
+def bootstrap_demo(app: Flask, loans: int | None = None, seed: int | None = None) -> dict[str, Any]:
+    """Everything ``lowlend demo`` does, idempotently."""
+    how = create_schema(app)
+    config = publish_shipped_config(app)
+    sync_permissions(app)
+    users = ensure_demo_users(app)
+    data = load_demo_data(app, loans=loans, seed=seed)
+    return {"schema": how, "config": config, "users": users, "demo_data": data}

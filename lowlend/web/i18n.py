@@ -1,0 +1,100 @@
+"""Internationalisation: lowlend's catalogue plus Flask-AppBuilder's own one.
+
+Two pitfalls are handled here:
+
+* ``babel.Locale.parse("zh_CN")`` is ``zh_Hans_CN``, and :mod:`gettext` expands
+  that name to ``["zh_Hans_CN", "zh"]`` only — so lowlend's
+  ``translations/zh_CN`` catalogue would never be found while FAB's ``zh`` one
+  would. :class:`LowlendDomain` looks a locale up under all its spellings
+  (``zh_Hans_CN``, ``zh_CN``, ``zh_Hans``, ``zh``).
+* FAB's :class:`~flask_appbuilder.babel.manager.BabelManager` prepends FAB's own
+  ``translations`` directory to ``BABEL_TRANSLATION_DIRECTORIES``; catalogues are
+  merged in that order, so lowlend's strings override FAB's where both exist.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from collections.abc import Iterable
+
+from babel import Locale
+from babel.support import NullTranslations, Translations
+from flask import Flask
+from flask_babel import Domain, get_locale
+from flask_babel import lazy_gettext as _l
+
+__all__ = ["LowlendDomain", "_l", "install_domain", "locale_names"]
+
+
+def locale_names(locale: Locale | str | None) -> list[str]:
+    """All directory names a locale's catalogue may live under, most specific first.
+
+    >>> locale_names("zh_CN")
+    ['zh_Hans_CN', 'zh_CN', 'zh_Hans', 'zh']
+    >>> locale_names("en")
+    ['en']
+    """
+    if locale is None:
+        return []
+    if isinstance(locale, str):
+        locale = Locale.parse(locale)
+    names = [str(locale)]
+    if locale.territory:
+        names.append(f"{locale.language}_{locale.territory}")
+    if locale.script:
+        names.append(f"{locale.language}_{locale.script}")
+    names.append(locale.language)
+    seen: list[str] = []
+    for name in names:
+        if name not in seen:
+            seen.append(name)
+    return seen
+
+
+def _load(dirname: str, names: Iterable[str], domain: str) -> NullTranslations:
+    filename = gettext.find(domain, dirname, list(names))
+    if not filename:
+        return NullTranslations()
+    with open(filename, "rb") as fp:
+        return Translations(fp=fp, domain=domain)
+
+
+class LowlendDomain(Domain):
+    """A Flask-Babel domain that finds ``zh_CN`` catalogues for ``zh_Hans_CN``."""
+
+    def get_translations(self):  # type: ignore[no-untyped-def]
+        from flask_babel import _get_current_context
+
+        ctx = _get_current_context()
+        if ctx is None:
+            return NullTranslations()
+        locale = get_locale()
+        key = (str(locale), self.domain[0])
+        cache = self.get_translations_cache(ctx)
+        try:
+            return cache[key]
+        except KeyError:
+            pass
+        translations = Translations()
+        names = locale_names(locale)
+        for index, dirname in enumerate(self.translation_directories):
+            domain = self.domain[0] if len(self.domain) == 1 else self.domain[index]
+            if not os.path.isdir(dirname):
+                continue
+            catalog = _load(dirname, names, domain)
+            translations.merge(catalog)
+            if hasattr(catalog, "plural"):
+                translations.plural = catalog.plural
+        cache[key] = translations
+        return translations
+
+
+def install_domain(app: Flask) -> None:
+    """Make the app's Flask-Babel instance use :class:`LowlendDomain`.
+
+    Call after FAB's ``BabelManager`` created the ``Babel`` instance.
+    """
+    babel = app.extensions["babel"].instance
+    # ``domain_instance`` is a cached_property: assigning replaces it for this Babel.
+    babel.domain_instance = LowlendDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))

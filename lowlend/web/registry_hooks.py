@@ -1,0 +1,122 @@
+"""Hook points between the web shell and the configuration registry.
+
+The web shell (menu, health check, per-request freshness check, Celery task
+start, permission clean-up) needs "the current SpecRegistry" and "the current
+config version". They come from :class:`lowlend.services.registry_provider.RegistryProvider`
+over the versioned config store (``lowlend.services.config_store``).
+
+:func:`install` (called by ``create_app``) builds one provider per app, stored in
+``app.extensions["lowlend_registry"]``, over a unit of work on the app's engine
+(its own sessions, never ``db.session``), and also makes it the process-wide
+default (``registry_provider.install``) for code that has no app at hand.
+
+Everything degrades gracefully, so the shell works before anything is published
+(or before those modules exist, or while the database is down):
+
+* :func:`current_registry` → ``None`` (the menu falls back to FAB's default menu),
+* :func:`current_config_version` → ``None`` (``/health`` reports ``null``),
+* :func:`refresh_if_stale` → logs and continues.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+
+log = logging.getLogger(__name__)
+
+EXTENSION_KEY = "lowlend_registry"
+UOW_FACTORY_KEY = "lowlend_uow_factory"
+
+
+def make_uow_factory(app: Flask) -> Callable[[], Any]:
+    """A unit-of-work factory on ``app``'s database (sessions of its own)."""
+    from sqlalchemy.orm import sessionmaker
+
+    from lowlend.persistence.db import db
+    from lowlend.persistence.unit_of_work import SqlAlchemyUnitOfWork
+
+    makers: list[Any] = []
+
+    def session_factory() -> Any:
+        if not makers:
+            with app.app_context():
+                makers.append(sessionmaker(bind=db.engine, expire_on_commit=False))
+        return makers[0]()
+
+    def factory() -> Any:
+        return SqlAlchemyUnitOfWork(session_factory)
+
+    return factory
+
+
+def install(app: Flask) -> Any | None:
+    """Attach a RegistryProvider to ``app`` (no database access); ``None`` if unavailable."""
+    try:
+        from lowlend.services import registry_provider
+    except ImportError:
+        log.info("lowlend: no registry provider available; running without registry")
+        return None
+    try:
+        factory = make_uow_factory(app)
+        provider = registry_provider.RegistryProvider(factory)
+    except Exception:  # a broken provider must not stop the admin from starting
+        log.exception("lowlend: could not create the registry provider")
+        return None
+    app.extensions[UOW_FACTORY_KEY] = factory
+    app.extensions[EXTENSION_KEY] = provider
+    registry_provider.install(provider)
+    return provider
+
+
+def provider() -> Any | None:
+    """The current app's RegistryProvider (``None`` outside an app or when unavailable)."""
+    if not has_app_context():
+        return None
+    return current_app.extensions.get(EXTENSION_KEY)
+
+
+def current_registry() -> Any | None:
+    """The current SpecRegistry, or ``None`` (nothing published, no provider, DB error)."""
+    prov = provider()
+    if prov is None:
+        return None
+    try:
+        return prov.current()
+    except Exception as exc:
+        log.debug("lowlend: no current registry: %s", exc)
+        return None
+
+
+def current_config_version() -> int | None:
+    """Number of the published config version, ``None`` before the first publish.
+
+    Database errors propagate (the caller — ``/health`` — reports them).
+    """
+    if not has_app_context():
+        return None
+    factory = current_app.extensions.get(UOW_FACTORY_KEY)
+    if factory is None:
+        return None
+    from lowlend.services.config_store import ConfigStore
+
+    record = ConfigStore(factory).current()
+    return None if record is None else int(record.number)
+
+
+def refresh_if_stale() -> None:
+    """Read the config version counter; a stale snapshot is rebuilt lazily on next use.
+
+    Called at the start of every request (except ``/health`` and static files) and
+    at the start of every Celery task.
+    """
+    prov = provider()
+    if prov is None:
+        return
+    try:
+        prov.check()
+    except Exception as exc:
+        log.debug("lowlend: registry freshness check failed: %s", exc)
