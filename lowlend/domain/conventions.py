@@ -155,3 +155,48 @@ class FeeParty(str, Enum):
 class Annualisation(str, Enum):
     NOMINAL = "nominal"  # r × k
     EFFECTIVE = "effective"  # (1 + r)^k − 1
+
+
+class InterestMethod(str, Enum):
+    """Declining balance (interest on the outstanding) or flat (on the original principal)."""
+
+    DECLINING_BALANCE = "declining_balance"
+    FLAT = "flat"
+
+
+class DataScope(str, Enum):
+    """Which records of an entity a role sees."""
+
+    OWN = "own"
+    DEPARTMENT = "department"
+    DEPARTMENT_TREE = "department_tree"
+    ALL = "all"
+
+
+class EodStepCode(str, Enum):
+    """End-of-day steps (DOMAIN.md); their order is configuration (eod.yaml)."""
+
+    MARK_DUE = "mark_due"
+    MARK_OVERDUE = "mark_overdue"
+    ACCRUE_INTEREST = "accrue_interest"
+    ACCRUE_PENALTY = "accrue_penalty"
+    CLASSIFY = "classify"
+    AUTO_DEBIT = "auto_debit"
+    EARLY_WARNING = "early_warning"
+    COLLECTION_ESCALATION = "collection_escalation"
+    REMINDERS = "reminders"
+
+
+class ComplianceAction(str, Enum):
+    """What a breached compliance limit does."""
+
+    BLOCK = "block"
+    WARN = "warn"
+    REQUIRE_REVIEW = "require_review"
+
+
+class Severity(str, Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
