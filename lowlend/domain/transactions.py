@@ -1,0 +1,65 @@
+"""Loan transactions as entered (value-dated), replayed by :mod:`lowlend.domain.replay`.
+
+A transaction's ``value_date`` is when it takes economic effect; it may be earlier
+than the day it is entered (back-dated). A :class:`Reversal` cancels an earlier
+transaction by id; the loan is then replayed without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from lowlend.domain.conventions import PrepaymentEffect
+from lowlend.domain.errors import LoanInputError
+
+__all__ = ["Prepayment", "Repayment", "Reversal", "Transaction"]
+
+
+def _check(txn_id: str, amount: Decimal) -> None:
+    if not txn_id:
+        raise LoanInputError("txn_id", "txn_id_missing")
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        raise LoanInputError("amount", "amount_not_positive", value=amount)
+
+
+@dataclass(frozen=True, slots=True)
+class Repayment:
+    """A payment allocated by the product's allocation rule (overpayment → credit/refund)."""
+
+    txn_id: str
+    value_date: date
+    amount: Decimal
+
+    def __post_init__(self) -> None:
+        _check(self.txn_id, self.amount)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepayment:
+    """Early repayment: clears arrears and dues, then interest to date, the prepayment fee
+    and principal; the rest of the schedule is rebuilt (reduce term / reduce instalment)."""
+
+    txn_id: str
+    value_date: date
+    amount: Decimal
+    effect: PrepaymentEffect | None = None
+
+    def __post_init__(self) -> None:
+        _check(self.txn_id, self.amount)
+
+
+@dataclass(frozen=True, slots=True)
+class Reversal:
+    """Cancels transaction ``target_id`` (posted records stay; the replay skips the target)."""
+
+    txn_id: str
+    target_id: str
+
+    def __post_init__(self) -> None:
+        if not self.txn_id or not self.target_id:
+            raise LoanInputError("target_id", "txn_id_missing")
+
+
+Transaction = Repayment | Prepayment | Reversal
