@@ -31,7 +31,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from lowlend.domain.errors import NoSolutionError
 
-__all__ = ["Apr", "annualise", "periodic_irr", "rate_decimal", "xirr"]
+__all__ = ["Apr", "annualise", "irr_at_times", "periodic_irr", "rate_decimal", "xirr"]
 
 _TOL = 1e-13
 _MAX_ITER = 300
@@ -186,3 +186,35 @@ def xirr(flows: Sequence[tuple[date, Decimal]], year_days: int = 365,
     if lo == hi:
         return lo
     return _solve(fn, lo, hi, f_lo, f_hi)
+
+
+def irr_at_times(flows: Sequence[tuple[float, Decimal]], guess: float | None = None) -> float:
+    """Periodic IRR of flows at fractional times ``t`` in unit periods.
+
+    Solves ``Σ cf (1+r)^−t = 0`` — the actuarial method with an odd first period
+    counted as a fraction of a unit period (12 CFR 1026 App. J). With whole
+    ``t`` it equals :func:`periodic_irr`.
+
+    >>> round(irr_at_times([(0.0, Decimal(-100)), (0.5, Decimal(105))]), 6)
+    0.1025
+    """
+    cf = [float(x) for _, x in flows]
+    if not any(c > 0 for c in cf) or not any(c < 0 for c in cf):
+        raise NoSolutionError("irr_no_solution", reason="same_sign")
+    pairs = [(t, float(x)) for t, x in flows]
+
+    def fn(r: float) -> tuple[float, float]:
+        lg = math.log1p(r)
+        f = 0.0
+        df = 0.0
+        for t, c in pairs:
+            d = c * math.exp(-t * lg)
+            f += d
+            df -= t * d / (1 + r)
+        return f, df
+
+    lo, hi, f_lo, f_hi = _bracket(fn, sum(cf), guess)
+    if lo == hi:
+        return lo
+    return _solve(fn, lo, hi, f_lo, f_hi)
+

@@ -29,6 +29,7 @@ __all__ = [
     "add_months",
     "due_dates",
     "month_date",
+    "period_days",
     "period_months",
     "periods_per_year",
 ]
@@ -81,6 +82,16 @@ def period_months(frequency: Frequency, every: int) -> int | None:
     """Whole months per period (monthly/quarterly), else ``None``."""
     m = _MONTHS.get(frequency)
     return None if m is None else m * every
+
+
+def period_days(frequency: Frequency, every: int) -> int | None:
+    """Days per period (daily/weekly/bi-weekly), else ``None``.
+
+    >>> period_days(Frequency.BIWEEKLY, 2)
+    28
+    """
+    d = _DAYS.get(frequency)
+    return None if d is None else d * every
 
 
 def periods_per_year(frequency: Frequency, every: int, day_count: DayCount) -> tuple[int, int]:

@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from lowlend.domain.apr import Apr, annualise, periodic_irr, rate_decimal, xirr
+from lowlend.domain.apr import Apr, annualise, irr_at_times, periodic_irr, rate_decimal, xirr
+from lowlend.domain.calendar import add_months, period_days, period_months
 from lowlend.domain.compliance import ComplianceVerdict, RateCap, check_rate_caps
+from lowlend.domain.conventions import Frequency
 from lowlend.domain.errors import LoanInputError, NoSolutionError
 from lowlend.domain.fees import FeeCharge, FeeSchedule, apply_fees
 from lowlend.domain.schedule import Schedule, build_schedule
 from lowlend.domain.terms import LoanTerms
 
-__all__ = ["Quote", "build_quote", "cash_flows", "quote_to_json"]
+__all__ = ["Quote", "build_quote", "cash_flows", "quote_to_json", "unit_period_times"]
 
 _ZERO = Decimal(0)
 _RATE = Decimal("0.000001")
@@ -77,17 +79,49 @@ def cash_flows(schedule: Schedule, net_proceeds: Decimal) -> list[tuple[date, De
     return flows
 
 
+def unit_period_times(schedule: Schedule) -> tuple[list[float], float]:
+    """Each row's time from disbursement in unit periods, and the unit periods a year.
+
+    Regular rows count whole periods. A broken first period (fixed day of month,
+    n days after disbursement) counts as the fraction of the regular period that
+    ends on its due date, and later rows follow it by whole periods (the actuarial
+    method of 12 CFR 1026 App. J). A single-payment loan's unit period is its
+    whole term (App. J (b)(5)(iv)), so it has ``year_days / term_days`` a year.
+    """
+    terms = schedule.terms
+    rows = schedule.installments
+    year_days = terms.day_count.days_in_year_fixed or 365
+    if terms.frequency is Frequency.ONE_TIME and len(rows) == 1:
+        return [1.0], year_days / max((rows[0].due_date - terms.start).days, 1)
+    k_num, k_den = schedule.periods_per_year
+    first = rows[0]
+    months = period_months(terms.frequency, terms.every)
+    if months is not None:
+        previous = add_months(first.due_date, -months)
+    else:
+        previous = first.due_date - timedelta(days=period_days(terms.frequency, terms.every) or 1)
+    regular_days = (first.due_date - previous).days
+    first_t = (first.due_date - terms.start).days / regular_days
+    if previous == terms.start:
+        first_t = 1.0
+    return [first_t + (r.period - first.period) for r in rows], k_num / k_den
+
+
 def _apr(schedule: Schedule, net_proceeds: Decimal) -> tuple[Apr | None, Decimal | None]:
     rows = schedule.installments
-    periodic = [_ZERO] * (rows[-1].period + 1)
-    periodic[0] = -net_proceeds
-    for r in rows:
-        periodic[r.period] += r.total
-    k_num, k_den = schedule.periods_per_year
-    k = k_num / k_den
+    times, k = unit_period_times(schedule)
+    periodic_guess = float(schedule.terms.annual_rate) / k
     irr: float | None = None
     try:
-        irr = periodic_irr(periodic, guess=float(schedule.terms.annual_rate) / k)
+        if all(t == int(t) for t in times):
+            periodic = [_ZERO] * (int(times[-1]) + 1)
+            periodic[0] = -net_proceeds
+            for t, r in zip(times, rows, strict=True):
+                periodic[int(t)] += r.total
+            irr = periodic_irr(periodic, guess=periodic_guess)
+        else:
+            flows = [(0.0, -net_proceeds)] + [(t, r.total) for t, r in zip(times, rows, strict=True)]
+            irr = irr_at_times(flows, guess=periodic_guess)
         apr: Apr | None = annualise(irr, k)
     except NoSolutionError:
         apr = None
@@ -134,7 +168,6 @@ def quote_to_json(quote: Quote, locale: str = "en") -> dict[str, Any]:
         return None if x is None else f"{x.quantize(_RATE):f}"
 
     rows = quote.schedule.installments
-    # row amounts are quantized to the minor unit by construction: plain formatting suffices
     return {
         "product": quote.product,
         "amount": fmt(t.amount),
@@ -153,11 +186,11 @@ def quote_to_json(quote: Quote, locale: str = "en") -> dict[str, Any]:
             {
                 "seq": r.seq,
                 "due_date": r.due_date.isoformat(),
-                "principal": format(r.principal, "f"),
-                "interest": format(r.interest, "f"),
-                "fee": format(r.fee, "f"),
-                "total": format(r.principal + r.interest + r.fee, "f"),
-                "balance": format(r.balance, "f"),
+                "principal": fmt(r.principal),
+                "interest": fmt(r.interest),
+                "fee": fmt(r.fee),
+                "total": fmt(r.principal + r.interest + r.fee),
+                "balance": fmt(r.balance),
             }
             for r in rows
         ],

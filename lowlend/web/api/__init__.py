@@ -1,0 +1,15 @@
+"""Hand-written REST APIs that are use cases rather than entity CRUD (quote, …).
+
+Registered at boot by :mod:`lowlend.web.registration` through :func:`register`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lowlend.web.api.quote import QuoteApi
+
+
+def register(appbuilder: Any, registry: Any) -> None:
+    """Add the use-case APIs (they read the current registry per request)."""
+    appbuilder.add_api(QuoteApi)
