@@ -1,0 +1,128 @@
+"""Frozen spec objects built from the validated configuration.
+
+Collections are tuples or read-only mappings (``types.MappingProxyType``); money
+and rates are :class:`~decimal.Decimal`; conventions are the enums of
+:mod:`lowlend.domain.conventions`.
+
+* :mod:`~lowlend.spec.model.common` — labels, ranges, config-declared fields;
+* :mod:`~lowlend.spec.model.product` — loan products;
+* :mod:`~lowlend.spec.model.lending` — fee schedules, approval chains, scorecards;
+* :mod:`~lowlend.spec.model.region` — compliance regions;
+* :mod:`~lowlend.spec.model.platform` — entities, roles, menus, dictionaries,
+  notification templates;
+* :mod:`~lowlend.spec.model.operations` — end of day, collections, early warning.
+
+Import them from here (``from lowlend.spec.model import ProductSpec``).
+
+>>> ProductSpec.__name__ in __all__
+True
+"""
+
+from __future__ import annotations
+
+from .common import EMPTY, DecimalRange, FieldKind, FieldSpec, IntRange, Label
+from .lending import (
+    ApprovalChainSpec,
+    ApprovalStep,
+    Characteristic,
+    Decision,
+    FeeScheduleSpec,
+    FeeSpec,
+    FeeTier,
+    KnockoutRule,
+    ScoreBin,
+    ScorecardSpec,
+)
+from .operations import (
+    CollectionLevel,
+    CollectionsSpec,
+    EarlyWarningSpec,
+    EodSpec,
+    EodStep,
+    WarningIndicator,
+)
+from .platform import (
+    DictionaryItem,
+    DictionarySpec,
+    EntitySpec,
+    MenuCategory,
+    MenuItem,
+    NotificationTemplateSpec,
+    RoleSpec,
+    Section,
+    TemplateVariable,
+)
+from .product import (
+    AllocationSpec,
+    EntrustedSpec,
+    FirstDue,
+    GraceSpec,
+    InterestSpec,
+    PenaltySpec,
+    PrepaymentSpec,
+    ProductSpec,
+    RepaymentSpec,
+    RevolvingSpec,
+    RoundingSpec,
+)
+from .region import (
+    Overlay,
+    PiiField,
+    QuietHours,
+    RateCap,
+    RatePoint,
+    ReferenceRate,
+    RegionSpec,
+)
+
+__all__ = [
+    "EMPTY",
+    "AllocationSpec",
+    "ApprovalChainSpec",
+    "ApprovalStep",
+    "Characteristic",
+    "CollectionLevel",
+    "CollectionsSpec",
+    "DecimalRange",
+    "Decision",
+    "DictionaryItem",
+    "DictionarySpec",
+    "EarlyWarningSpec",
+    "EntitySpec",
+    "EntrustedSpec",
+    "EodSpec",
+    "EodStep",
+    "FeeScheduleSpec",
+    "FeeSpec",
+    "FeeTier",
+    "FieldKind",
+    "FieldSpec",
+    "FirstDue",
+    "GraceSpec",
+    "IntRange",
+    "InterestSpec",
+    "KnockoutRule",
+    "Label",
+    "MenuCategory",
+    "MenuItem",
+    "NotificationTemplateSpec",
+    "Overlay",
+    "PenaltySpec",
+    "PiiField",
+    "PrepaymentSpec",
+    "ProductSpec",
+    "QuietHours",
+    "RateCap",
+    "RatePoint",
+    "ReferenceRate",
+    "RegionSpec",
+    "RepaymentSpec",
+    "RevolvingSpec",
+    "RoleSpec",
+    "RoundingSpec",
+    "ScoreBin",
+    "ScorecardSpec",
+    "Section",
+    "TemplateVariable",
+    "WarningIndicator",
+]

@@ -1,0 +1,130 @@
+"""A loan product (``products/<code>.yaml``) and its parts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from lowlend.domain.conventions import (
+    AllocationBucket,
+    AllocationComponent,
+    Amortization,
+    DayCount,
+    FirstDueRule,
+    Frequency,
+    InterestMethod,
+    InterestPeriod,
+    LoanKind,
+    OverpaymentPolicy,
+    PenaltyBase,
+    PrepaymentEffect,
+    RoundingMode,
+)
+
+from .common import DecimalRange, FieldSpec, IntRange, Label
+
+
+@dataclass(frozen=True, slots=True)
+class InterestSpec:
+    annual_rate: DecimalRange
+    method: InterestMethod
+    period: InterestPeriod
+
+
+@dataclass(frozen=True, slots=True)
+class FirstDue:
+    rule: FirstDueRule
+    day: int | None = None
+    days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RepaymentSpec:
+    frequency: Frequency
+    every: int
+    first_due: FirstDue
+
+
+@dataclass(frozen=True, slots=True)
+class GraceSpec:
+    principal_periods: int = 0
+    interest_payment_periods: int = 0
+    interest_free_periods: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RoundingSpec:
+    mode: RoundingMode
+    minor_unit: int
+    installment_multiple: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltySpec:
+    rate_per_day: Decimal
+    base: PenaltyBase
+    late_fee: Decimal
+    grace_days: int
+    cap_ratio: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationSpec:
+    order: tuple[AllocationComponent, ...]
+    buckets: tuple[AllocationBucket, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PrepaymentSpec:
+    allowed_after_periods: int
+    effect: PrepaymentEffect
+
+
+@dataclass(frozen=True, slots=True)
+class RevolvingSpec:
+    """循环贷: credit limit range, minimum draw, limit term, renewal."""
+
+    credit_limit: DecimalRange
+    draw_min: Decimal
+    limit_term_months: int
+    renewable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EntrustedSpec:
+    """委托贷款: the lender earns an agency fee; the entrusting party funds the loan."""
+
+    agency_fee_rate: Decimal
+    entrusting_party_required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ProductSpec:
+    code: str
+    kind: LoanKind
+    label: Label
+    description: Label | None
+    region: str
+    currency: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    amount: DecimalRange
+    term: IntRange
+    interest: InterestSpec
+    amortization: Amortization
+    repayment: RepaymentSpec
+    day_count: DayCount
+    grace: GraceSpec
+    rounding: RoundingSpec
+    fee_schedule: str
+    penalty: PenaltySpec
+    allocation: AllocationSpec
+    prepayment: PrepaymentSpec
+    overpayment: OverpaymentPolicy
+    approval_chain: str
+    scorecard: str | None
+    notifications: tuple[str, ...]
+    custom_fields: tuple[FieldSpec, ...]
+    revolving: RevolvingSpec | None = None
+    entrusted: EntrustedSpec | None = None
