@@ -14,23 +14,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lowlend.domain.compliance import RateCap
-from lowlend.domain.conventions import Annualisation
 from lowlend.domain.errors import DomainError
 from lowlend.domain.quote import Quote, build_quote, quote_to_json
 from lowlend.services.messages import message
 from lowlend.services.product_terms import terms_and_fees
 from lowlend.spec import SpecRegistry
-from lowlend.spec.compliance import evaluate_max_expr
+from lowlend.spec.compliance import cap_annualisation, cap_limit, principal_condition_holds
 from lowlend.spec.model import RegionSpec
 
 __all__ = ["QuoteInputError", "QuoteRequest", "parse_quote_request", "quote", "quote_json",
            "rate_caps_for"]
 
-#: measures whose metric is an annualised rate the engine can compute from cash flows
-_NOMINAL_METRICS = frozenset({"apr", "mapr", "annual_simple_rate_on_unpaid_principal"})
-_EFFECTIVE_METRICS = frozenset(
-    {"annualised_comprehensive_financing_cost", "aprc", "effective_rate_of_interest"}
-)
 _MAX_AMOUNT = Decimal("1e15")
 
 
@@ -134,60 +128,24 @@ def parse_quote_request(
                         region.strip() if isinstance(region, str) else None, locale)
 
 
-def _applies(cap_extra: Mapping[str, Any], amount: Decimal) -> bool:
-    """Whether an ``applies_if`` principal condition holds (unknown conditions: no)."""
-    cond = cap_extra.get("applies_if")
-    if not cond:
-        return True
-    if not isinstance(cond, Mapping):
-        return False
-    tests = {
-        "principal_lt": lambda v: amount < v, "principal_lte": lambda v: amount <= v,
-        "principal_gt": lambda v: amount > v, "principal_gte": lambda v: amount >= v,
-    }
-    for key, value in cond.items():
-        test = tests.get(str(key))
-        bound = _decimal(value)
-        if test is None or bound is None or not test(bound):
-            return False
-    return True
-
-
 def rate_caps_for(region: RegionSpec, contract_date: dt.date, amount: Decimal) -> tuple[RateCap, ...]:
     """The annualised-rate caps of ``region`` in force for a new loan on ``contract_date``.
 
-    A cap counts when it applies to new loans of a licensed lender, its principal
-    condition (``applies_if``) holds, its measure is an annualised rate (IRR-based
-    measures are compared with the effective rate, APR-style ones with the nominal
-    rate, unless the measure names its ``annualisation``) and it has a value on that
-    date (``max`` or a ``max_expr`` over the region's reference-rate series). Caps of
-    other shapes — per-day cost caps, tiered monthly rates, licence-specific or
+    A cap counts when it caps the annual rate of a licensed lender's new loans
+    (:func:`lowlend.spec.compliance.cap_annualisation`), its principal condition
+    holds, an action is in force on that date and it has a value then. Caps of
+    other shapes — per-day cost caps, tiered monthly rates, licence- or
     borrower-specific overlays — are not measured by a quote.
     """
     caps: list[RateCap] = []
     for cap in region.rate_caps:
-        if cap.extra.get("applies_to_licence") or cap.applies_to not in (None, "new_loans"):
-            continue
-        if not _applies(cap.extra, amount):
-            continue
-        measure = region.measures.get(cap.measure or "") or {}
-        metric = measure.get("metric")
-        if metric not in _NOMINAL_METRICS | _EFFECTIVE_METRICS:
+        how = cap_annualisation(cap, region)
+        if how is None or not principal_condition_holds(cap, amount):
             continue
         action = cap.action_on(contract_date)
-        if action is None:
-            continue
-        limit = cap.max
-        if limit is None and cap.max_expr is not None:
-            limit = evaluate_max_expr(cap.max_expr, region.reference_rates, contract_date)
-        if limit is None:
-            continue
-        named = measure.get("annualisation")
-        if named in ("nominal", "effective"):
-            how = Annualisation(named)
-        else:
-            how = Annualisation.NOMINAL if metric in _NOMINAL_METRICS else Annualisation.EFFECTIVE
-        caps.append(RateCap(cap.id, limit, how, action))
+        limit = cap_limit(cap, region, contract_date)
+        if action is not None and limit is not None:
+            caps.append(RateCap(cap.id, limit, how, action))
     return tuple(caps)
 
 

@@ -8,38 +8,14 @@ the product is on sale.  The quote engine checks the rest.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from decimal import Decimal
 
 from lowlend.domain.conventions import ComplianceAction
 
-from ..compliance import evaluate_max_expr
+from ..compliance import cap_annualisation, cap_limit, principal_condition_holds
 from ..context import Ctx, Doc
 from ..model import ProductSpec, RateCap, RegionSpec
 
 __all__ = ["check_rate_caps"]
-
-_ANNUAL_METRICS = frozenset(
-    {
-        "annualised_comprehensive_financing_cost",
-        "apr",
-        "mapr",
-        "aprc",
-        "effective_rate_of_interest",
-        "annual_simple_rate_on_unpaid_principal",
-    }
-)
-
-
-def _checked_here(cap: RateCap, region: RegionSpec) -> bool:
-    if cap.extra.get("applies_to_licence") or cap.extra.get("applies_if"):
-        return False
-    if cap.applies_to not in (None, "new_loans"):
-        return False
-    measure = region.measures.get(cap.measure or "") or {}
-    metric = measure.get("metric") if isinstance(measure, Mapping) else None
-    return isinstance(metric, str) and metric in _ANNUAL_METRICS
-
 
 def _verdict_days(cap: RateCap, product: ProductSpec) -> list[dt.date]:
     """``valid_from`` and each date inside the validity on which the cap's verdict may change."""
@@ -70,18 +46,14 @@ def check_rate_caps(ctx: Ctx, doc: Doc, product: ProductSpec, region: RegionSpec
     """
     rate = product.interest.annual_rate.max
     for cap in region.rate_caps:
-        if not _checked_here(cap, region):
+        if cap_annualisation(cap, region) is None or not principal_condition_holds(cap, None):
             continue
         for day in _verdict_days(cap, product):
             if cap.action_on(day) is not ComplianceAction.BLOCK:
                 continue
-            limit: Decimal | None = cap.max
+            limit = cap_limit(cap, region, day)
             how = ""
-            if cap.max_expr is not None:
-                try:
-                    limit = evaluate_max_expr(cap.max_expr, region.reference_rates, day)
-                except ValueError:
-                    continue
+            if cap.max is None and cap.max_expr is not None:
                 how = f" ({cap.max_expr} on {day})"
             elif day != product.valid_from:
                 how = f" (from {day})"
