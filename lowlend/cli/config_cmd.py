@@ -1,6 +1,7 @@
 """``lowlend config ...``: validate the configuration and manage its published versions.
 
-Thin commands: read the bundle (``lowlend.spec.read_bundle``), call one use case of
+Thin commands: read the bundle (:func:`lowlend.spec.read_bundle`), validate it with
+:func:`lowlend.spec.load_bundle` or call one use case of
 :class:`lowlend.services.config_store.ConfigStore`, print the outcome. Errors are a
 message on stderr and exit code 1, never a traceback.
 """
@@ -9,17 +10,18 @@ from __future__ import annotations
 
 import functools
 import getpass
-import inspect
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
 from lowlend.persistence import settings
+from lowlend.services.config_store import ConfigStore
+from lowlend.spec import ConfigErrors, SpecRegistry, load_bundle, read_bundle
 
 _HELP_DB = "SQLAlchemy database URL (env LOWLEND_DATABASE_URL; default: the instance SQLite file)."
 
@@ -58,21 +60,6 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
-def _spec_function(ctx: click.Context, name: str) -> Callable[..., Any]:
-    """``lowlend.spec.<name>``, or the replacement tests put in ``ctx.obj``."""
-    override = (ctx.obj or {}).get(f"spec_{name}")
-    if override is not None:
-        return override  # type: ignore[no-any-return]
-    try:
-        from lowlend import spec
-    except ImportError as exc:  # pragma: no cover - spec layer always installed
-        _fail(f"the spec layer cannot be imported: {exc}")
-    function = getattr(spec, name, None)
-    if function is None:
-        _fail(f"lowlend.spec.{name} is not available in this version")
-    return function  # type: ignore[no-any-return]
-
-
 def _config_dir(ctx: click.Context, directory: str | None = None) -> Path:
     chosen = directory or (ctx.obj or {}).get("config_dir")
     path = Path(chosen).resolve() if chosen else settings.config_dir()
@@ -85,7 +72,16 @@ def _templates_dir(config_dir: Path, templates_dir: str | None) -> Path:
     return Path(templates_dir).resolve() if templates_dir else settings.templates_dir(config_dir)
 
 
-def _display_names(files: dict[str, str], config_dir: Path, templates_dir: Path) -> dict[str, str]:
+def _read_bundle(config_dir: Path, templates_dir: Path) -> dict[str, str]:
+    try:
+        return read_bundle(config_dir, templates_dir)
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read the configuration: {exc}")
+
+
+def _display_names(
+    files: Mapping[str, str], config_dir: Path, templates_dir: Path
+) -> dict[str, str]:
     """Bundle key -> the file path shown in error messages (relative to the cwd if possible)."""
     names: dict[str, str] = {}
     for key in files:
@@ -98,52 +94,21 @@ def _display_names(files: dict[str, str], config_dir: Path, templates_dir: Path)
     return names
 
 
-def _loader(
-    ctx: click.Context,
-    files: dict[str, str] | None = None,
-    config_dir: Path | None = None,
-    templates_dir: str | None = None,
-) -> Callable[..., Any]:
-    """``load_bundle``; errors name the real files when the bundle was read from disk."""
-    loader = _spec_function(ctx, "load_bundle")
-    if files is None or config_dir is None:
-        return loader
-    try:
-        accepts_names = "display_names" in inspect.signature(loader).parameters
-    except (TypeError, ValueError):
-        accepts_names = False
-    if not accepts_names:
-        return loader
-    names = _display_names(files, config_dir, _templates_dir(config_dir, templates_dir))
-    return functools.partial(loader, display_names=names)
-
-
-def _error_lines(exc: BaseException) -> list[str] | None:
-    errors = getattr(exc, "errors", None)
-    if errors is None:
-        return None
-    return [str(error) for error in errors]
-
-
-def _read_bundle(ctx: click.Context, config_dir: Path, templates_dir: str | None) -> dict[str, str]:
-    reader = _spec_function(ctx, "read_bundle")
-    try:
-        return dict(reader(config_dir, _templates_dir(config_dir, templates_dir)))
-    except OSError as exc:
-        _fail(f"cannot read the configuration: {exc}")
-    except Exception as exc:
-        lines = _error_lines(exc)
-        if lines is None:
-            raise
-        for line in lines:
-            click.echo(line, err=True)
-        _fail(f"cannot read the configuration ({len(lines)} errors)")
+def _bundle(
+    ctx: click.Context, templates_dir: str | None, directory: str | None = None
+) -> tuple[Path, dict[str, str], dict[str, str]]:
+    """The config directory, its bundle, and the file names to show in error messages."""
+    config_dir = _config_dir(ctx, directory)
+    templates = _templates_dir(config_dir, templates_dir)
+    files = _read_bundle(config_dir, templates)
+    return config_dir, files, _display_names(files, config_dir, templates)
 
 
 @contextmanager
 def _store(
-    ctx: click.Context, database_url: str | None, loader: Callable[..., Any] | None = None
-) -> Iterator[Any]:
+    database_url: str | None,
+    validator: Callable[[Mapping[str, str]], SpecRegistry] | None = None,
+) -> Iterator[ConfigStore]:
     """Yield a ConfigStore on the database (schema created or upgraded first)."""
     import sqlalchemy.exc
 
@@ -152,7 +117,7 @@ def _store(
 
     url = database_url or settings.database_url()
     try:
-        with open_config_store(url, loader or _loader(ctx)) as store:
+        with open_config_store(url, validator) as store:
             yield store
     except InvalidConfig as exc:
         for line in exc.errors:
@@ -204,18 +169,13 @@ def validate_cmd(ctx: click.Context, directory: str | None, templates_dir: str |
     Prints every error on its own line as FILE:LINE: key.path: message and exits
     with 1; prints a one-line summary and exits with 0 when all is valid.
     """
-    config_dir = _config_dir(ctx, directory)
-    files = _read_bundle(ctx, config_dir, templates_dir)
-    loader = _loader(ctx, files, config_dir, templates_dir)
+    config_dir, files, names = _bundle(ctx, templates_dir, directory)
     try:
-        registry = loader(files)
-    except Exception as exc:
-        lines = _error_lines(exc)
-        if lines is None:
-            raise
-        for line in lines:
-            click.echo(line)
-        click.echo(f"{len(lines)} error(s) in {config_dir}", err=True)
+        registry = load_bundle(files, display_names=names)
+    except ConfigErrors as exc:
+        for error in exc.errors:
+            click.echo(str(error))
+        click.echo(f"{len(exc.errors)} error(s) in {config_dir}", err=True)
         raise SystemExit(1) from None
     click.echo(
         f"OK: {config_dir} is valid ({len(files)} files, hash {_short(registry.content_hash)})"
@@ -240,10 +200,8 @@ def publish_cmd(
     Nothing is stored when the configuration is invalid (exit 1) and nothing
     changes when it equals the current version.
     """
-    config_dir = _config_dir(ctx)
-    files = _read_bundle(ctx, config_dir, templates_dir)
-    loader = _loader(ctx, files, config_dir, templates_dir)
-    with _store(ctx, database_url, loader) as store:
+    _, files, names = _bundle(ctx, templates_dir)
+    with _store(database_url, functools.partial(load_bundle, display_names=names)) as store:
         result = store.publish(files, author, comment)
     version = result.version
     if result.created:
@@ -272,8 +230,8 @@ def diff_cmd(
     lowlend config diff A        version A       -> config directory
     lowlend config diff A B      version A       -> version B
     """
-    files = _read_bundle(ctx, _config_dir(ctx), templates_dir) if version_b is None else None
-    with _store(ctx, database_url) as store:
+    files = _bundle(ctx, templates_dir)[1] if version_b is None else None
+    with _store(database_url) as store:
         if files is not None:
             text = store.diff_against(files, version_a)
         else:
@@ -288,10 +246,9 @@ def diff_cmd(
 @config_group.command("history")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @database_url_option
-@click.pass_context
-def history_cmd(ctx: click.Context, as_json: bool, database_url: str | None) -> None:
+def history_cmd(as_json: bool, database_url: str | None) -> None:
     """List the published versions, oldest first (* marks the current one)."""
-    with _store(ctx, database_url) as store:
+    with _store(database_url) as store:
         versions = store.history()
         current = store.current()
     current_number = current.number if current is not None else None
@@ -325,10 +282,9 @@ def history_cmd(ctx: click.Context, as_json: bool, database_url: str | None) -> 
 @click.argument("version", type=int)
 @author_option
 @database_url_option
-@click.pass_context
-def rollback_cmd(ctx: click.Context, version: int, author: str, database_url: str | None) -> None:
+def rollback_cmd(version: int, author: str, database_url: str | None) -> None:
     """Make VERSION's content current again, as a new version ("rollback to VERSION")."""
-    with _store(ctx, database_url) as store:
+    with _store(database_url) as store:
         result = store.rollback(version, author)
     if result.created:
         click.echo(f"published version {result.version.number} (rollback to {version})")
@@ -340,10 +296,9 @@ def rollback_cmd(ctx: click.Context, version: int, author: str, database_url: st
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--version", "number", type=int, default=None, help="Version (default: current).")
 @database_url_option
-@click.pass_context
-def export_cmd(ctx: click.Context, file: str, number: int | None, database_url: str | None) -> None:
+def export_cmd(file: str, number: int | None, database_url: str | None) -> None:
     """Write a version (default: the current one) to FILE (.yaml/.yml: YAML, else JSON)."""
-    with _store(ctx, database_url) as store:
+    with _store(database_url) as store:
         record = store.export(file, number)
     click.echo(f"exported version {record.number} to {file}")
 
@@ -353,12 +308,9 @@ def export_cmd(ctx: click.Context, file: str, number: int | None, database_url: 
 @click.option("-m", "--comment", default=None, help="Comment (default: 'import from FILE').")
 @author_option
 @database_url_option
-@click.pass_context
-def import_cmd(
-    ctx: click.Context, file: str, comment: str | None, author: str, database_url: str | None
-) -> None:
+def import_cmd(file: str, comment: str | None, author: str, database_url: str | None) -> None:
     """Validate the bundle in FILE (written by ``export``) and publish it."""
-    with _store(ctx, database_url) as store:
+    with _store(database_url) as store:
         result = store.import_(file, author, comment)
     if result.created:
         click.echo(f"published version {result.version.number} from {file}")

@@ -1,56 +1,76 @@
-"""Registry provider: lazy rebuild on a new counter, pinned versions cached by id."""
+"""Registry provider: lazy rebuild on a new counter, pinned versions cached by id.
+
+Real registries: version 1 is the shipped configuration, version 2 raises
+``consumer_emi``'s default rate from 0.15 to 0.16.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal
+
 import pytest
-from spec_fakes import BUNDLE_V1, BUNDLE_V2, fake_load_bundle
 
 from lowlend.services import registry_provider as rp
 from lowlend.services.config_store import ConfigStore, UnknownVersion
 from lowlend.services.unit_of_work import InMemoryConfigData, InMemoryUnitOfWork
+from lowlend.spec import SpecRegistry, load_bundle
+from tests.config_fixtures import bundle_with_rate, cached_load_bundle, default_rate, shipped_bundle
+
+V1 = shipped_bundle()
+V2 = bundle_with_rate("0.160000")
 
 
-class CountingValidator:
+class CountingLoader:
+    """:func:`lowlend.spec.load_bundle`, counting its calls."""
+
     def __init__(self) -> None:
         self.calls = 0
 
-    def __call__(self, files):  # type: ignore[no-untyped-def]
+    def __call__(self, files: Mapping[str, str]) -> SpecRegistry:
         self.calls += 1
-        return fake_load_bundle(files)
+        return load_bundle(files)
 
 
 def test_provider_rebuilds_only_when_the_counter_moves() -> None:
     data = InMemoryConfigData()
-    store = ConfigStore(lambda: InMemoryUnitOfWork(data), fake_load_bundle)
-    validator = CountingValidator()
-    provider = rp.RegistryProvider(lambda: InMemoryUnitOfWork(data), validator)
+    store = ConfigStore(lambda: InMemoryUnitOfWork(data), cached_load_bundle)
+    loader = CountingLoader()
+    provider = rp.RegistryProvider(lambda: InMemoryUnitOfWork(data), loader)
     with pytest.raises(rp.NoPublishedConfig):
         provider.current()
-    v1 = store.publish(BUNDLE_V1, "a").version
+    v1 = store.publish(V1, "a").version
     assert provider.check() is True
-    assert dict(provider.current().files) == BUNDLE_V1
+    first = provider.current()
+    assert isinstance(first, SpecRegistry) and dict(first.files) == V1
+    assert default_rate(first) == Decimal("0.150000")
     assert provider.check() is False
-    provider.current()
-    assert validator.calls == 1
-    v2 = store.publish(BUNDLE_V2, "a").version
-    assert dict(provider.current().files) == BUNDLE_V1  # not checked yet: snapshot kept
+    assert provider.current() is first
+    assert loader.calls == 1
+    v2 = store.publish(V2, "a").version
+    assert provider.current() is first  # not checked yet: snapshot kept
     assert provider.check() is True
-    assert dict(provider.current().files) == BUNDLE_V2
+    second = provider.current()
+    assert default_rate(second) == Decimal("0.160000")
+    assert second.content_hash == v2.content_hash
     assert provider.version_id == v2.id and provider.version_counter == 2
-    # pinned versions keep their own registry
-    assert dict(provider.for_version(v1.id).files) == BUNDLE_V1
-    assert validator.calls == 2
+    # pinned versions keep their own registry (cached: no reload)
+    assert provider.for_version(v1.id) is first
+    assert default_rate(provider.for_version(v1.id)) == Decimal("0.150000")
+    assert loader.calls == 2
     with pytest.raises(UnknownVersion):
         provider.for_version(999)
 
 
 def test_process_wide_default() -> None:
     data = InMemoryConfigData()
-    store = ConfigStore(lambda: InMemoryUnitOfWork(data), fake_load_bundle)
-    v1 = store.publish(BUNDLE_V1, "a").version
-    rp.install(rp.RegistryProvider(lambda: InMemoryUnitOfWork(data), fake_load_bundle))
+    store = ConfigStore(lambda: InMemoryUnitOfWork(data), cached_load_bundle)
+    v1 = store.publish(V1, "a").version
+    rp.install(rp.RegistryProvider(lambda: InMemoryUnitOfWork(data)))  # lowlend.spec.load_bundle
     try:
-        assert dict(rp.current_registry(check=True).files) == BUNDLE_V1
+        current = rp.current_registry(check=True)
+        assert dict(current.files) == V1
+        assert default_rate(current) == Decimal("0.150000")
         assert rp.registry_for_version(v1.id).content_hash == v1.content_hash
     finally:
         rp.install(None)
