@@ -174,24 +174,35 @@ def ensure_demo_users(app: Flask, password: str = DEMO_PASSWORD) -> list[tuple[s
     return rows
 
 
-def load_demo_data(app: Flask, loans: int | None = None, seed: int | None = None) -> bool:
-    """Hook: publish the shipped config and load the demo data set, when available.
+def load_demo_data(app: Flask, loans: int | None = None, seed: int | None = None) -> str:
+    """Load the demo data set (or a synthetic portfolio of ``loans`` loans) idempotently.
 
-    Calls ``lowlend.services.demo_data.load(app, loans=..., seed=...)`` if that
-    module exists (written with the services); returns whether it ran.
+    Runs after the shipped configuration is published; staff records are linked to
+    the demo users. Returns a one-line summary for the CLI.
     """
-    try:
-        module = importlib.import_module("lowlend.services.demo_data")
-    except ModuleNotFoundError as exc:
-        if exc.name and "lowlend.services.demo_data".startswith(exc.name):
-            return False
-        raise
-    load = getattr(module, "load", None)
-    if not callable(load):
-        return False
+    from lowlend.persistence.demo_loader import load_demo_for_current_config
+
     with app.app_context():
-        load(app, loans=loans, seed=seed)
-    return True
+        sm = app.appbuilder.sm
+        user_ids = {}
+        for user in DEMO_USERS:
+            found = sm.find_user(username=user.username)
+            if found is not None:
+                user_ids[user.username] = found.id
+        try:
+            summary = load_demo_for_current_config(
+                db.session,
+                loans=200 if loans is None else loans,
+                seed=7 if seed is None else seed,
+                user_ids=user_ids,
+                master_key=app.config.get("MASTER_KEY"),
+                pepper=app.config.get("LOWLEND_ID_PEPPER"),
+            )
+        except LookupError as exc:  # nothing published (the shipped config did not validate)
+            return f"not loaded: {exc}"
+        finally:
+            db.session.remove()
+    return str(summary.describe())
 
 
 def publish_shipped_config(app: Flask) -> str:

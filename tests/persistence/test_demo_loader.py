@@ -1,0 +1,311 @@
+"""Loading the demo data set into SQLite and PostgreSQL (one transaction, idempotent)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+from stdnum.cn import ric, uscc
+
+from lowlend.persistence.demo_loader import (
+    DEMO_ACTION,
+    DEMO_PEPPER,
+    load_demo_data,
+    load_demo_for_current_config,
+)
+from lowlend.persistence.engine import make_engine, make_session_factory
+from lowlend.persistence.migrate import upgrade
+from lowlend.persistence.models import (
+    Application,
+    AuditLog,
+    Customer,
+    Department,
+    Instalment,
+    Loan,
+    Staff,
+    Transaction,
+)
+from lowlend.persistence.repositories import IdNumberProtector
+from lowlend.persistence.wiring import open_config_store
+from lowlend.services.demo_data import APPLICATION_STATUSES, open_application_count
+from lowlend.services.product_terms import terms_from_snapshot
+from lowlend.spec.loader import read_bundle
+
+REPO = Path(__file__).resolve().parents[2]
+MASTER_KEY = "bG93bGVuZC10ZXN0LW1hc3Rlci1rZXktMzItYnl0ZXM="
+LOANS = 40
+
+
+@dataclass
+class Db:
+    url: str
+    sessions: sessionmaker[Session]
+    registry: Any
+    version_id: int
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Db]:
+    upgrade(database_url)
+    files = read_bundle(REPO / "product_configs", REPO / "notification_templates")
+    with open_config_store(database_url) as store:
+        result = store.publish(files, "tester", "shipped configuration")
+        registry = store.validate(files)
+    engine = make_engine(database_url)
+    try:
+        yield Db(database_url, make_session_factory(engine), registry, result.version.id)
+    finally:
+        engine.dispose()
+
+
+def _load(db: Db, **kwargs: Any) -> Any:
+    kwargs.setdefault("loans", LOANS)
+    kwargs.setdefault("master_key", MASTER_KEY)
+    return load_demo_data(db.sessions(), db.registry, db.version_id, **kwargs)
+
+
+def _count(s: Session, model: Any) -> int:
+    return s.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+
+def test_load_counts_and_idempotency(db: Db) -> None:
+    first = _load(db, user_ids={"admin": 1, "manager": 2, "finance": 4})
+    assert first.loans_created == LOANS and first.loans_already_present == 0
+    assert first.departments_created == 8 and first.staff_created >= 6
+    assert first.applications_created == LOANS + open_application_count(LOANS)
+    assert first.staff_linked == 3
+    with db.sessions() as s:
+        assert _count(s, Loan) == LOANS
+        assert _count(s, Application) == first.applications_created
+        assert _count(s, Customer) == first.customers_created
+        assert _count(s, Instalment) == first.instalments_created
+        assert _count(s, Transaction) == first.transactions_created
+        assert _count(s, Department) == 8
+    counts = [
+        _count(db.sessions(), m)
+        for m in (Loan, Application, Customer, Instalment, Transaction, Staff, AuditLog)
+    ]
+
+    again = _load(db, user_ids={"admin": 1, "manager": 2, "finance": 4, "risk": 3})
+    assert not again.loans_created and not again.customers_created
+    assert not again.applications_created and not again.departments_created
+    assert again.loans_already_present == LOANS
+    assert again.staff_linked == 1  # only the newly given user
+    with db.sessions() as s:
+        assert [
+            _count(s, m)
+            for m in (Loan, Application, Customer, Instalment, Transaction, Staff, AuditLog)
+        ] == counts
+        linked = dict(
+            s.execute(
+                sa.select(Staff.employee_no, Staff.user_id).where(Staff.user_id.is_not(None))
+            ).all()
+        )
+    assert sorted(linked.values()) == [1, 2, 3, 4]
+    assert "demo data set already loaded" in _load(db).describe()
+
+
+def test_more_loans_adds_only_the_missing_ones(db: Db) -> None:
+    _load(db, loans=20)
+    more = _load(db, loans=30)
+    assert more.loans_created == 10 and more.loans_already_present == 20
+    assert not more.departments_created and not more.staff_created
+    with db.sessions() as s:
+        assert _count(s, Loan) == 30
+        keys = s.scalars(sa.select(Transaction.idempotency_key)).all()
+        assert len(keys) == len(set(keys))
+    fewer = _load(db, loans=10)
+    assert fewer.loans_created == 0 and fewer.applications_created == 0
+    other_seed = _load(db, loans=5, seed=8)
+    assert other_seed.loans_created == 5 and not other_seed.departments_created
+    with db.sessions() as s:
+        assert _count(s, Loan) == 35
+
+
+def test_loans_pin_the_version_and_the_schedule(db: Db) -> None:
+    _load(db)
+    with db.sessions() as s:
+        loans = s.scalars(sa.select(Loan)).all()
+        for loan in loans:
+            assert loan.config_version_id == db.version_id
+            assert loan.application_id is not None
+            assert s.get(Application, loan.application_id).status == "disbursed"  # type: ignore[union-attr]
+            assert loan.terms_snapshot["config_content_hash"] == db.registry.content_hash
+            terms = terms_from_snapshot(loan.terms_snapshot)
+            assert (terms.amount, terms.term, terms.annual_rate) == (
+                loan.principal,
+                loan.term,
+                loan.annual_rate,
+            )
+            rows = loan.instalments
+            assert [r.seq for r in rows] == list(range(1, loan.term + 1))
+            assert sum(r.principal for r in rows) == loan.principal
+            assert loan.maturity_date == rows[-1].due_date
+            paid = sum(
+                r.principal_paid + r.interest_paid + r.fee_paid + r.penalty_paid for r in rows
+            )
+            repaid = sum(
+                t.amount
+                for t in s.scalars(
+                    sa.select(Transaction).where(
+                        Transaction.loan_id == loan.id, Transaction.type == "repayment"
+                    )
+                )
+            )
+            assert repaid >= paid
+        statuses = set(s.scalars(sa.select(Application.status)).all())
+        assert statuses == set(APPLICATION_STATUSES)
+        assert {row.config_version_id for row in s.scalars(sa.select(Application))} == {
+            db.version_id
+        }
+
+
+def test_money_columns_are_decimal(db: Db) -> None:
+    _load(db, loans=10)
+    with db.sessions() as s:
+        loan = s.scalars(sa.select(Loan).order_by(Loan.id)).first()
+        assert loan is not None
+        inst = loan.instalments[0]
+        txn = s.scalars(sa.select(Transaction)).first()
+        app = s.scalars(sa.select(Application)).first()
+        assert txn is not None and app is not None
+        values = [
+            loan.principal,
+            loan.annual_rate,
+            inst.principal,
+            inst.interest,
+            inst.fee,
+            inst.penalty,
+            inst.principal_paid,
+            txn.amount,
+            app.amount,
+            app.rate,
+        ]
+        assert all(isinstance(v, Decimal) for v in values), [type(v) for v in values]
+        assert loan.principal == loan.principal.quantize(Decimal("0.01"))
+        assert isinstance(loan.disbursed_on, date)
+
+
+def test_identity_numbers_hashed_and_encrypted(db: Db) -> None:
+    _load(db, loans=20)
+    protector = IdNumberProtector(DEMO_PEPPER, MASTER_KEY)
+    with db.sessions() as s:
+        customers = s.scalars(sa.select(Customer)).all()
+        assert customers
+        for c in customers:
+            assert c.id_number_enc is not None
+            number = protector.decrypt(c.id_number_enc)
+            assert number not in c.id_number_enc
+            assert protector.hash(number) == c.id_number_hash
+            if c.id_type == "resident_id":
+                assert ric.is_valid(number)
+            elif c.id_type == "unified_credit_code":
+                assert uscc.is_valid(number)
+        from lowlend.persistence.repositories import SqlCustomerRepository
+
+        some = customers[0]
+        found = SqlCustomerRepository(s).find_by_id_number(
+            some.id_type, protector.decrypt(some.id_number_enc or ""), protector
+        )
+        assert found is not None and found.id == some.id
+
+
+def test_without_master_key_only_the_hash_is_stored(db: Db) -> None:
+    _load(db, loans=3, master_key=None)
+    with db.sessions() as s:
+        assert s.scalars(sa.select(Customer.id_number_enc)).all()
+        assert set(s.scalars(sa.select(Customer.id_number_enc)).all()) == {None}
+
+
+def test_department_tree_and_staff(db: Db) -> None:
+    _load(db, loans=0)
+    with db.sessions() as s:
+        deps = {d.code: d for d in s.scalars(sa.select(Department))}
+        hq = deps["HQ"]
+        assert hq.path == f"/{hq.id}/" and hq.parent_id is None
+        for code, d in deps.items():
+            if code != "HQ":
+                assert d.parent_id == hq.id and d.path == f"/{hq.id}/{d.id}/"
+        assert deps["JX-NC"].region == "CN-JX" and "南昌" in deps["JX-NC"].name
+        staff = s.scalars(sa.select(Staff)).all()
+        assert all(st.department_id in {d.id for d in deps.values()} for st in staff)
+        assert _count(s, Loan) == 0
+        audit = s.scalars(sa.select(AuditLog).where(AuditLog.action == DEMO_ACTION)).all()
+        assert {a.entity for a in audit} == {"customers", "applications"}
+
+
+def test_one_transaction_nothing_written_on_failure(db: Db) -> None:
+    with pytest.raises(ValueError):
+        load_demo_data(db.sessions(), db.registry, db.version_id + 99, loans=5)
+    with db.sessions() as s:
+        assert _count(s, Department) == 0 and _count(s, Customer) == 0
+
+
+def test_registry_must_match_the_version(db: Db) -> None:
+    class Other:
+        content_hash = "0" * 64
+        products = db.registry.products
+        fee_schedules = db.registry.fee_schedules
+        dictionaries = db.registry.dictionaries
+        eod = db.registry.eod
+
+    with pytest.raises(ValueError, match="content hash"):
+        load_demo_data(db.sessions(), Other(), db.version_id, loans=2)
+    with db.sessions() as s:
+        assert _count(s, Loan) == 0
+
+
+def test_load_for_the_current_config(db: Db) -> None:
+    summary = load_demo_for_current_config(db.sessions, loans=5, master_key=MASTER_KEY)
+    assert summary.loans_created == 5 and summary.config_version_id == db.version_id
+
+
+def test_default_data_set(db: Db) -> None:
+    """``lowlend demo`` without options: 200 loans, principal sums checked in SQL."""
+    summary = load_demo_data(db.sessions(), db.registry, db.version_id, master_key=MASTER_KEY)
+    assert summary.loans_created == 200
+    with db.sessions() as s:
+        sums = s.execute(
+            sa.select(Loan.id, Loan.principal, sa.func.sum(Instalment.principal))
+            .join(Instalment, Instalment.loan_id == Loan.id)
+            .group_by(Loan.id, Loan.principal)
+        ).all()
+        assert len(sums) == 200
+        assert all(Decimal(total) == principal for _, principal, total in sums)
+        assert set(s.scalars(sa.select(Loan.status)).all()) == {"active", "overdue", "closed"}
+        assert len(set(s.scalars(sa.select(Loan.product_code)).all())) == len(db.registry.products)
+
+
+def test_concurrent_loads_do_not_duplicate(db: Db) -> None:
+    import threading
+
+    created: list[int] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            created.append(_load(db, loans=8).loans_created)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(created) == [0, 8]
+    with db.sessions() as s:
+        assert _count(s, Loan) == 8 and _count(s, Department) == 8
+
+
+def test_pepper_as_text_or_bytes() -> None:
+    assert IdNumberProtector("p", None).hash("x") == IdNumberProtector(b"p", None).hash("x")
+    assert IdNumberProtector("p", None).hash("x") != IdNumberProtector("q", None).hash("x")
