@@ -15,5 +15,5 @@ Modules (each small, named for what it holds):
 * ``accrual`` · ``penalties`` · ``allocation`` · ``transactions`` · ``loan_state`` ·
   ``replay`` (reverse-replay) · ``reschedule`` · ``prepayment`` (payoff quotes)
 * ``revolving`` credit lines · ``entrusted`` collection splits · ``vectorized`` numpy
-  portfolio path (integer minor units)
+  portfolio path (integer minor units; a package, the only place numpy is used)
 """

@@ -224,7 +224,7 @@ def apply_fees(schedule: Schedule, fees: FeeSchedule | None) -> tuple[Schedule, 
                                      total, terms.start, None))
     new_rows = tuple(
         Installment(r.seq, r.start_date, r.due_date, r.principal, r.interest,
-                    terms.rounding.round(f), r.balance, r.period) if f else r
+                    terms.rounding.round(f), r.balance, r.period, r.interest_charged) if f else r
         for r, f in zip(rows, row_fee, strict=True)
     )
     return dataclasses.replace(schedule, installments=new_rows), tuple(charges)

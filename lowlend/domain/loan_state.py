@@ -12,7 +12,7 @@ from decimal import Decimal
 from lowlend.domain.conventions import AllocationComponent
 from lowlend.domain.schedule import Installment
 
-__all__ = ["AllocationLine", "InstallmentState", "LoanState", "from_installment"]
+__all__ = ["AllocationLine", "InstallmentState", "LoanState", "Refund", "from_installment"]
 
 _ZERO = Decimal(0)
 
@@ -40,6 +40,12 @@ class InstallmentState:
     penalty_paid: Decimal = _ZERO
     penalty_interest: Decimal = _ZERO
     late_fees: Decimal = _ZERO
+    interest_charged: Decimal | None = None
+
+    @property
+    def own_interest(self) -> Decimal:
+        """Interest of the row's own period (see :class:`~lowlend.domain.schedule.Installment`)."""
+        return self.interest if self.interest_charged is None else self.interest_charged
 
     def due(self, component: AllocationComponent) -> Decimal:
         return {
@@ -78,7 +84,7 @@ class InstallmentState:
 def from_installment(row: Installment) -> InstallmentState:
     """Fresh state of a schedule row (nothing paid)."""
     return InstallmentState(row.seq, row.start_date, row.due_date, row.principal, row.interest,
-                            row.fee)
+                            row.fee, interest_charged=row.interest_charged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +98,27 @@ class AllocationLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Refund:
+    """Overpayment to pay back to the borrower (policy ``refund``): the part of transaction
+    ``txn_id`` (value date ``value_date``) that no due or future instalment could take."""
+
+    txn_id: str
+    value_date: date
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class LoanState:
     """The loan as of ``as_of`` after replaying every effective transaction.
 
-    ``credit`` is overpayment kept for the borrower (policy ``credit``), ``refund_due``
-    overpayment to pay back (policy ``refund``). ``applied`` lists transaction ids in
-    the order they were applied; ``lines`` every allocation line; ``last_applied`` the
-    ``(value_date, txn_id)`` replay key of the last one (see ``replay.advance``).
+    ``credit`` is overpayment kept for the borrower (policy ``credit``) and not yet used:
+    it is applied automatically at the start of each later due date, before that day's
+    transactions, to what is then past due or due (allocation lines with txn id
+    ``credit@<due date>``; see :mod:`lowlend.domain.replay`). ``refund_due`` is the total
+    overpayment to pay back (policy ``refund``), ``refunds`` the same per transaction.
+    ``applied`` lists transaction ids in the order they were applied; ``lines`` every
+    allocation line; ``last_applied`` the ``(value_date, txn_id)`` replay key of the last
+    one (see ``replay.advance``).
     """
 
     as_of: date
@@ -109,6 +129,7 @@ class LoanState:
     applied: tuple[str, ...]
     fees_charged: Decimal = _ZERO
     last_applied: tuple[date, str] | None = None
+    refunds: tuple[Refund, ...] = ()
 
     @property
     def principal_outstanding(self) -> Decimal:

@@ -1,7 +1,8 @@
 """Full payoff quotes (提前结清) and partial prepayments.
 
 A payoff as of a date = arrears and dues (with penalties) + outstanding principal
-+ interest of the running period **up to that date only** + the prepayment fee.
++ interest **up to that date only** (the running period's, plus interest of finished
+interest-payment grace periods that was deferred to a later row) + the prepayment fee.
 Paying exactly that amount as a :class:`~lowlend.domain.transactions.Prepayment`
 on that date closes the loan. Partial prepayments are transactions too; their
 effect (reduce term / reduce instalment) is applied by the replay
@@ -25,7 +26,7 @@ from decimal import Decimal
 
 from lowlend.domain.errors import LoanStateError
 from lowlend.domain.fees import FeeSchedule
-from lowlend.domain.replay import interest_to_date, prepayment_fee, replay
+from lowlend.domain.replay import interest_due_to_date, prepayment_fee, replay
 from lowlend.domain.schedule import Schedule
 from lowlend.domain.transactions import Prepayment, Transaction
 
@@ -74,7 +75,7 @@ def payoff_quote(
     adv_principal = sum((r.principal_paid for r in future), _ZERO)
     adv_other = sum((r.interest_paid + r.fee_paid for r in future), _ZERO)
     outstanding = sum((r.principal for r in future), _ZERO) - adv_principal
-    interest = interest_to_date(terms, future[0], outstanding + adv_principal, as_of)
+    interest = interest_due_to_date(terms, future, outstanding + adv_principal, as_of)
     fee = prepayment_fee(terms, fees, outstanding, outstanding)
     # interest/fees paid in advance on future rows are credited against the payoff
     rem = adv_other

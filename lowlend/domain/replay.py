@@ -9,8 +9,22 @@ what entering the transactions on time would have given. Order is
 Between transactions, penalties accrue (:mod:`lowlend.domain.penalties`); late
 fees are charged at the start of their day, before that day's payments.
 
+Overpayment (what is left of a payment once every due and future instalment the
+allocation rule lets it reach is paid):
+
+* policy ``credit``: kept as ``LoanState.credit`` and **applied automatically at the
+  start of each later due date** — after that day's late fees, before that day's
+  transactions — to what is then past due or due, in the allocation rule's order
+  (never to future instalments: a credit is not a prepayment). The lines carry txn id
+  ``credit@<due date>``. An end-of-day close that reaches a due date (``LoanBook.close_day``)
+  therefore already sees the instalment paid from the credit, so it is never marked
+  overdue. Being tied to due dates, not to when anything was entered, the application
+  is the same under replay, back-dating and reversal.
+* policy ``refund``: ``LoanState.refunds`` lists one :class:`~lowlend.domain.loan_state.Refund`
+  per overpaying transaction (``refund_due`` is their sum), for the payment service.
+
 >>> from lowlend.domain.schedule import build_schedule
->>> from lowlend.domain.terms import LoanTerms
+>>> from lowlend.domain.terms import Grace, LoanTerms
 >>> s = build_schedule(LoanTerms(amount=Decimal("1200.00"), term=3, annual_rate=Decimal("0"),
 ...                              start=date(2026, 1, 1)))
 >>> late = Repayment("r2", date(2026, 2, 10), Decimal("400.00"))
@@ -27,6 +41,7 @@ from datetime import date
 from decimal import Decimal
 
 from lowlend.domain.allocation import allocate
+from lowlend.domain.calendar import due_dates
 from lowlend.domain.conventions import (
     AllocationBucket,
     AllocationComponent,
@@ -40,14 +55,27 @@ from lowlend.domain.daycount import year_fraction
 from lowlend.domain.errors import LoanInputError
 from lowlend.domain.fees import FeeSchedule, event_fee
 from lowlend.domain.interest import EXACT, period_interest
-from lowlend.domain.loan_state import AllocationLine, InstallmentState, LoanState, from_installment
+from lowlend.domain.loan_state import (
+    AllocationLine,
+    InstallmentState,
+    LoanState,
+    Refund,
+    from_installment,
+)
 from lowlend.domain.penalties import late_fee_date, penalty_cap, penalty_days
-from lowlend.domain.reschedule import rebuild_remaining
+from lowlend.domain.reschedule import interest_free_until, rebuild_remaining
 from lowlend.domain.schedule import Schedule
-from lowlend.domain.terms import LoanTerms
-from lowlend.domain.transactions import Prepayment, Repayment, Reversal, Transaction
+from lowlend.domain.terms import Grace, LoanTerms
+from lowlend.domain.transactions import (
+    CREDIT_TXN_PREFIX,
+    Prepayment,
+    Repayment,
+    Reversal,
+    Transaction,
+)
 
-__all__ = ["advance", "effective_transactions", "interest_to_date", "prepayment_fee", "replay"]
+__all__ = ["advance", "effective_transactions", "interest_due_to_date", "interest_to_date",
+           "prepayment_fee", "replay"]
 
 _ZERO = Decimal(0)
 
@@ -113,13 +141,49 @@ def _advance(rows: list[InstallmentState], terms: LoanTerms, fees: FeeSchedule |
 
 
 def interest_to_date(terms: LoanTerms, row: InstallmentState, principal: Decimal, on: date) -> Decimal:
-    """Interest of the running period up to ``on`` (never more than the row's interest)."""
+    """Interest of the running period up to ``on`` (never more than the interest of the
+    row's own period, :attr:`~lowlend.domain.loan_state.InstallmentState.own_interest`)."""
+    own = row.own_interest
+    if terms.amortization is Amortization.BULLET:
+        # a single row over the whole term: interest runs from the end of the free periods
+        start = max(row.start_date, interest_free_until(terms))
+        if on <= start:
+            return terms.rounding.round(_ZERO)
+        frac = year_fraction(start, on, terms.day_count)
+        return min(period_interest(principal, terms.annual_rate, frac, terms.rounding), own)
     if terms.amortization is Amortization.FLAT:
         days = (row.due_date - row.start_date).days
         elapsed = (on - row.start_date).days
-        return terms.rounding.round(row.interest * elapsed / days) if days else row.interest
+        return terms.rounding.round(own * elapsed / days) if days else own
     frac = year_fraction(row.start_date, on, terms.day_count)
-    return min(period_interest(principal, terms.annual_rate, frac, terms.rounding), row.interest)
+    return min(period_interest(principal, terms.annual_rate, frac, terms.rounding), own)
+
+
+def interest_due_to_date(terms: LoanTerms, future: list[InstallmentState], principal: Decimal,
+                         on: date) -> Decimal:
+    """All interest owed up to ``on`` on the rows due after ``on`` (``future``, oldest first):
+    interest of past periods deferred to a future row (interest-payment grace) + the
+    running period's interest to ``on`` (:func:`interest_to_date`)."""
+    deferred = sum((r.interest - r.own_interest for r in future), _ZERO)
+    return deferred + interest_to_date(terms, future[0], principal, on)
+
+
+def _remaining_grace(terms: LoanTerms, dates: list[date]) -> Grace:
+    """Grace periods still running for rows due on ``dates``, counted in rows: a row is in a
+    grace period if the original schedule's row due that day (or earlier) was."""
+    g = terms.grace
+    if not (g.principal_periods or g.interest_payment_periods or g.interest_free_periods):
+        return Grace()
+    original = due_dates(terms.start, terms.frequency, terms.every, terms.term, terms.first_due)
+
+    def rows_within(periods: int) -> int:
+        if periods <= 0:
+            return 0
+        end = original[min(periods, len(original)) - 1]
+        return sum(1 for d in dates if d <= end)
+
+    return Grace(rows_within(g.principal_periods), rows_within(g.interest_payment_periods),
+                 rows_within(g.interest_free_periods))
 
 
 def prepayment_fee(terms: LoanTerms, fees: FeeSchedule | None, outstanding: Decimal,
@@ -139,10 +203,16 @@ def _prepay(rows: list[InstallmentState], terms: LoanTerms, fees: FeeSchedule | 
     """Apply a prepayment in place; return the leftover (overpayment).
 
     Order: arrears and today's dues (allocation rule, without the in-advance bucket);
-    then the running period is closed on the value date with interest to that date and
-    the prepayment fee; the rest goes to principal and the remaining schedule is rebuilt
-    from the value date (reduce term / reduce instalment). Interest and fees paid in
-    advance on future rows are un-allocated into the prepayment (negative lines).
+    then the running period is closed on the value date with interest to that date
+    (including interest of finished interest-payment grace periods deferred to a later
+    row: :func:`interest_due_to_date`) and the prepayment fee; the rest goes to principal
+    and the remaining schedule is rebuilt from the value date (reduce term / reduce
+    instalment), keeping the grace the contract still promises — rows still inside an
+    interest-payment grace charge interest on the reduced balance and defer it to the first
+    row after the grace, so the deferred interest is re-priced. A prepayment too small for
+    the interest to date leaves the rest due on the closing row (as for any period).
+    Interest and fees paid in advance on future rows are un-allocated into the prepayment
+    (negative lines).
     """
     v = t.value_date
     done = sum(1 for r in rows if r.due_date <= v)
@@ -166,14 +236,16 @@ def _prepay(rows: list[InstallmentState], terms: LoanTerms, fees: FeeSchedule | 
                 lines.append(AllocationLine(t.txn_id, rows[i].seq, comp, -paid))
                 left += paid
     outstanding = sum((rows[i].principal for i in future), _ZERO) - adv_principal
-    interest = interest_to_date(terms, cur, outstanding + adv_principal, v)
+    # interest to date includes interest deferred from finished grace periods
+    interest = interest_due_to_date(terms, [rows[i] for i in future], outstanding + adv_principal,
+                                    v)
     offered = min(outstanding, max(left - interest, _ZERO))
     fee = prepayment_fee(terms, fees, outstanding, offered)
     if left <= interest + fee:
         pay_i = min(left, interest)
         closing = dataclasses.replace(cur, due_date=v, principal=adv_principal, interest=interest,
                                       fee=fee, principal_paid=adv_principal, interest_paid=pay_i,
-                                      fee_paid=left - pay_i)
+                                      fee_paid=left - pay_i, interest_charged=None)
         prepaid = _ZERO
         left = _ZERO
     else:
@@ -181,20 +253,25 @@ def _prepay(rows: list[InstallmentState], terms: LoanTerms, fees: FeeSchedule | 
         left -= interest + fee + prepaid
         closing = dataclasses.replace(
             cur, due_date=v, principal=adv_principal + prepaid, interest=interest, fee=fee,
-            principal_paid=adv_principal + prepaid, interest_paid=interest, fee_paid=fee)
+            principal_paid=adv_principal + prepaid, interest_paid=interest, fee_paid=fee,
+            interest_charged=None)
     for comp, amount in ((AllocationComponent.INTEREST, closing.interest_paid),
                          (AllocationComponent.FEE, closing.fee_paid),
                          (AllocationComponent.PRINCIPAL, prepaid)):
         if amount:
             lines.append(AllocationLine(t.txn_id, cur.seq, comp, amount))
     remaining = outstanding - prepaid
-    old_level = cur.principal + (cur.interest if terms.amortization in (
+    # the level payment: read off the first future row that repays principal (grace rows
+    # repay none), principal + the interest of its own period (not deferred interest)
+    model = next((rows[i] for i in future[:-1] if rows[i].principal > 0), cur)
+    old_level = model.principal + (model.own_interest if terms.amortization in (
         Amortization.EQUAL_INSTALLMENT, Amortization.FLAT) else _ZERO)
     if terms.amortization is Amortization.INTEREST_ONLY:
         old_level = _ZERO
     dates = [rows[i].due_date for i in future]
     effect = t.effect or terms.prepayment.effect
-    rebuilt = rebuild_remaining(terms, remaining, v, dates, old_level, effect, cur.seq + 1)
+    rebuilt = rebuild_remaining(terms, remaining, v, dates, old_level, effect, cur.seq + 1,
+                                _remaining_grace(terms, dates))
     fee_by_pos = [rows[i].fee for i in future]
     tail = [dataclasses.replace(from_installment(r), fee=fee_by_pos[j] if j < len(fee_by_pos)
                                 else _ZERO) for j, r in enumerate(rebuilt)]
@@ -246,6 +323,26 @@ def advance(
     return _run(schedule, state, txns, as_of, fees)
 
 
+def _roll(rows: list[InstallmentState], terms: LoanTerms, fees: FeeSchedule | None,
+          start: date, end: date, credit: Decimal, lines: list[AllocationLine]) -> Decimal:
+    """Move from ``start`` to ``end``: accrue penalties and, at the start of every due date
+    in ``(start, end]``, apply the credit balance to what is past due or due then.
+    Return the credit left."""
+    buckets = tuple(b for b in terms.allocation.buckets if b is not AllocationBucket.IN_ADVANCE)
+    while credit > 0 and buckets:
+        day = min((r.due_date for r in rows if start < r.due_date <= end), default=None)
+        if day is None:
+            break
+        _advance(rows, terms, fees, start, day)
+        new, got, credit = allocate(tuple(rows), credit, day, terms.allocation,
+                                    f"{CREDIT_TXN_PREFIX}{day.isoformat()}", buckets)
+        rows[:] = new
+        lines.extend(got)
+        start = day
+    _advance(rows, terms, fees, start, end)
+    return credit
+
+
 def _run(
     schedule: Schedule,
     state: LoanState,
@@ -257,11 +354,12 @@ def _run(
     rows = list(state.installments)
     lines = list(state.lines)
     applied = list(state.applied)
+    refunds = list(state.refunds)
     credit, refund = state.credit, state.refund_due
     cursor = state.as_of
     last = state.last_applied
     for t in txns:
-        _advance(rows, terms, fees, cursor, t.value_date)
+        credit = _roll(rows, terms, fees, cursor, t.value_date, credit, lines)
         cursor = t.value_date
         if isinstance(t, Prepayment):
             left = _prepay(rows, terms, fees, t, lines)
@@ -275,10 +373,11 @@ def _run(
                 credit += left
             else:
                 refund += left
+                refunds.append(Refund(t.txn_id, t.value_date, left))
         applied.append(t.txn_id)
         last = (t.value_date, t.txn_id)
     end = max(as_of, cursor)
-    _advance(rows, terms, fees, cursor, end)
+    credit = _roll(rows, terms, fees, cursor, end, credit, lines)
     charged = sum((r.fee for r in rows), _ZERO)
     return LoanState(end, tuple(rows), credit, refund, tuple(lines), tuple(applied), charged,
-                     last)
+                     last, tuple(refunds))

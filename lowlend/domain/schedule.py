@@ -15,7 +15,9 @@ Rules (DOMAIN.md "Computation rules"):
 * The last row takes the remaining balance, so principal sums exactly to the
   amount and the balance never goes negative.
 * Grace: principal (interest only), interest payment (deferred to the first row
-  after the grace), interest charged (free).
+  after the grace, or to the row that repays the balance if earlier; the row keeps the
+  interest of its own period in ``interest_charged``), interest charged (free; a bullet
+  loan's interest runs from the end of the free periods).
 
 >>> from lowlend.domain.terms import LoanTerms
 >>> t = LoanTerms(amount=Decimal("10000.00"), term=3, annual_rate=Decimal("0.12"),
@@ -56,6 +58,9 @@ class Installment:
 
     ``period`` is the row's position in regular periods from disbursement (used by
     the periodic IRR); ``start_date`` is the first day interest runs for the row.
+    ``interest`` is what the row asks to pay; ``interest_charged`` is the interest of
+    the row's own period when that differs (interest-payment grace: charged in the grace
+    rows, paid with the first row after them), ``None`` when it is ``interest``.
     """
 
     seq: int
@@ -66,6 +71,12 @@ class Installment:
     fee: Decimal
     balance: Decimal
     period: int
+    interest_charged: Decimal | None = None
+
+    @property
+    def own_interest(self) -> Decimal:
+        """Interest of this row's own period (``interest`` minus / plus deferred interest)."""
+        return self.interest if self.interest_charged is None else self.interest_charged
 
     @property
     def total(self) -> Decimal:
@@ -114,19 +125,23 @@ def period_fractions(terms: LoanTerms, starts: list[date], ends: list[date]) -> 
 
 
 def _bullet(terms: LoanTerms, dates: list[date]) -> list[Installment]:
+    """One row at maturity; interest runs from the end of any interest-free periods."""
     maturity = dates[-1]
     months = period_months(terms.frequency, terms.every)
     regular = terms.first_due.rule is FirstDueRule.ONE_PERIOD_AFTER
+    free = min(terms.grace.interest_free_periods, terms.term)
+    charged = terms.term - free
+    since = terms.start if free == 0 else dates[free - 1]
     if terms.frequency is Frequency.ONE_TIME:
-        frac = year_fraction(terms.start, maturity, terms.day_count)
-    elif terms.interest_period is InterestPeriod.SAME_AS_REPAYMENT and regular:
+        frac = year_fraction(since, maturity, terms.day_count)
+    elif terms.interest_period is InterestPeriod.SAME_AS_REPAYMENT and (regular or free):
         k_num, k_den = periods_per_year(terms.frequency, terms.every, terms.day_count)
-        frac = (k_den * terms.term, k_num)
+        frac = (k_den * charged, k_num)
     else:
-        total_months = months * terms.term if months is not None and regular else None
-        frac = year_fraction(terms.start, maturity, terms.day_count, months=total_months)
+        total_months = months * charged if months is not None and (regular or free) else None
+        frac = year_fraction(since, maturity, terms.day_count, months=total_months)
     interest = period_interest(terms.amount, terms.annual_rate, frac, terms.rounding)
-    if terms.grace.interest_free_periods >= terms.term:
+    if charged == 0:
         interest = terms.rounding.round(_ZERO)
     zero = terms.rounding.round(_ZERO)
     return [Installment(1, terms.start, maturity, terms.amount, interest, zero, zero, terms.term)]
@@ -210,12 +225,6 @@ def _walk(
             coef, den = coefs[i]
             charged_interest = (div(mul(balance, coef), den).quantize(q, rounding=mode)
                                 if coef and balance else zero)
-        if i < g.interest_payment_periods and not last:
-            deferred += charged_interest
-            paid_interest = zero
-        else:
-            paid_interest = charged_interest + deferred
-            deferred = zero
         if last:
             principal = balance
         elif i < gp or level_only:
@@ -229,11 +238,20 @@ def _walk(
                 principal = balance
             else:
                 out = None  # closes early: continue as a probe
+        # deferred (interest-payment grace) interest is paid with the first row after the
+        # grace, or with the row that repays the balance if that comes first (clamp)
+        if i < g.interest_payment_periods and not last and principal < balance:
+            deferred += charged_interest
+            paid_interest = zero
+        else:
+            paid_interest = charged_interest + deferred
+            deferred = zero
         balance -= principal
         if out is not None:
             assert starts is not None and dates is not None
             out.append(Installment(i + 1, starts[i], dates[i], principal, paid_interest, zero,
-                                   balance, i + 1))
+                                   balance, i + 1,
+                                   None if paid_interest == charged_interest else charged_interest))
     return None
 
 

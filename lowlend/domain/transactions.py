@@ -14,12 +14,22 @@ from decimal import Decimal
 from lowlend.domain.conventions import PrepaymentEffect
 from lowlend.domain.errors import LoanInputError
 
-__all__ = ["Prepayment", "Repayment", "Reversal", "Transaction"]
+__all__ = ["CREDIT_TXN_PREFIX", "Prepayment", "Repayment", "Reversal", "Transaction"]
+
+#: Allocation lines that apply a credit balance carry ``txn_id = "credit@<due date>"``;
+#: the prefix is reserved (no transaction id may start with it).
+CREDIT_TXN_PREFIX = "credit@"
+
+
+def _check_id(txn_id: str) -> None:
+    if not txn_id:
+        raise LoanInputError("txn_id", "txn_id_missing")
+    if txn_id.startswith(CREDIT_TXN_PREFIX):
+        raise LoanInputError("txn_id", "txn_id_reserved", value=txn_id)
 
 
 def _check(txn_id: str, amount: Decimal) -> None:
-    if not txn_id:
-        raise LoanInputError("txn_id", "txn_id_missing")
+    _check_id(txn_id)
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
         raise LoanInputError("amount", "amount_not_positive", value=amount)
 
@@ -60,6 +70,7 @@ class Reversal:
     def __post_init__(self) -> None:
         if not self.txn_id or not self.target_id:
             raise LoanInputError("target_id", "txn_id_missing")
+        _check_id(self.txn_id)
 
 
 Transaction = Repayment | Prepayment | Reversal

@@ -45,6 +45,8 @@ def test_schedule_invariants(t) -> None:  # type: ignore[no-untyped-def]
         assert r.balance == opening - r.principal
         assert r.total == r.principal + r.interest + r.fee
         assert r.principal == r.principal.quantize(q) and r.interest == r.interest.quantize(q)
+    # interest-payment grace moves interest to a later row, never creates or drops any
+    assert sum(r.interest for r in rows) == sum(r.own_interest for r in rows)
     dates = [r.due_date for r in rows]
     assert dates == sorted(dates) and len(set(dates)) == len(dates)
     assert dates[0] > t.start
