@@ -136,6 +136,16 @@ def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     return True
 
 
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic filter on the model side: the shared ``db.Model`` metadata also holds FAB's
+    tables and the config-declared entity tables, which these migrations do not manage."""
+    if type_ == "table":
+        from lowlend.persistence.models import LOWLEND_TABLES
+
+        return name in LOWLEND_TABLES
+    return True
+
+
 def schema_diff(database_url: str) -> list[Any]:
     """Return Alembic's differences between the models and the database (``[]`` = in sync)."""
     from lowlend.persistence.models import metadata
@@ -144,7 +154,11 @@ def schema_diff(database_url: str) -> list[Any]:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"include_name": include_name, "compare_type": True}
+                connection, opts={
+                    "include_name": include_name,
+                    "include_object": include_object,
+                    "compare_type": True,
+                },
             )
             return list(compare_metadata(context, metadata))
     finally:

@@ -15,12 +15,13 @@ from alembic import context
 
 
 def _configure_kwargs() -> dict[str, Any]:
-    from lowlend.persistence.migrate import include_name
+    from lowlend.persistence.migrate import include_name, include_object
     from lowlend.persistence.models import metadata
 
     return {
         "target_metadata": metadata,
         "include_name": include_name,
+        "include_object": include_object,
         "compare_type": True,
         "render_as_batch": True,  # SQLite: ALTER via table copy
     }
