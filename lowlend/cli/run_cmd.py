@@ -57,8 +57,11 @@ def _print_logins(rows: list[tuple[str, str, bool]]) -> None:
 
 def _bootstrap(app: Any, loans: int | None, seed: int | None) -> dict[str, Any]:
     from lowlend.web.bootstrap import bootstrap_demo
+    from lowlend.web.permission_sync import sync_at_boot
 
-    return bootstrap_demo(app, loans=loans, seed=seed)
+    result = bootstrap_demo(app, loans=loans, seed=seed)
+    result["permissions"] = sync_at_boot(app)  # roles.yaml -> FAB permissions
+    return result
 
 
 @click.command("demo")
@@ -66,13 +69,13 @@ def _bootstrap(app: Any, loans: int | None, seed: int | None) -> dict[str, Any]:
 @click.option("--seed", type=int, default=None, help="Random seed of the synthetic portfolio.")
 @click.pass_context
 def demo_command(ctx: click.Context, loans: int | None, seed: int | None) -> None:
-    """Create or upgrade the schema and the demo roles/users (idempotent)."""
+    """Create or upgrade the schema, publish the shipped configuration on first start,
+    create the demo roles/users and load the demo data set (idempotent)."""
     app = _build_app(ctx, demo=True)
     result = _bootstrap(app, loans, seed)
     click.echo(f"Database: {app.config['SQLALCHEMY_DATABASE_URI']} (schema via {result['schema']})")
     click.echo(f"Configuration: {result['config']}")
-    if not result["demo_data"]:
-        click.echo("Demo data set: not available yet (lowlend.services.demo_data missing)")
+    click.echo(f"Demo data set: {result['demo_data']}")
     _print_logins(result["users"])
 
 
@@ -94,6 +97,7 @@ def run_command(ctx: click.Context, host: str, port: int, demo: bool, debug: boo
     if demo:
         result = _bootstrap(app, None, None)
         click.echo(f"Configuration: {result['config']}")
+        click.echo(f"Demo data set: {result['demo_data']}")
         _print_logins(result["users"])
     click.echo(f"lowlend admin: http://{host}:{port}/   (health: http://{host}:{port}/health)")
     click.echo(f"Database: {app.config['SQLALCHEMY_DATABASE_URI']}")

@@ -18,11 +18,14 @@ mappings instead of objects, nested ``children``, ``category`` (parent code, for
 flat lists), ``order``, ``href``/``url``/``endpoint`` and ``permission``
 (``"can_list on Loans"``).
 
-Visibility: holders of ``AUTH_ROLE_ADMIN`` see everything; otherwise an item is
-shown when a role of the user grants it in ``roles.yaml`` (``RoleSpec.menus``
-holds item codes or ``*``); an item with ``permission`` needs that FAB permission;
-a user none of whose roles is configured falls back to FAB's ``menu_access`` on
-the item code; a category with no visible item is hidden.
+Visibility: holders of ``AUTH_ROLE_ADMIN`` see everything. Otherwise an item with
+``permission`` needs that FAB permission; an item whose ``menu_access`` permission
+exists in FAB's tables (created by :mod:`lowlend.web.permission_sync` from
+``roles.yaml``) is shown exactly when one of the user's roles holds it — so grants
+changed in FAB's role screens count too; an item not synced yet falls back to
+``roles.yaml`` (``RoleSpec.menus`` holds item codes or ``*``), and for a user none of
+whose roles is configured to FAB's ``menu_access``. A category with no visible item
+is hidden.
 
 Targets: ``MenuItem.view`` is resolved by :func:`view_url` to the registered view
 whose ``class_permission_name``/endpoint/class name is that code (generic views
@@ -232,6 +235,29 @@ class RegistryMenu(Menu):
             granted.update(str(code) for code in (_get(spec, "menus", default=()) or ()))
         return granted
 
+    def _menu_permissions(self, configured: list[MenuItem]) -> dict[str, set[str]]:
+        """``synced``: item names having a ``menu_access`` permission in FAB's tables;
+        ``allowed``: those the current user holds (two queries per request)."""
+        names = [n for n in self.get_flat_name_list(menu=configured) if n != "-"]
+        if not names:
+            return {"synced": set(), "allowed": set()}
+        sm = current_app.appbuilder.sm
+        try:
+            rows = (
+                sm.session.query(sm.viewmenu_model.name)
+                .join(sm.permissionview_model, sm.permissionview_model.view_menu_id == sm.viewmenu_model.id)
+                .join(sm.permission_model, sm.permissionview_model.permission_id == sm.permission_model.id)
+                .filter(sm.permission_model.name == "menu_access", sm.viewmenu_model.name.in_(names))
+                .all()
+            )
+            synced = {str(r[0]) for r in rows}
+            allowed = set(sm.get_user_menu_access(list(synced))) if synced else set()
+        except Exception:
+            log.exception("lowlend: reading menu permissions failed; using roles.yaml")
+            sm.session.rollback()
+            return {"synced": set(), "allowed": set()}
+        return {"synced": synced, "allowed": allowed}
+
     def _item_visible(self, item: MenuItem, ctx: dict[str, Any]) -> bool:
         if not item.should_render():
             return False
@@ -249,6 +275,8 @@ class RegistryMenu(Menu):
             return bool(perm_name and view and sm.has_access(perm_name.strip(), view.strip()))
         if item.childs:  # a category: visible when a child is (checked by _filter)
             return True
+        if item.name in ctx.get("synced", ()):  # synced: FAB's menu_access decides
+            return item.name in ctx.get("allowed", ())
         granted = ctx["granted"]
         if granted is not None:
             return "*" in granted or item.name in granted
@@ -289,6 +317,8 @@ class RegistryMenu(Menu):
                     "is_admin": admin in role_names,
                     "granted": self._role_menus(registry, role_names),
                 }
+                if not ctx["is_admin"]:
+                    ctx.update(self._menu_permissions(configured))
                 configured = self._filter(configured, ctx)
                 names = {i.name for i in configured}
                 items = configured + [i for i in self.menu if i.name not in names]

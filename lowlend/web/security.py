@@ -17,6 +17,9 @@ call — so that:
 * it keeps every view-menu named by the current registry (product / entity /
   menu codes, view-menus that role specs grant, see :func:`runtime_view_menu_names`)
   and every name listed in the ``LOWLEND_PROTECTED_VIEW_MENUS`` config list;
+* it keeps every view-menu of :func:`lowlend.services.permissions.desired_permissions`
+  and, once FAB's clean-up is done, runs :func:`lowlend.web.permission_sync.sync_permissions`
+  so that the result is exactly the synced state (same naming rule, same grants);
 * it **refuses to run** (raises :class:`SecurityCleanupRefused`) when no registry
   is available, because then it cannot tell run-time permissions from dead ones.
 """
@@ -129,7 +132,10 @@ class LowlendSecurityManager(SecurityManager):
         registry = registry_hooks.current_registry()
         if registry is None:
             return None
+        from lowlend.web.permission_sync import managed_view_menus
+
         names = runtime_view_menu_names(registry)
+        names.update(managed_view_menus(registry))  # everything the permission sync creates
         names.update(current_app.config.get("LOWLEND_PROTECTED_VIEW_MENUS", ()) or ())
         return names
 
@@ -158,3 +164,9 @@ class LowlendSecurityManager(SecurityManager):
                 self.del_permission_view_menu(permission.permission.name, viewmenu.name)
             self.del_view_menu(viewmenu.name)
         self.security_converge(baseviews, menus)
+        # End in exactly the state the permission sync produces (same rules, same names).
+        registry = registry_hooks.current_registry()
+        if registry is not None:
+            from lowlend.web.permission_sync import sync_permissions
+
+            sync_permissions(self.appbuilder, registry)
