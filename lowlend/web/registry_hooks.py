@@ -117,6 +117,27 @@ def refresh_if_stale() -> None:
     if prov is None:
         return
     try:
-        prov.check()
+        stale = prov.check()
     except Exception as exc:
         log.debug("lowlend: registry freshness check failed: %s", exc)
+        return
+    if stale:
+        _sync_permissions_to_new_version(prov)
+
+
+def _sync_permissions_to_new_version(prov: Any) -> None:
+    """A publish (by anyone, in any process) makes its permissions exist here too.
+
+    Runs once per worker and version: the sync is idempotent and retries when two
+    workers sync at once, so a product published through the store, the CLI or the
+    UI gets its permissions without a restart and without a separate step.
+    """
+    from lowlend.web.permission_sync import sync_permissions
+
+    try:
+        registry = prov.current()
+    except Exception as exc:  # nothing published yet, or the version does not load
+        log.debug("lowlend: no registry to sync permissions to: %s", exc)
+        return
+    if registry is not None:
+        sync_permissions(current_app.appbuilder, registry)

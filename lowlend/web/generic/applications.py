@@ -1,0 +1,516 @@
+"""Applications: products are data, so the views route on the product code per request.
+
+* ``GET /applications/add`` — choose a product of the **current** registry;
+* ``GET|POST /applications/add?product=<code>`` — the standard fields plus that
+  product's ``custom_fields`` (looked up per request: a product published after
+  boot appears at once, a rolled-back one disappears). Custom values are stored
+  in ``Application.custom`` (JSON, hidden fields dropped); ``config_version_id``
+  pins the configuration version the application was made under.
+* ``POST /api/v1/applications/`` with ``{"product_code": ..., "custom": {...}, ...}``
+  — the same rules; errors of custom fields are keyed ``custom.<field>``.
+
+Per-product permission: FAB permission ``can_apply`` on view-menu
+``product:<code>`` (:func:`product_view_menu`). When that permission exists in
+FAB's tables the user must hold it (web: 403, REST: 403); when it does not exist
+(no role sync yet) ``can_add`` on ``applications`` alone decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import abort, current_app, flash, g, has_app_context, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access
+
+from lowlend.services.audit import json_safe
+from lowlend.services.custom_fields import (
+    FieldMessage,
+    ValidationResult,
+    validate_application_custom,
+    validate_record,
+)
+from lowlend.services.permissions import APPLY_ACTION, permission_name, product_view_menu
+from lowlend.spec.expressions import to_basis_points, to_minor_units
+from lowlend.web import registry_hooks
+from lowlend.web.forms import SpecForm, field_for
+from lowlend.web.generic import common
+from lowlend.web.generic.api import GenericModelApi, errors_json
+from lowlend.web.generic.labels import bilingual, config_label, label_text, translate
+from lowlend.web.generic.views import GenericModelView
+
+__all__ = [
+    "APPLY_PERMISSION",
+    "ApplicationsApi",
+    "ApplicationsView",
+    "may_apply",
+    "product_view_menu",
+    "validate_application",
+]
+
+APPLY_PERMISSION = permission_name(APPLY_ACTION)  # "can_apply"
+CUSTOM_PREFIX = "custom__"
+
+
+def current_product(code: str | None) -> Any | None:
+    if not code:
+        return None
+    registry = registry_hooks.current_registry()
+    products = getattr(registry, "products", None) or {}
+    return products.get(code)
+
+
+def may_apply(code: str) -> bool:
+    """``can_apply`` on ``product:<code>`` when that permission exists, else ``True``."""
+    sm = current_app.appbuilder.sm
+    view_menu = product_view_menu(code)
+    try:
+        exists = sm.find_permission_view_menu(APPLY_PERMISSION, view_menu) is not None
+    except Exception:
+        exists = False
+    if not exists:
+        return True
+    return bool(sm.has_access(APPLY_PERMISSION, view_menu))
+
+
+def _range_errors(product: Any, values: Mapping[str, Any]) -> dict[str, list[FieldMessage]]:
+    out: dict[str, list[FieldMessage]] = {}
+    checks = (
+        ("amount", getattr(product, "amount", None)),
+        ("term", getattr(product, "term", None)),
+        ("rate", getattr(getattr(product, "interest", None), "annual_rate", None)),
+    )
+    for code, rng in checks:
+        value = values.get(code)
+        if rng is None or value is None:
+            continue
+        if value < rng.min:
+            out.setdefault(code, []).append(FieldMessage("min", {"min": rng.min}))
+        elif value > rng.max:
+            out.setdefault(code, []).append(FieldMessage("max", {"max": rng.max}))
+    return out
+
+
+def validate_application(
+    desc: Any,
+    product: Any,
+    standard: Mapping[str, Any],
+    custom: Mapping[str, Any],
+    *,
+    custom_key: str = CUSTOM_PREFIX,
+    reject_unknown_custom: bool = False,
+) -> ValidationResult:
+    """Standard fields + product ranges + the product's custom fields, in one result.
+
+    Custom-field keys in the result are ``custom_key + code``.
+    """
+    dictionaries = common.dictionaries_for(desc)
+    std_fields = tuple(f for f in desc.fields if f.code in standard)
+    first = validate_record(std_fields, standard, dictionaries)
+    for code, messages in _range_errors(product, first.values).items():
+        if code not in first.errors:
+            first.errors[code] = messages
+    plain = {
+        "amount": to_minor_units(first.values["amount"]) if first.values.get("amount") else 0,
+        "term": int(first.values.get("term") or 0),
+        "annual_rate": to_basis_points(first.values["rate"]) if first.values.get("rate") else 0,
+        "product": product.code,
+        "region": getattr(product, "region", "") or "",
+        "currency": getattr(product, "currency", "") or "",
+    }
+    second = validate_application_custom(
+        product.custom_fields,
+        custom,
+        dictionaries,
+        application=plain,
+        reject_unknown=reject_unknown_custom,
+    )
+    values = dict(first.values)
+    values.update({custom_key + k: v for k, v in second.values.items()})
+    errors = dict(first.errors)
+    errors.update({custom_key + k: v for k, v in second.errors.items()})
+    hidden = {custom_key + k for k in second.hidden}
+    return ValidationResult(values, errors, hidden)
+
+
+def custom_json(
+    product: Any, values: Mapping[str, Any], hidden: set[str], key: str
+) -> dict[str, Any]:
+    """The ``Application.custom`` document: visible, non-empty custom values (JSON-safe)."""
+    out: dict[str, Any] = {}
+    for field in product.custom_fields:
+        name = key + field.code
+        if name in hidden:
+            continue
+        value = values.get(name)
+        if value is not None and value != "":
+            out[field.code] = json_safe(value)
+    return out
+
+
+def _fill_application(item: Any, product: Any, custom: dict[str, Any]) -> None:
+    for name in list(item.__dict__):
+        if name.startswith(CUSTOM_PREFIX):
+            item.__dict__.pop(name, None)
+    item.product_code = product.code
+    item.custom = custom
+    if not getattr(item, "currency", None):
+        item.currency = getattr(product, "currency", None) or "CNY"
+    if not getattr(item, "status", None):
+        item.status = "draft"
+
+
+class ApplicationsView(GenericModelView):
+    """The application view: its add form is built per request from the product code."""
+
+    dynamic_add = True
+    _base_add_form: Any = None
+
+    @property  # type: ignore[override]
+    def add_form(self) -> Any:
+        product = g.get("_lowlend_product") if has_app_context() else None
+        if product is None:
+            return self._base_add_form
+        return self.product_form(product)
+
+    @add_form.setter
+    def add_form(self, value: Any) -> None:
+        self._base_add_form = value
+
+    _base_edit_form: Any = None
+
+    @property  # type: ignore[override]
+    def edit_form(self) -> Any:
+        product = g.get("_lowlend_product") if has_app_context() else None
+        if product is None:
+            return self._base_edit_form
+        return self.product_form(product)
+
+    @edit_form.setter
+    def edit_form(self, value: Any) -> None:
+        self._base_edit_form = value
+
+    # -- edit: the custom fields of the product version the application is pinned to --
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk: Any) -> Any:
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        product = pinned_product(item)
+        if product is not None:
+            g._lowlend_product = product
+        widgets = self._edit(pk)
+        if not widgets:
+            return self.post_edit_redirect()
+        return self.render_template(
+            self.edit_template,
+            title=self.edit_title,
+            widgets=widgets,
+            related_views=self._related_views,
+        )
+
+    def prefill_form(self, form: Any, pk: Any) -> None:
+        item = self.datamodel.get(pk, self._base_filters)
+        custom = dict(getattr(item, "custom", None) or {})
+        for name, field in form._fields.items():
+            if name.startswith(CUSTOM_PREFIX):
+                field.data = custom.get(name[len(CUSTOM_PREFIX) :])
+
+    def _get_edit_widget(self, form: Any, exclude_cols: Any = None, widgets: Any = None) -> Any:
+        product = g.get("_lowlend_product")
+        if product is None:
+            return super()._get_edit_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+        widgets = widgets or {}
+        std = [f.code for f in self.descriptor.fields]
+        custom = [CUSTOM_PREFIX + f.code for f in product.custom_fields]
+        fieldsets = [(bilingual("Application", "申请信息"), {"fields": std})]
+        if custom:
+            fieldsets.append((config_label(product.label), {"fields": custom}))
+        widgets["edit"] = self.edit_widget(
+            form=form,
+            include_cols=std + custom,
+            exclude_cols=exclude_cols or [],
+            fieldsets=fieldsets,
+        )
+        return widgets
+
+    def pre_update(self, item: Any) -> None:
+        product = g.get("_lowlend_product")
+        if product is not None and g.get("_lowlend_custom") is not None:
+            for name in list(item.__dict__):
+                if name.startswith(CUSTOM_PREFIX):
+                    item.__dict__.pop(name, None)
+            item.custom = g.get("_lowlend_custom")
+        super().pre_update(item)
+
+    def product_form(self, product: Any) -> type[SpecForm]:
+        """The add form of one product: standard fields, then its custom fields."""
+        desc = self.descriptor
+        choices = common.choices_for(desc)
+
+        def validator(values: Mapping[str, Any]) -> ValidationResult:
+            standard = {k: v for k, v in values.items() if not k.startswith(CUSTOM_PREFIX)}
+            custom = {
+                k[len(CUSTOM_PREFIX) :]: v for k, v in values.items() if k.startswith(CUSTOM_PREFIX)
+            }
+            return validate_application(desc, product, standard, custom)
+
+        attrs: dict[str, Any] = {}
+        spec_fields: list[tuple[str, str]] = []
+        for f in desc.fields:
+            attrs[f.code] = field_for(
+                f.kind,
+                desc.labels.get(f.code, f.code),
+                dictionary=f.dictionary,
+                max_length=f.max_length,
+            )
+            spec_fields.append((f.code, f.code))
+        for f in product.custom_fields:
+            name = CUSTOM_PREFIX + f.code
+            attrs[name] = field_for(
+                f.kind,
+                config_label(f.label),
+                description=config_label(f.help) if f.help is not None else "",
+                dictionary=f.dictionary,
+                max_length=f.max_length,
+            )
+            spec_fields.append((name, name))
+        attrs["_spec_fields"] = tuple(spec_fields)
+        attrs["_validator"] = staticmethod(validator)
+        attrs["_choices"] = staticmethod(choices)
+        return type(f"{product.code}_ApplicationForm", (SpecForm,), attrs)
+
+    def _get_add_widget(self, form: Any, exclude_cols: Any = None, widgets: Any = None) -> Any:
+        product = g.get("_lowlend_product")
+        if product is None:
+            return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+        widgets = widgets or {}
+        std = [f.code for f in self.descriptor.fields]
+        custom = [CUSTOM_PREFIX + f.code for f in product.custom_fields]
+        fieldsets = [(bilingual("Application", "申请信息"), {"fields": std})]
+        if custom:
+            fieldsets.append((config_label(product.label), {"fields": custom}))
+        widgets["add"] = self.add_widget(
+            form=form,
+            include_cols=std + custom,
+            exclude_cols=exclude_cols or [],
+            fieldsets=fieldsets,
+        )
+        return widgets
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self) -> Any:
+        code = request.args.get("product")
+        if not code:
+            return self.choose_product()
+        product = current_product(code)
+        if product is None:
+            flash(translate("Unknown product: %(code)s") % {"code": code}, "danger")
+            return redirect(url_for(f"{self.endpoint}.add"))
+        if not may_apply(code):
+            abort(403)
+        g._lowlend_product = product
+        title = f"{label_text(self.descriptor.label)} · {label_text(product.label)}"
+        widget = self._add()
+        if not widget:
+            return self.post_add_redirect()
+        if request.method == "GET":
+            self._prefill_defaults(widget, product)
+        return self.render_template(self.add_template, title=title, widgets=widget, product=product)
+
+    @staticmethod
+    def _prefill_defaults(widget: Any, product: Any) -> None:
+        form = getattr(widget.get("add"), "template_args", {}).get("form")
+        if form is None:
+            return
+        defaults = {
+            "amount": getattr(product.amount, "default", None),
+            "term": getattr(product.term, "default", None),
+            "rate": getattr(product.interest.annual_rate, "default", None),
+            "currency": getattr(product, "currency", None),
+        }
+        for name, value in defaults.items():
+            field = form._fields.get(name)
+            if field is not None and value is not None and not field.data:
+                field.data = value
+
+    def choose_product(self) -> Any:
+        registry = registry_hooks.current_registry()
+        products = getattr(registry, "products", None) or {}
+        items = []
+        for code in sorted(products):
+            product = products[code]
+            if not may_apply(code):
+                continue
+            items.append(
+                {
+                    "code": code,
+                    "label": label_text(product.label),
+                    "description": label_text(product.description) if product.description else "",
+                    "url": url_for(f"{self.endpoint}.add", product=code),
+                }
+            )
+        return self.render_template(
+            "generic/choose_product.html",
+            title=bilingual("New application: choose a product", "新建申请：选择贷款产品"),
+            products=items,
+            empty_text=bilingual("No product is published.", "尚未发布任何贷款产品。"),
+        )
+
+    def process_form(self, form: Any, is_created: bool) -> None:
+        super().process_form(form, is_created)
+        product = g.get("_lowlend_product")
+        if product is not None:
+            values = {name: field.data for name, field in form._fields.items()}
+            g._lowlend_custom = custom_json(product, values, set(form.hidden), CUSTOM_PREFIX)
+
+    def pre_add(self, item: Any) -> None:
+        product = g.get("_lowlend_product")
+        if product is not None:
+            _fill_application(item, product, g.get("_lowlend_custom") or {})
+        super().pre_add(item)
+
+
+class ApplicationsApi(GenericModelApi):
+    """``POST /api/v1/applications/`` validates the product's custom fields (per request).
+
+    ``PUT /api/v1/applications/<id>`` checks the product ranges and, when ``custom`` is
+    given, the custom fields of the product version the application is pinned to.
+    """
+
+    def validate_input(self, data: dict[str, Any], item: Any | None) -> ValidationResult:
+        return _put_validate_input(self, data, item)
+
+    def apply_values(self, item: Any, result: ValidationResult, codes: set[str]) -> None:
+        _put_apply_values(self, item, result, codes)
+
+    def post_headless(self) -> Any:
+        data, error = self._json_object()
+        if error is not None:
+            return error
+        assert data is not None
+        code = data.get("product_code")
+        product = current_product(code if isinstance(code, str) else None)
+        if product is None:
+            return self.validation_error(
+                {
+                    "product_code": [
+                        translate("Unknown product.")
+                        if code
+                        else FieldMessage("required").text(translate)
+                    ]
+                }
+            )
+        if not may_apply(product.code):
+            return self.response_403()
+        custom = data.get("custom") or {}
+        if not isinstance(custom, dict):
+            return self.validation_error({"custom": [FieldMessage("invalid_json").text(translate)]})
+        allowed = {f.code for f in self.descriptor.fields}
+        standard = {k: v for k, v in data.items() if k in allowed}
+        for code_ in allowed:
+            standard.setdefault(code_, None)
+        result = validate_application(
+            self.descriptor,
+            product,
+            standard,
+            custom,
+            custom_key="custom.",
+            reject_unknown_custom=True,
+        )
+        for key in data:
+            if key not in allowed and key not in ("product_code", "custom"):
+                result.errors.setdefault(key, []).append(FieldMessage("unknown_field"))
+        if result.errors:
+            return self.validation_error(errors_json(result))
+        item = self.datamodel.obj()
+        for code_ in allowed:
+            if code_ in result.values:
+                setattr(item, code_, result.values[code_])
+        _fill_application(
+            item, product, custom_json(product, result.values, result.hidden, "custom.")
+        )
+        common.stamp_new(self.descriptor, item, result.values)
+        if item.config_version_id is None:
+            return self.response(
+                409, message=translate("No configuration is published."), errors={}
+            )
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            self.datamodel.add(item)
+        except SQLAlchemyError as exc:
+            return self._write_error(exc)
+        return self.response(
+            201, id=item.id, result=self._masked(self.show_model_schema.dump(item, many=False))
+        )
+
+
+def pinned_product(item: Any) -> Any | None:
+    """The product spec an application was made under (its pinned config version)."""
+    registry = None
+    prov = registry_hooks.provider()
+    version_id = getattr(item, "config_version_id", None)
+    if prov is not None and version_id is not None:
+        try:
+            registry = prov.for_version(version_id)
+        except Exception:
+            registry = None
+    if registry is None:
+        registry = registry_hooks.current_registry()
+    products = getattr(registry, "products", None) or {}
+    return products.get(getattr(item, "product_code", None))
+
+
+def _put_validate_input(self: Any, data: dict[str, Any], item: Any) -> ValidationResult:
+    """PUT: standard fields + product ranges; ``custom`` checked against the pinned product."""
+    custom = data.get("custom", None)
+    rest = {k: v for k, v in data.items() if k != "custom"}
+    result = GenericModelApi.validate_input(self, rest, item)
+    product = pinned_product(item) if item is not None else None
+    if product is None:
+        return result
+    for code, messages in _range_errors(product, result.values).items():
+        result.errors.setdefault(code, messages)
+    if custom is not None:
+        if not isinstance(custom, dict):
+            result.errors["custom"] = [FieldMessage("invalid_json")]
+            return result
+        merged = dict(getattr(item, "custom", None) or {})
+        merged.update(custom)
+        values = result.values
+        plain = {
+            "amount": to_minor_units(values["amount"]) if values.get("amount") else 0,
+            "term": int(values.get("term") or 0),
+            "annual_rate": to_basis_points(values["rate"]) if values.get("rate") else 0,
+            "product": product.code,
+            "region": getattr(product, "region", "") or "",
+            "currency": getattr(product, "currency", "") or "",
+        }
+        second = validate_application_custom(
+            product.custom_fields,
+            merged,
+            common.dictionaries_for(self.descriptor),
+            application=plain,
+            reject_unknown=True,
+        )
+        for code, messages in second.errors.items():
+            result.errors["custom." + code] = messages
+        if not second.errors:
+            g._lowlend_custom = custom_json(
+                product,
+                {"custom." + k: v for k, v in second.values.items()},
+                {"custom." + k for k in second.hidden},
+                "custom.",
+            )
+    return result
+
+
+def _put_apply_values(self: Any, item: Any, result: ValidationResult, codes: set[str]) -> None:
+    GenericModelApi.apply_values(self, item, result, codes)
+    custom = g.pop("_lowlend_custom", None)
+    if custom is not None:
+        item.custom = custom

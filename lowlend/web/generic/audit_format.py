@@ -1,0 +1,44 @@
+"""Showing audit images: PII masked unless the user may see it on that entity."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lowlend.services.audit import mask_image
+
+#: entity code → {column: PII class}; filled by :func:`lowlend.web.generic.register`
+PII_COLUMNS: dict[str, dict[str, str]] = {}
+
+#: columns whose names alone mark them as PII in any entity
+GENERIC_PII = {
+    "id_number": "id_number",
+    "phone": "phone",
+    "id_number_enc": "id_number",
+    "bank_card_no": "bank_card_no",
+    "mobile": "phone",
+}
+
+
+def masked_image(entity: str, image: Any, may_view: bool) -> Any:
+    if not isinstance(image, dict) or may_view:
+        return image
+    from lowlend.web.generic.labels import mask_rules
+
+    pii = dict(GENERIC_PII)
+    if entity == "*":
+        for columns in PII_COLUMNS.values():
+            pii.update(columns)
+    else:
+        pii.update(PII_COLUMNS.get(entity, {}))
+    return mask_image(image, pii, mask_rules())
+
+
+def audit_json_formatter(value: Any) -> str:
+    """Formatter of ``before``/``after``: JSON with PII masked (``can_view_pii`` on audit_log)."""
+    from lowlend.web.generic.labels import can_view_pii
+
+    if value is None:
+        return ""
+    shown = masked_image("*", value, can_view_pii("audit_log"))
+    return json.dumps(shown, ensure_ascii=False, default=str, sort_keys=True)

@@ -1,0 +1,158 @@
+"""Generated FAB ModelViews: one class per view code, built with ``type(...)`` at boot."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import flash
+from flask_appbuilder import ModelView
+
+from lowlend.services.permissions import VIEW_METHOD_ACTIONS, permission_name
+from lowlend.web.forms import SpecForm, build_form
+from lowlend.web.generic import common
+from lowlend.web.generic.entities import EntityDescriptor
+from lowlend.web.generic.interface import DATAMODEL
+from lowlend.web.generic.labels import bilingual
+
+log = logging.getLogger(__name__)
+
+__all__ = ["GenericModelView", "make_view", "view_class_name"]
+
+RESTART_NOTE = bilingual(
+    "New entity kinds and new fields of an entity take effect after the web service "
+    "is restarted; products, dictionaries and rules take effect at once.",
+    "新增实体类型或实体字段需重启 Web 服务后生效；产品、字典与规则发布后立即生效。",
+)
+
+
+def view_class_name(code: str) -> str:
+    """Class (and blueprint/endpoint) name of the view of ``code``."""
+    return "GenericView_" + code
+
+
+class GenericModelView(ModelView):
+    """Base of the generated views (see :func:`make_view`)."""
+
+    descriptor: EntityDescriptor
+    list_template = "generic/list.html"
+    show_template = "generic/show.html"
+    add_template = "generic/add.html"
+    edit_template = "generic/edit.html"
+    page_size = 25
+
+    # -- templates get the restart note for config entities -----------------------------
+    def render_template(self, template: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("generic_descriptor", self.descriptor)
+        kwargs.setdefault("restart_note", RESTART_NOTE if self.descriptor.config_entity else None)
+        return super().render_template(template, **kwargs)
+
+    # -- hooks --------------------------------------------------------------------------
+    def process_form(self, form: Any, is_created: bool) -> None:
+        from flask import g
+
+        extra = {}
+        for name in self.descriptor.virtual:
+            field = form._fields.get(name)
+            if field is not None:
+                extra[name] = field.data
+        g._lowlend_form_extra = extra
+
+    def pre_add(self, item: Any) -> None:
+        from flask import g
+
+        for name in self.descriptor.virtual:  # populate_obj copied virtual fields too
+            item.__dict__.pop(name, None)
+        common.stamp_new(self.descriptor, item, getattr(g, "_lowlend_form_extra", None))
+
+    def pre_update(self, item: Any) -> None:
+        common.stamp_update(item)
+
+    def _delete(self, pk: Any) -> None:
+        try:
+            super()._delete(pk)
+        except Exception as exc:  # pragma: no cover - FAB flashes most errors itself
+            flash(str(exc), "danger")
+
+
+def _fieldsets(desc: EntityDescriptor, codes: list[str]) -> list[tuple[Any, dict[str, Any]]] | None:
+    if not desc.sections:
+        return None
+    out = []
+    placed: set[str] = set()
+    for label, fields in desc.sections:
+        chosen = [c for c in fields if c in codes]
+        placed.update(chosen)
+        if chosen:
+            out.append((label, {"fields": chosen}))
+    rest = [c for c in codes if c not in placed]
+    if rest:
+        out.append((bilingual("Other", "其他"), {"fields": rest}))
+    return out
+
+
+def base_permissions(desc: EntityDescriptor) -> list[str]:
+    """Permissions of a code, identical for its view and its API (they share the view-menu).
+
+    FAB's permission update removes permissions missing from ``base_permissions``, so
+    the view and the API must declare the same set.
+    """
+    actions = ["list", "show"] if desc.read_only else ["list", "show", "add", "edit", "delete"]
+    if desc.pii or desc.code == "audit_log":  # audit images hold PII of every entity
+        actions.append("view_pii")
+    return [permission_name(a) for a in actions]
+
+
+def make_view(desc: EntityDescriptor, base: type[GenericModelView] = GenericModelView) -> type:
+    """The ModelView class of one descriptor (routes ``/<code>/list/`` …)."""
+    model_columns = set(desc.model.__table__.columns.keys())  # type: ignore[attr-defined]
+    add_codes = [f.code for f in desc.fields]
+    edit_codes = [
+        f.code
+        for f in desc.fields
+        if f.code not in desc.edit_read_only and f.code not in desc.virtual
+    ]
+    validator = common.form_validator(desc)
+    choices = common.choices_for(desc)
+    add_fields = tuple(f for f in desc.fields)
+    edit_fields = tuple(f for f in desc.fields if f.code in edit_codes)
+    attrs: dict[str, Any] = {
+        "descriptor": desc,
+        "datamodel": DATAMODEL(desc.model, desc.code),
+        "route_base": f"/{desc.code}",
+        "class_permission_name": desc.code,
+        "method_permission_name": dict(VIEW_METHOD_ACTIONS),
+        "list_title": desc.label,
+        "show_title": desc.label,
+        "add_title": desc.label,
+        "edit_title": desc.label,
+        "label_columns": dict(desc.labels),
+        "list_columns": [c for c in desc.list_columns if c in model_columns],
+        "show_columns": list(
+            dict.fromkeys(c for c in (desc.show_columns or desc.list_columns) if c in model_columns)
+        ),
+        "search_columns": [c for c in desc.search_columns if c in model_columns],
+        "formatters_columns": common.formatters_for(desc),
+        "base_order": desc.base_order,
+    }
+    attrs["order_columns"] = list(attrs["list_columns"])
+    attrs["base_permissions"] = base_permissions(desc)
+    if desc.read_only:
+        attrs["include_route_methods"] = {"list", "show"}
+    else:
+        attrs["add_columns"] = add_codes
+        attrs["edit_columns"] = edit_codes
+        add_form = build_form(
+            f"{desc.code}_AddForm", add_fields, desc.labels, validator, choices, base=SpecForm
+        )
+        attrs["_base_add_form" if getattr(base, "dynamic_add", False) else "add_form"] = add_form
+        edit_form = build_form(
+            f"{desc.code}_EditForm", edit_fields, desc.labels, validator, choices, base=SpecForm
+        )
+        attrs["_base_edit_form" if getattr(base, "dynamic_add", False) else "edit_form"] = edit_form
+        attrs["add_fieldsets"] = _fieldsets(desc, add_codes)
+        attrs["edit_fieldsets"] = _fieldsets(desc, edit_codes)
+    show_sets = _fieldsets(desc, attrs["show_columns"])
+    if show_sets:
+        attrs["show_fieldsets"] = show_sets
+    return type(view_class_name(desc.code), (base,), attrs)
