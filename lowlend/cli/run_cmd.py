@@ -46,6 +46,13 @@ def _build_app(ctx: click.Context, demo: bool) -> Any:
         raise click.ClickException(str(exc)) from exc
 
 
+def built_before_first_publish(app: Any) -> bool:
+    """Whether ``app`` registered its generated views before any config was published."""
+    from lowlend.web.generic import EXTENSION_KEY
+
+    return bool(app.extensions.get(EXTENSION_KEY + "_without_registry"))
+
+
 def _print_logins(rows: list[tuple[str, str, bool]]) -> None:
     from lowlend.web.bootstrap import DEMO_PASSWORD
 
@@ -57,11 +64,8 @@ def _print_logins(rows: list[tuple[str, str, bool]]) -> None:
 
 def _bootstrap(app: Any, loans: int | None, seed: int | None) -> dict[str, Any]:
     from lowlend.web.bootstrap import bootstrap_demo
-    from lowlend.web.permission_sync import sync_at_boot
 
-    result = bootstrap_demo(app, loans=loans, seed=seed)
-    result["permissions"] = sync_at_boot(app)  # roles.yaml -> FAB permissions
-    return result
+    return bootstrap_demo(app, loans=loans, seed=seed)
 
 
 @click.command("demo")
@@ -99,6 +103,10 @@ def run_command(ctx: click.Context, host: str, port: int, demo: bool, debug: boo
         click.echo(f"Configuration: {result['config']}")
         click.echo(f"Demo data set: {result['demo_data']}")
         _print_logins(result["users"])
+        if built_before_first_publish(app):
+            # config-declared entities are registered at boot: serve from an app
+            # built now that the shipped configuration is published
+            app = _build_app(ctx, demo=demo)
     click.echo(f"lowlend admin: http://{host}:{port}/   (health: http://{host}:{port}/health)")
     click.echo(f"Database: {app.config['SQLALCHEMY_DATABASE_URI']}")
     app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)

@@ -5,14 +5,12 @@ All functions are idempotent and run inside ``app.app_context()``.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 
 from lowlend.persistence.db import db
 from lowlend.web import registry_hooks
@@ -54,90 +52,38 @@ BASELINE_PERMISSIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _migrate_upgrade() -> Any | None:
-    try:
-        module = importlib.import_module("lowlend.persistence.migrate")
-    except ModuleNotFoundError as exc:
-        if exc.name and "lowlend.persistence.migrate".startswith(exc.name):
-            return None
-        raise
-    upgrade = getattr(module, "upgrade", None)
-    return upgrade if callable(upgrade) else None
-
-
 def create_schema(app: Flask) -> str:
     """Create or upgrade the schema; returns ``"alembic"`` or ``"create_all"``.
 
-    Uses ``lowlend.persistence.migrate.upgrade(url)`` when it exists; FAB's
-    security tables are then created only if the migrations did not.
+    lowlend's tables come from the Alembic migrations; FAB's security tables and
+    built-in roles from FAB.
     """
+    from lowlend.persistence.migrate import upgrade
+
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         from pathlib import Path
 
         Path(url[len("sqlite:///") :].split("?")[0]).parent.mkdir(parents=True, exist_ok=True)
-    upgrade = _migrate_upgrade()
-    how = "create_all"
     with app.app_context():
-        if upgrade is not None:
-            upgrade(url)
-            how = "alembic"
-        else:
-            db.create_all()
+        upgrade(url)
         sm = app.appbuilder.sm
         # FAB's own tables (if missing) + built-in Admin/Public roles; ignores FAB_CREATE_DB.
         sm._create_db()
         db.session.commit()
-    return how
+    return "alembic"
 
 
-def sync_permissions(app: Flask) -> None:
-    """Create the permissions of every registered view/menu and grant them to Admin."""
+def sync_permissions(app: Flask) -> Any:
+    """Create the permissions of every registered view, then sync roles.yaml's grants.
+
+    Returns the :class:`~lowlend.web.permission_sync.SyncReport` of the role sync.
+    """
+    from lowlend.web.permission_sync import sync_at_boot
+
     with app.app_context():
         app.appbuilder.add_permissions(update_perms=True)
-        apply_registry_roles(app)
-
-
-def apply_registry_roles(app: Flask) -> None:
-    """Hook: grant the permissions that ``roles.yaml`` declares (when the registry exists).
-
-    Reads ``registry.roles`` defensively (code + ``permissions`` as
-    ``"perm on view"`` strings, ``(perm, view)`` pairs or objects with
-    ``permission``/``view_menu``). The real sync after publish belongs to the
-    config-publish service; this only makes demo roles usable at first start.
-    """
-    registry = registry_hooks.current_registry()
-    roles = getattr(registry, "roles", None) if registry is not None else None
-    if not roles:
-        return
-    sm = current_app.appbuilder.sm
-    values = roles.values() if isinstance(roles, dict) else roles
-    for role_spec in values:
-        code = getattr(role_spec, "code", None) or getattr(role_spec, "name", None)
-        if not code:
-            continue
-        role = sm.find_role(str(code)) or sm.add_role(str(code))
-        perms = getattr(role_spec, "permissions", None) or []
-        if isinstance(perms, Mapping):
-            # RoleSpec: entity/view code -> actions. Mapping actions to FAB permission
-            # names belongs to the generic views (they define their permission names);
-            # menu visibility is read from RoleSpec.menus directly by RegistryMenu.
-            continue
-        for perm in perms:
-            if isinstance(perm, str) and " on " in perm:
-                perm_name, view = (p.strip() for p in perm.split(" on ", 1))
-            elif isinstance(perm, (tuple, list)) and len(perm) == 2:
-                perm_name, view = str(perm[0]), str(perm[1])
-            else:
-                perm_name = str(getattr(perm, "permission", "") or getattr(perm, "name", ""))
-                view = str(getattr(perm, "view_menu", "") or getattr(perm, "view", ""))
-            if not perm_name or not view:
-                continue
-            pvm = sm.find_permission_view_menu(perm_name, view) or sm.add_permission_view_menu(
-                perm_name, view
-            )
-            if pvm is not None:
-                sm.add_permission_role(role, pvm)
+    return sync_at_boot(app)
 
 
 def ensure_demo_users(app: Flask, password: str = DEMO_PASSWORD) -> list[tuple[str, str, bool]]:
@@ -213,11 +159,9 @@ def publish_shipped_config(app: Flask) -> str:
     one-line status for the CLI; never raises (the admin must start even while
     the shipped configuration does not validate).
     """
-    try:
-        from lowlend.services.config_store import ConfigStore
-        from lowlend.spec.loader import read_bundle
-    except ImportError as exc:
-        return f"not available ({exc})"
+    from lowlend.services.config_store import ConfigStore
+    from lowlend.spec import read_bundle
+
     factory = app.extensions.get(registry_hooks.UOW_FACTORY_KEY)
     if factory is None:
         return "not available (no registry provider)"
@@ -241,7 +185,8 @@ def bootstrap_demo(app: Flask, loans: int | None = None, seed: int | None = None
     """Everything ``lowlend demo`` does, idempotently."""
     how = create_schema(app)
     config = publish_shipped_config(app)
-    sync_permissions(app)
+    permissions = sync_permissions(app)
     users = ensure_demo_users(app)
     data = load_demo_data(app, loans=loans, seed=seed)
-    return {"schema": how, "config": config, "users": users, "demo_data": data}
+    return {"schema": how, "config": config, "permissions": permissions, "users": users,
+            "demo_data": data}
