@@ -101,7 +101,12 @@ def formatters_for(desc: EntityDescriptor) -> dict[str, Callable[[Any], str]]:
         elif kind == "bool":
             fmt = format_bool
         elif kind == "enum":
-            fmt = dictionary_formatter(dictionaries.get(column))
+            code = dictionaries.get(column)
+            # a core entity's own dictionaries (statuses) come first, then dictionaries.yaml
+            if code is not None and code in desc.dictionaries:
+                fmt = _builtin_dictionary(desc, code)
+            else:
+                fmt = dictionary_formatter(code)
         elif kind.startswith("enum:"):
             fmt = _builtin_dictionary(desc, kind.split(":", 1)[1])
         elif kind in ("json", "child_table", "file"):
@@ -112,6 +117,8 @@ def formatters_for(desc: EntityDescriptor) -> dict[str, Callable[[Any], str]]:
             out[column] = fmt
     for column in ("created_at", "updated_at", "at", "booked_at", "submitted_at", "decided_at"):
         out.setdefault(column, format_date)
+    if "product_code" in desc.kinds or any(f.code == "product_code" for f in desc.fields):
+        out.setdefault("product_code", format_product)
     for f in desc.fields:
         if f.kind.value == "reference" and f.reference:
             out[f.code] = reference_formatter(f.reference)
@@ -156,6 +163,15 @@ def reference_formatter(target: str) -> Callable[[Any], Any]:
         return Markup('<a href="{}">{}</a>').format(href, escape(str(value)))
 
     return fmt
+
+
+def format_product(value: Any) -> str:
+    """A product code as its label in the request locale (the code if unknown)."""
+    if value is None or value == "":
+        return ""
+    registry = registry_hooks.current_registry()
+    product = getattr(registry, "products", {}).get(value) if registry is not None else None
+    return label_text(product.label) if product is not None else str(value)
 
 
 def _builtin_dictionary(desc: EntityDescriptor, code: str) -> Callable[[Any], str]:
