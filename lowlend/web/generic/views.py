@@ -6,23 +6,22 @@ import logging
 from typing import Any
 
 from flask import flash
-from flask_appbuilder import ModelView
+from flask_appbuilder import ModelView, expose, has_access
+from flask_babel import lazy_gettext as _l
 
 from lowlend.services.permissions import VIEW_METHOD_ACTIONS, permission_name
 from lowlend.web.forms import SpecForm, build_form
 from lowlend.web.generic import common
 from lowlend.web.generic.entities import EntityDescriptor
 from lowlend.web.generic.interface import DATAMODEL
-from lowlend.web.generic.labels import bilingual
 
 log = logging.getLogger(__name__)
 
 __all__ = ["GenericModelView", "make_view", "view_class_name"]
 
-RESTART_NOTE = bilingual(
+RESTART_NOTE = _l(
     "New entity kinds and new fields of an entity take effect after the web service "
-    "is restarted; products, dictionaries and rules take effect at once.",
-    "新增实体类型或实体字段需重启 Web 服务后生效；产品、字典与规则发布后立即生效。",
+    "is restarted; products, dictionaries and rules take effect at once."
 )
 
 
@@ -68,6 +67,14 @@ class GenericModelView(ModelView):
     def pre_update(self, item: Any) -> None:
         common.stamp_update(item)
 
+    @expose("/export/")
+    @has_access
+    def export(self) -> Any:
+        """The list (same filters and order, same data scope) as CSV or Excel."""
+        from lowlend.web.generic.export import export_response
+
+        return export_response(self, self.descriptor.code)
+
     def _delete(self, pk: Any) -> None:
         try:
             super()._delete(pk)
@@ -87,7 +94,7 @@ def _fieldsets(desc: EntityDescriptor, codes: list[str]) -> list[tuple[Any, dict
             out.append((label, {"fields": chosen}))
     rest = [c for c in codes if c not in placed]
     if rest:
-        out.append((bilingual("Other", "其他"), {"fields": rest}))
+        out.append((_l("Other"), {"fields": rest}))
     return out
 
 
@@ -98,6 +105,7 @@ def base_permissions(desc: EntityDescriptor) -> list[str]:
     the view and the API must declare the same set.
     """
     actions = ["list", "show"] if desc.read_only else ["list", "show", "add", "edit", "delete"]
+    actions.append("export")
     if desc.pii or desc.code == "audit_log":  # audit images hold PII of every entity
         actions.append("view_pii")
     return [permission_name(a) for a in actions]
@@ -138,7 +146,7 @@ def make_view(desc: EntityDescriptor, base: type[GenericModelView] = GenericMode
     attrs["order_columns"] = list(attrs["list_columns"])
     attrs["base_permissions"] = base_permissions(desc)
     if desc.read_only:
-        attrs["include_route_methods"] = {"list", "show"}
+        attrs["include_route_methods"] = {"list", "show", "export"}
     else:
         attrs["add_columns"] = add_codes
         attrs["edit_columns"] = edit_codes

@@ -327,3 +327,30 @@ def test_departments_and_scoped_select(seed_app: Any, org: Any) -> None:
         cond = scope_condition(Department, DataScope.DEPARTMENT_TREE, manager)
         ids = set(db.session.scalars(db.select(Department.id).where(cond)).all())
         assert ids == {org.depts["a"], org.depts["a1"]}
+
+
+def test_export_follows_the_data_scope_and_the_export_permission(seed_app: Any, org: Any) -> None:
+    import csv
+    import io
+
+    from tests.web.helpers import login
+
+    _link_staff(seed_app, org, "collector", "col_a")
+    _link_staff(seed_app, org, "manager", "mgr_a")
+    manager = seed_app.test_client()  # business_manager: loans export, department_tree
+    assert login(manager, "manager").status_code == 302
+    response = manager.get("/loans/export/?format=csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].endswith('loans.csv"')
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    ids = {int(row[0]) for row in rows[1:]}
+    assert ids == {org.loans["a_own"], org.loans["a_other"], org.loans["a1"]}
+    xlsx = manager.get("/loans/export/?format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.get_data()[:2] == b"PK"
+    assert manager.get("/loans/export/?format=pdf").status_code == 400
+
+    collector = seed_app.test_client()  # collector: no export on loans
+    assert login(collector, "collector").status_code == 302
+    refused = collector.get("/loans/export/?format=csv")
+    assert refused.status_code in (302, 403)
+    assert b"10000.00" not in refused.get_data()
