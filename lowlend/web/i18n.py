@@ -10,6 +10,22 @@ Two pitfalls are handled here:
 * FAB's :class:`~flask_appbuilder.babel.manager.BabelManager` prepends FAB's own
   ``translations`` directory to ``BABEL_TRANSLATION_DIRECTORIES``; catalogues are
   merged in that order, so lowlend's strings override FAB's where both exist.
+
+Where texts come from (one mechanism per kind of text):
+
+* texts of the code — titles, buttons, notes, flash/validation/API messages — are
+  English msgids wrapped in ``_``/``_l``/``gettext``/``lazy_gettext`` and translated by
+  lowlend's catalogue (``translations/<locale>/LC_MESSAGES/messages.po``; ``make
+  translations-update`` extracts them with ``babel.cfg``). Msgids chosen at run time
+  (``lowlend.services.custom_fields.MESSAGE_TEXTS``) are listed with ``_l`` in
+  ``lowlend.web.generic.labels.MESSAGES``; FAB strings missing from FAB's own ``zh``
+  catalogue are listed in :mod:`lowlend.web.fab_strings`;
+* labels of configuration objects (``{zh_CN, en}`` maps in the YAML) and the core
+  entities' code-level label pairs (``lowlend.web.generic.labels.bilingual``) are
+  resolved per request locale, not through the catalogue.
+
+``tests/web/test_i18n.py`` checks that every wrapped string is in both catalogues;
+``tests/web/test_zh_crawl.py`` crawls every generated page in ``zh_CN``.
 """
 
 from __future__ import annotations

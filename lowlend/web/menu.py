@@ -157,6 +157,52 @@ def view_url(view: str) -> str:
         return "#"
 
 
+#: menu category (code in menus.yaml) that gets one "New application" entry per product
+PRODUCT_MENU_CATEGORY = "loans"
+PRODUCT_ITEM_PREFIX = "apply_product:"
+
+
+def application_form_url(product_code: str) -> str:
+    """URL of the generated application form of a product (``#`` if not registered)."""
+    for baseview in current_app.appbuilder.baseviews:
+        if getattr(baseview, "class_permission_name", None) == "applications" and hasattr(
+            baseview, "add"
+        ):
+            try:
+                return url_for(f"{baseview.endpoint}.add", product=product_code)
+            except Exception:
+                continue
+    return "#"
+
+
+def add_product_items(configured: list[MenuItem], registry: Any) -> None:
+    """Append "New application: <label>" per product of ``registry`` to the Loans category.
+
+    Read from the current registry per request, so a published product appears and a
+    rolled-back one disappears without a restart. Each entry needs ``can_apply`` on
+    ``product:<code>`` (admins see all).
+    """
+    from lowlend.services.permissions import APPLY_ACTION, permission_name, product_view_menu
+    from lowlend.web.config_admin.i18n import _l
+
+    category = next((i for i in configured if i.name == PRODUCT_MENU_CATEGORY), None)
+    products = getattr(registry, "products", None) or {}
+    if category is None or not products:
+        return
+    for code in sorted(products):
+        spec = {
+            "code": f"{PRODUCT_ITEM_PREFIX}{code}",
+            "href": application_form_url(code),
+            "icon": "fa-plus",
+            "permission": f"{permission_name(APPLY_ACTION)} on {product_view_menu(code)}",
+        }
+        label = _l(
+            "New application: %(label)s",
+            label=label_text(getattr(products[code], "label", None), current_locale_key()),
+        )
+        category.childs.append(ConfigMenuItem(spec, str(label), []))
+
+
 class RegistryMenu(Menu):
     """FAB menu whose business part is read from the current registry per request."""
 
@@ -311,6 +357,7 @@ class RegistryMenu(Menu):
             if menus:
                 locale_key = current_locale_key()
                 configured = self.build_items(menus, locale_key)
+                add_product_items(configured, registry)
                 role_names = self._user_role_names()
                 admin = current_app.config.get("AUTH_ROLE_ADMIN", "Admin")
                 ctx = {

@@ -1,12 +1,21 @@
-"""The landing page (dashboard) of the admin: ``FAB_INDEX_VIEW``."""
+"""The landing page (dashboard) of the admin: ``FAB_INDEX_VIEW``.
+
+The to-do tiles count rows **in the current user's data scope**
+(:func:`lowlend.web.datamodel.scoped_count`: a collector sees the overdue loans
+he owns, an administrator all of them); :mod:`lowlend.services.dashboard`
+decides which tiles show, in which order, how urgent they are and which list
+they link to. A tile links to its list only when the user may list it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import current_app
+from flask import current_app, g
 from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
 
@@ -14,43 +23,202 @@ log = logging.getLogger(__name__)
 
 DEFAULT_COMPANY_NAME = _l("lowlend demo micro-loan company")
 
+#: tile code → label
+TILE_LABELS: dict[str, Any] = {
+    "applications_pending": _l("Applications awaiting approval"),
+    "loans_to_disburse": _l("Loans awaiting disbursement"),
+    "loans_overdue": _l("Overdue loans"),
+    "installments_due_soon": _l("Instalments due in the next 7 days"),
+    "installments_overdue": _l("Overdue installments"),
+    "collection_cases": _l("Open collection cases"),
+    "warnings": _l("Open early warnings"),
+}
+
+#: optional tiles: tile code → table names that may hold them (counted when one exists)
+OPTIONAL_TABLES: dict[str, tuple[str, ...]] = {
+    "collection_cases": ("collection_cases",),
+    "warnings": ("early_warnings", "warnings"),
+}
+
+#: FAB list filter index of "equal" for string columns (``_flt_3_<column>=<value>``)
+STRING_EQUAL_FILTER = 3
+
 
 @dataclass(frozen=True)
 class TodoCard:
-    """One dashboard tile: a label, an icon and a count (``None`` = not available yet)."""
+    """One dashboard tile: a label, an icon and a count (``None`` = not available)."""
 
     code: str
     label: Any
     icon: str
     count: int | None = None
     url: str | None = None
+    level: str = "default"
+
+
+# -- counting (web: needs the database and the request's principal) ----------------------
+def business_date(session: Any) -> dt.date:
+    """``LOWLEND_BUSINESS_DATE`` if configured, else the day after the last EOD, else today."""
+    import sqlalchemy as sa
+
+    from lowlend.persistence.models import Loan
+    from lowlend.services.dashboard import business_date_after
+
+    configured = current_app.config.get("LOWLEND_BUSINESS_DATE")
+    if configured:
+        return (
+            configured
+            if isinstance(configured, dt.date)
+            else dt.date.fromisoformat(str(configured))
+        )
+    try:
+        from zoneinfo import ZoneInfo
+
+        today = dt.datetime.now(
+            ZoneInfo(str(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "UTC")))
+        ).date()
+    except Exception:
+        today = dt.date.today()
+    last = session.execute(sa.select(sa.func.max(Loan.last_closed_business_date))).scalar()
+    return business_date_after(last, today)
+
+
+def _mapped_table(names: tuple[str, ...]) -> Any | None:
+    """A mapped model on one of the table ``names`` whose table exists in the database."""
+    import sqlalchemy as sa
+
+    from lowlend.persistence.db import db
+
+    for mapper in db.Model.registry.mappers:
+        table = getattr(mapper.local_table, "name", None)
+        if table in names:
+            try:
+                if sa.inspect(db.engine).has_table(table):
+                    return mapper.class_
+            except Exception:
+                return None
+    return None
+
+
+def todo_counts(user: Any = None) -> dict[str, int | None]:
+    """Tile code → count of rows in the user's data scope (``None``: could not count).
+
+    ``user``: a FAB user, a Principal, or ``None`` for the current request's user.
+    """
+    import sqlalchemy as sa
+
+    from lowlend.persistence.db import db
+    from lowlend.persistence.models import Application, Instalment, Loan
+    from lowlend.services import dashboard
+    from lowlend.services.data_scope import Principal
+    from lowlend.web import registry_hooks
+    from lowlend.web.datamodel import scoped_count
+    from lowlend.web.user_context import current_principal, principal_for_user
+
+    session = db.session
+    if isinstance(user, Principal):
+        principal = user
+    elif user is None:
+        principal = current_principal()
+    else:
+        principal = principal_for_user(user, session)
+    if not principal.authenticated:
+        return {}
+    registry = registry_hooks.current_registry()
+    counts: dict[str, int | None] = {}
+
+    def count(code: str, model: Any, entity: str, *where: Any) -> None:
+        try:
+            counts[code] = scoped_count(
+                session, model, entity, principal, where=list(where), registry=registry
+            )
+        except Exception:
+            log.exception("lowlend: dashboard count %s failed", code)
+            session.rollback()
+            counts[code] = None
+
+    try:
+        today = business_date(session)
+    except Exception:
+        log.exception("lowlend: business date unavailable")
+        session.rollback()
+        today = dt.date.today()
+    first, last = dashboard.due_window(today)
+    unpaid = Instalment.status.not_in(dashboard.PAID_STATUSES)
+    count(
+        "applications_pending",
+        Application,
+        "applications",
+        Application.status.in_(dashboard.APPROVAL_STATUSES),
+    )
+    count("loans_to_disburse", Loan, "loans", Loan.status == "pending")
+    count("loans_overdue", Loan, "loans", Loan.status == "overdue")
+    count(
+        "installments_due_soon",
+        Instalment,
+        "loans",
+        Instalment.due_date >= first,
+        Instalment.due_date <= last,
+        unpaid,
+    )
+    count(
+        "installments_overdue",
+        Instalment,
+        "loans",
+        sa.or_(Instalment.status == "overdue", sa.and_(Instalment.due_date < today, unpaid)),
+    )
+    for code, tables in OPTIONAL_TABLES.items():
+        model = _mapped_table(tables)
+        if model is None:
+            continue
+        status = getattr(model, "status", None)
+        where = [status.not_in(dashboard.CLOSED_CASE_STATUSES)] if status is not None else []
+        entity = next(t.entity for t in dashboard.TILES if t.code == code)
+        count(code, model, entity, *where)
+    return counts
+
+
+def _tile_url(view: str, filters: dict[str, str]) -> str | None:
+    from lowlend.web.menu import view_url
+
+    sm = current_app.appbuilder.sm
+    if not sm.has_access("can_list", view):
+        return None
+    url = view_url(view)
+    if url == "#":
+        return None
+    if filters:
+        query = {f"_flt_{STRING_EQUAL_FILTER}_{col}": value for col, value in filters.items()}
+        url = f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
+    return url
 
 
 def todo_cards() -> list[TodoCard]:
-    """The dashboard's to-do tiles.
+    """The dashboard's to-do tiles for the current user (placeholders when uncounted)."""
+    from lowlend.services import dashboard
 
-    Hook: when a service module ``lowlend.services.dashboard`` exposes
-    ``todo_counts(user) -> Mapping[str, int]`` (keys as the codes below), its
-    numbers are shown; until then every tile shows a placeholder.
-    """
-    cards = [
-        TodoCard("applications_pending", _l("Applications awaiting approval"), "fa-inbox"),
-        TodoCard("loans_to_disburse", _l("Loans awaiting disbursement"), "fa-money"),
-        TodoCard("installments_overdue", _l("Overdue installments"), "fa-exclamation-triangle"),
-        TodoCard("collection_tasks", _l("Open collection tasks"), "fa-phone"),
-    ]
-    counts: dict[str, int] = {}
+    counts: dict[str, int | None] = {}
     try:
-        from flask import g
-
-        from lowlend.services import dashboard  # type: ignore[attr-defined]
-
-        counts = dict(dashboard.todo_counts(getattr(g, "user", None)))
-    except ImportError:
-        pass
+        counts = todo_counts(getattr(g, "user", None))
     except Exception:  # a broken counter must not break the landing page
         log.exception("lowlend: dashboard todo counts failed")
-    return [TodoCard(c.code, c.label, c.icon, counts.get(c.code), c.url) for c in cards]
+    cards = []
+    for tile in dashboard.todo_tiles(counts):
+        try:
+            url = _tile_url(tile.view, dict(tile.filters))
+        except Exception:
+            url = None
+        cards.append(
+            TodoCard(
+                tile.code,
+                TILE_LABELS.get(tile.code, tile.code),
+                tile.icon,
+                tile.count,
+                url,
+                tile.level,
+            )
+        )
+    return cards
 
 
 def company_name() -> Any:
@@ -59,16 +227,18 @@ def company_name() -> Any:
 
 
 class LowlendIndexView(IndexView):
-    """Landing page: company name, to-do tiles (placeholders until services exist)."""
+    """Landing page: company name, to-do tiles counted in the user's data scope."""
 
-    index_template = "lowlend/index.html"
+    index_template = "config_admin/dashboard_index.html"
 
     @expose("/")
     def index(self):  # type: ignore[no-untyped-def]
         self.update_redirect()
+        user = getattr(g, "user", None)
+        signed_in = bool(user is not None and getattr(user, "is_authenticated", False))
         return self.render_template(
             self.index_template,
             appbuilder=self.appbuilder,
             company_name=company_name(),
-            cards=todo_cards(),
+            cards=todo_cards() if signed_in else [],
         )

@@ -48,17 +48,21 @@ class GenericModelApi(ModelRestApi):
     def response_422(self, message: Any = None) -> Any:  # type: ignore[override]
         if isinstance(message, dict):
             return self.response(422, message=translate(VALIDATION_FAILED), errors=message)
-        return self.response(422, message=message or "Could not process entity", errors={})
+        return self.response(
+            422, message=message or translate("Could not process entity"), errors={}
+        )
 
     def validation_error(self, errors: dict[str, list[str]]) -> Any:
         return self.response(422, message=translate(VALIDATION_FAILED), errors=errors)
 
     def _json_object(self) -> tuple[dict[str, Any] | None, Any]:
         if not request.is_json:
-            return None, self.response_400(message="Request is not JSON")
+            return None, self.response_400(message=translate("Request is not JSON"))
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
-            return None, self.response_400(message="The request body must be a JSON object")
+            return None, self.response_400(
+                message=translate("The request body must be a JSON object.")
+            )
         return data, None
 
     # -- writes ---------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any
 from flask import abort, current_app, flash, g, has_app_context, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
+from flask_babel import lazy_gettext as _l
 
 from lowlend.services.audit import json_safe
 from lowlend.services.custom_fields import (
@@ -37,7 +38,7 @@ from lowlend.web import registry_hooks
 from lowlend.web.forms import SpecForm, field_for
 from lowlend.web.generic import common
 from lowlend.web.generic.api import GenericModelApi, errors_json
-from lowlend.web.generic.labels import bilingual, config_label, label_text, translate
+from lowlend.web.generic.labels import config_label, label_text, translate
 from lowlend.web.generic.views import GenericModelView
 
 __all__ = [
@@ -225,7 +226,7 @@ class ApplicationsView(GenericModelView):
         widgets = widgets or {}
         std = [f.code for f in self.descriptor.fields]
         custom = [CUSTOM_PREFIX + f.code for f in product.custom_fields]
-        fieldsets = [(bilingual("Application", "申请信息"), {"fields": std})]
+        fieldsets = [(_l("Application"), {"fields": std})]
         if custom:
             fieldsets.append((config_label(product.label), {"fields": custom}))
         widgets["edit"] = self.edit_widget(
@@ -289,7 +290,7 @@ class ApplicationsView(GenericModelView):
         widgets = widgets or {}
         std = [f.code for f in self.descriptor.fields]
         custom = [CUSTOM_PREFIX + f.code for f in product.custom_fields]
-        fieldsets = [(bilingual("Application", "申请信息"), {"fields": std})]
+        fieldsets = [(_l("Application"), {"fields": std})]
         if custom:
             fieldsets.append((config_label(product.label), {"fields": custom}))
         widgets["add"] = self.add_widget(
@@ -355,9 +356,9 @@ class ApplicationsView(GenericModelView):
             )
         return self.render_template(
             "generic/choose_product.html",
-            title=bilingual("New application: choose a product", "新建申请：选择贷款产品"),
+            title=_l("New application: choose a product"),
             products=items,
-            empty_text=bilingual("No product is published.", "尚未发布任何贷款产品。"),
+            empty_text=_l("No product is published."),
         )
 
     def process_form(self, form: Any, is_created: bool) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from lowlend.spec.model import DictionaryItem, DictionarySpec, FieldKind, FieldSpec, Label
 from lowlend.web.generic.labels import bilingual, config_label
 
@@ -101,7 +103,7 @@ def config_descriptor(
                 sections.append((config_label(section.label), codes))
         rest = tuple(f.code for f in fields if f.code not in seen)
         if rest:
-            sections.append((bilingual("Other", "其他"), rest))
+            sections.append((_l("Other"), rest))
     list_columns = tuple(c for c in spec.list_columns if c in columns) or tuple(
         f.code for f in fields[:4]
     )

@@ -2,8 +2,10 @@
 
 * :func:`config_label` — a lazy string resolving a config ``Label`` (``{zh_CN, en}``)
   in the request locale;
-* :func:`bilingual` — a code-level label: ``lazy_gettext(en)`` when lowlend's
-  catalogue translates it, else the built-in Chinese text for ``zh*`` locales;
+* :func:`bilingual` — a code-level label pair (like a config ``Label``): ``lazy_gettext(en)``
+  when lowlend's catalogue translates it, else the given Chinese text for ``zh*`` locales;
+* :func:`translate` — ``gettext`` of a msgid chosen at run time (validation and error
+  messages, all listed in :data:`MESSAGES` so they are extracted into the catalogue);
 * formatters (money with thousands separators and 2 places, rates as %, dates,
   dictionary labels, booleans, masked PII unless the user has ``can_view_pii``).
 """
@@ -18,18 +20,21 @@ from typing import Any
 
 from flask import g, has_request_context
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from lowlend.services.audit import DEFAULT_MASKS, mask_value
 from lowlend.web import registry_hooks
 
 __all__ = [
+    "MESSAGES",
     "bilingual",
     "config_label",
     "format_bool",
     "format_money",
     "format_rate",
     "locale_key",
+    "translate",
 ]
 
 
@@ -70,14 +75,18 @@ def config_label(label: Any) -> LazyString:
 
 
 def _bilingual(en: str, zh: str) -> str:
-    translated = gettext(en) if has_request_context() else en
-    if translated != en:
-        return translated
     return zh if _is_zh() else en
 
 
 def bilingual(en: str, zh: str) -> LazyString:
-    """``lazy_gettext(en)`` with a built-in Chinese fallback (catalogue wins)."""
+    """A code-level ``{zh_CN, en}`` label pair (the core entities' view, column and
+    dictionary labels), resolved per request locale like a config ``Label``.
+
+    Not a message mechanism: texts of the code (titles, notes, messages) use
+    ``_l``/``gettext`` and lowlend's catalogue. The catalogue is not consulted here, so
+    an unrelated msgid with the same English text (e.g. FAB's ``"Name"``) cannot
+    change a column label.
+    """
     return LazyString(_bilingual, en, zh)
 
 
@@ -122,7 +131,7 @@ def format_date(value: Any) -> str:
 def format_bool(value: Any) -> str:
     if value is None:
         return ""
-    return str(bilingual("Yes", "是") if value else bilingual("No", "否"))
+    return str(_l("Yes") if value else _l("No"))
 
 
 def format_json(value: Any) -> str:
@@ -197,42 +206,42 @@ def pii_formatter(
     return fmt
 
 
-#: Chinese texts of the validation messages (used when the catalogue lacks them)
-ZH_MESSAGES: Mapping[str, str] = {
-    "This field is required.": "此字段为必填项。",
-    "Not a valid whole number.": "不是有效的整数。",
-    "Not a valid number.": "不是有效的数字。",
-    "Not a valid date (YYYY-MM-DD).": "不是有效的日期（YYYY-MM-DD）。",
-    "Not a valid date and time.": "不是有效的日期时间。",
-    "Not a valid yes/no value.": "不是有效的是/否值。",
-    "Not a valid choice.": "不是有效的选项。",
-    "Not a valid record id.": "不是有效的记录编号。",
-    "Not valid JSON.": "不是有效的 JSON。",
-    "Must be a list of rows.": "必须是行的列表。",
-    "Must be text.": "必须是文本。",
-    "Must be at least %(min)s.": "不能小于 %(min)s。",
-    "Must be at most %(max)s.": "不能大于 %(max)s。",
-    "Must be at most %(max_length)s characters long.": "长度不能超过 %(max_length)s 个字符。",
-    "Has the wrong format.": "格式不正确。",
-    "Row %(row)s, %(column)s: %(message)s": "第 %(row)s 行，%(column)s：%(message)s",
-    "Unknown field.": "未知字段。",
-    "This field cannot be changed.": "此字段不可修改。",
-    "Validation failed": "校验失败",
-    "Unknown product.": "未知的贷款产品。",
-    "Unknown product: %(code)s": "未知的贷款产品：%(code)s",
-    "No configuration is published.": "尚未发布配置。",
-    "The record conflicts with an existing one.": "该记录与已有记录冲突。",
-    "The record could not be saved.": "记录无法保存。",
-    "The request body must be a JSON object.": "请求体必须是 JSON 对象。",
-    "Request is not JSON": "请求不是 JSON",
-}
+#: Messages of the generated admin that the code translates with a msgid chosen at run
+#: time (the validation texts of :data:`lowlend.services.custom_fields.MESSAGE_TEXTS`,
+#: error messages). Listed here with ``_l`` so ``make translations-extract`` puts them in
+#: lowlend's catalogue, which holds their Chinese (``translations/zh_CN``). Keep this list
+#: in step with ``MESSAGE_TEXTS`` (a test checks it).
+MESSAGES: tuple[LazyString, ...] = (
+    _l("This field is required."),
+    _l("Not a valid whole number."),
+    _l("Not a valid number."),
+    _l("Not a valid date (YYYY-MM-DD)."),
+    _l("Not a valid date and time."),
+    _l("Not a valid yes/no value."),
+    _l("Not a valid choice."),
+    _l("Not a valid record id."),
+    _l("Not valid JSON."),
+    _l("Must be a list of rows."),
+    _l("Must be text."),
+    _l("Must be at least %(min)s."),
+    _l("Must be at most %(max)s."),
+    _l("Must be at most %(max_length)s characters long."),
+    _l("Has the wrong format."),
+    _l("Row %(row)s, %(column)s: %(message)s"),
+    _l("Unknown field."),
+    _l("This field cannot be changed."),
+    _l("Validation failed"),
+    _l("Unknown product."),
+    _l("Unknown product: %(code)s"),
+    _l("No configuration is published."),
+    _l("The record conflicts with an existing one."),
+    _l("The record could not be saved."),
+    _l("The request body must be a JSON object."),
+    _l("Request is not JSON"),
+    _l("Could not process entity"),
+)
 
 
 def translate(msgid: str) -> str:
-    """Translate a message id: lowlend's catalogue first, then :data:`ZH_MESSAGES` for zh."""
-    translated = gettext(msgid) if has_request_context() else msgid
-    if translated != msgid:
-        return translated
-    if _is_zh():
-        return ZH_MESSAGES.get(msgid, msgid)
-    return msgid
+    """``gettext(msgid)`` in a request (lowlend's catalogue, then FAB's); ``msgid`` outside."""
+    return gettext(msgid) if has_request_context() else msgid

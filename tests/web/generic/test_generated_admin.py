@@ -154,10 +154,12 @@ def test_every_entity_has_view_and_api_endpoints(generic_app: Any) -> None:
         "can_add",
         "can_edit",
         "can_delete",
+        "can_export",
         "can_view_pii",
     }
-    assert set(views["audit_log"].base_permissions) == {"can_list", "can_show", "can_view_pii"}
-    assert set(views["instalments"].base_permissions) == {"can_list", "can_show"}
+    assert set(views["audit_log"].base_permissions) == {
+        "can_list", "can_show", "can_export", "can_view_pii"}
+    assert set(views["instalments"].base_permissions) == {"can_list", "can_show", "can_export"}
 
 
 def test_entity_tables_created_with_typed_columns(generic_app: Any) -> None:
