@@ -163,3 +163,32 @@ def test_translate_uses_the_catalogue(make_app: Any) -> None:
         assert translate("This field is required.") == "This field is required."
         assert format_bool(False) == "No"
     assert translate("Validation failed") == "Validation failed"  # outside a request
+
+
+def test_config_screens_use_the_catalogue_only(make_app: Any) -> None:
+    """The config screens' strings and code labels have no Chinese of their own."""
+    from lowlend.web.config_admin import i18n
+
+    assert not hasattr(i18n, "ZH_FALLBACK")
+    assert not re.search(r"[\u4e00-\u9fff]", Path(i18n.__file__).read_text(encoding="utf-8"))
+    zh = _catalogue("zh_CN")
+    labels = [label for group in i18n.CODE_LABELS.values() for label in group.values()]
+    assert all(str(label._args[0]) in zh for label in labels)
+    app = make_app()
+    with app.test_request_context("/?_l_=zh_CN"):
+        assert i18n.code_label("amortization", "equal_installment") == "等额本息"
+        assert [i18n.code_label("frequency", f) for f in ("daily", "biweekly", "one_time")] == [
+            "按日",
+            "双周",
+            "一次性",
+        ]
+        assert i18n.code_label("loan_kind", "entrusted") == "委托贷款"
+        assert i18n.code_label("amortization", "unknown_method") == "unknown_method"
+        assert (
+            i18n._("Published configuration version %(number)s.", number=3) == "已发布配置版本 3。"
+        )
+    with app.test_request_context("/?_l_=en"):
+        assert i18n.code_label("amortization", "equal_installment").startswith("Equal instalments")
+    assert (
+        i18n._("Unknown configuration item: %(code)s", code="x") == "Unknown configuration item: x"
+    )

@@ -449,6 +449,31 @@ def test_no_english_lowlend_string_in_zh_pages(demo_crawl: dict[str, Any]) -> No
     assert not leftovers, "\n".join(f"{path}: {found}" for path, found in leftovers.items())
 
 
+def test_no_status_or_convention_code_in_zh_pages(demo_crawl: dict[str, Any]) -> None:
+    """Codes with a label (statuses, transaction types, audit actions, repayment methods,
+    frequencies, loan kinds) are never a whole cell or text of a zh_CN page; nor is
+    Python's ``None`` (an empty value is an empty cell)."""
+    from lowlend.web.config_admin.i18n import CODE_LABELS
+
+    app = demo_crawl["app"]
+    codes = {code for group in CODE_LABELS.values() for code in group}
+    for desc in app.extensions["lowlend_generic"].values():
+        for dictionary in desc.dictionaries.values():
+            codes |= {item.code for item in dictionary.items}
+    assert {"paid", "disbursement", "demo_create", "withdrawn", "equal_installment"} <= codes
+    generated = tuple(f"/{code}/" for code in app.extensions["lowlend_generic"])
+    leftovers = {}
+    for path, (status, html) in sorted(demo_crawl["pages"].items()):
+        if status != 200 or path.startswith(FAB_DATA_PAGES):
+            continue
+        # FAB's own user pages show "None" for empty fields: only lowlend's pages are checked
+        needles = codes | ({"None"} if path.startswith(generated) else set())
+        found = sorted({node for node in visible_text_nodes(html) if node.strip() in needles})
+        if found:
+            leftovers[path] = found
+    assert not leftovers, "\n".join(f"{path}: {found}" for path, found in leftovers.items())
+
+
 def test_validation_messages_are_chinese(demo_crawl: dict[str, Any]) -> None:
     status, html = demo_crawl["pages"]["POST /customers/add"]
     assert status == 200

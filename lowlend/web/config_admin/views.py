@@ -43,7 +43,7 @@ from wtforms.validators import Length, Optional
 
 from lowlend.web import registry_hooks
 from lowlend.web.config_admin import editing
-from lowlend.web.config_admin.i18n import _
+from lowlend.web.config_admin.i18n import _, code_label
 from lowlend.web.config_admin.kinds import CODE_RE, KINDS, Kind
 
 log = logging.getLogger(__name__)
@@ -363,21 +363,37 @@ class ConfigItemsView(BaseView):
 
     @staticmethod
     def details(spec: Any) -> str:
-        """One short line about an item (products: region · currency · method)."""
+        """One short line about an item, codes shown as their labels.
+
+        Products: loan kind · region · currency · repayment method · frequency; regions:
+        currency · the region inherited from; templates: channels; chains: steps.
+        """
         if spec is None:
             return ""
-        parts = []
-        for attr in ("region", "currency", "amortization", "inherits"):
-            value = getattr(spec, attr, None)
-            if value:
-                parts.append(str(getattr(value, "value", value)))
+        registry = registry_hooks.current_registry()
+        parts = [code_label("loan_kind", getattr(spec, "kind", None))]
+        parts.append(region_label(registry, getattr(spec, "region", None)))
+        parts.append(str(getattr(spec, "currency", None) or ""))
+        parts.append(code_label("amortization", getattr(spec, "amortization", None)))
+        repayment = getattr(spec, "repayment", None)
+        parts.append(code_label("frequency", getattr(repayment, "frequency", None)))
+        parts.append(region_label(registry, getattr(spec, "inherits", None)))
         channels = getattr(spec, "channels", None)
         if channels:
-            parts.append(", ".join(str(c) for c in channels))
+            parts.append(", ".join(code_label("channel", c) for c in channels))
         steps = getattr(spec, "steps", None)
         if steps:
             parts.append(" → ".join(label_of(s) or str(getattr(s, "code", s)) for s in steps))
-        return " · ".join(parts)
+        return " · ".join(p for p in parts if p)
+
+
+def region_label(registry: Any, code: Any) -> str:
+    """A compliance region code as the region's label (the code if unknown)."""
+    if not code:
+        return ""
+    regions = getattr(registry, "regions", None) or {}
+    spec = regions.get(str(code))
+    return (label_of(spec) if spec is not None else "") or str(code)
 
 
 def item_view_class(kind: Kind) -> type[ConfigItemsView]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -14,6 +15,7 @@ from lowlend.web import registry_hooks
 from lowlend.web.generic.entities import EntityDescriptor
 from lowlend.web.generic.interface import current_user_info
 from lowlend.web.generic.labels import (
+    bilingual,
     dictionary_formatter,
     format_bool,
     format_date,
@@ -44,6 +46,21 @@ def choices_for(desc: EntityDescriptor) -> Callable[[str | None], list[tuple[str
         return [(item.code, label_text(item.label)) for item in spec.items if item.active]
 
     return choices
+
+
+def enum_choices(desc: EntityDescriptor) -> dict[str, Callable[[], list[tuple[str, str]]]]:
+    """Search columns holding a dictionary code → their (code, label) choices (callable, so
+    the labels follow the request locale): for select widgets of the search filters."""
+    by_field = {f.code: f.dictionary for f in desc.fields if f.dictionary}
+    out: dict[str, Callable[[], list[tuple[str, str]]]] = {}
+    for column in desc.search_columns:
+        kind = desc.kinds.get(column, "")
+        code = kind.split(":", 1)[1] if kind.startswith("enum:") else None
+        if kind == "enum":
+            code = by_field.get(column)
+        if code:
+            out[column] = lambda code=code: choices_for(desc)(code)
+    return out
 
 
 def current_fields(desc: EntityDescriptor) -> tuple[FieldSpec, ...]:
@@ -109,6 +126,10 @@ def formatters_for(desc: EntityDescriptor) -> dict[str, Callable[[Any], str]]:
                 fmt = dictionary_formatter(code)
         elif kind.startswith("enum:"):
             fmt = _builtin_dictionary(desc, kind.split(":", 1)[1])
+        elif kind.startswith("enum_list:"):
+            fmt = _code_list(desc, kind.split(":", 1)[1])
+        elif kind == "entity":
+            fmt = format_entity
         elif kind in ("json", "child_table", "file"):
             fmt = format_json
         elif kind == "audit_json":
@@ -133,7 +154,14 @@ def formatters_for(desc: EntityDescriptor) -> dict[str, Callable[[Any], str]]:
         if column == "id_number_enc":
             inner = _decrypt_id_number
         out[column] = pii_formatter(desc.code, pii_class, inner)
+    for column in (*desc.list_columns, *desc.show_columns):
+        out.setdefault(column, format_plain)  # an empty cell, not "None"
     return out
+
+
+def format_plain(value: Any) -> Any:
+    """A value as it is, ``None`` as an empty cell (FAB would show "None")."""
+    return "" if value is None else value
 
 
 #: integer columns of the core tables that point at a record of another view code
@@ -184,6 +212,49 @@ def _builtin_dictionary(desc: EntityDescriptor, code: str) -> Callable[[Any], st
         return "" if value is None else str(value)
 
     return fmt
+
+
+def _code_list(desc: EntityDescriptor, dictionary_code: str) -> Callable[[Any], str]:
+    """A list of codes (e.g. staff skills) as its labels, comma-separated.
+
+    Labels come from the dictionary ``dictionary_code`` (dictionaries.yaml of the current
+    registry, else the descriptor's built-in one); a code without a label is shown as is.
+    """
+
+    def fmt(value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.lstrip().startswith("[") else [value]
+            except ValueError:
+                value = [value]
+        codes = value if isinstance(value, (list, tuple, set)) else [value]
+        spec = dictionaries_for(desc).get(dictionary_code)
+        labels = {i.code: i.label for i in spec.items} if spec is not None else {}
+        return ", ".join(
+            label_text(labels[c]) if c in labels else str(c) for c in codes if c not in (None, "")
+        )
+
+    return fmt
+
+
+def format_entity(value: Any) -> str:
+    """A view code (e.g. the entity of an audit row) as the view's label."""
+    if value is None or value == "":
+        return ""
+    descriptors = current_app.extensions.get("lowlend_generic") or {}
+    desc = descriptors.get(value)
+    if desc is not None:
+        return str(desc.label)
+    from lowlend.web.generic.entities import CORE_ENTITIES
+
+    for core in CORE_ENTITIES:
+        if core.code == value:
+            return str(bilingual(*core.label))
+    registry = registry_hooks.current_registry()
+    spec = (getattr(registry, "entities", None) or {}).get(value)
+    return label_text(spec.label) if spec is not None else str(value)
 
 
 def id_protector() -> Any:

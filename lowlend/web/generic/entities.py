@@ -179,6 +179,7 @@ APPLICATION_STATUS = _dict(
     ("rejected", "Rejected", "已拒绝"),
     ("returned", "Returned", "已退回"),
     ("cancelled", "Cancelled", "已取消"),
+    ("withdrawn", "Withdrawn", "已撤回"),
     ("disbursed", "Disbursed", "已放款"),
 )
 LOAN_STATUS = _dict(
@@ -189,6 +190,36 @@ LOAN_STATUS = _dict(
     ("closed", "Closed", "结清"),
     ("written_off", "Written off", "核销"),
 )
+#: instalment statuses (``Instalment.status``; lowlend.services.demo_data.INSTALMENT_STATUSES)
+INSTALMENT_STATUS = _dict(
+    "instalment_status",
+    ("pending", "Not yet due", "未到期"),
+    ("due", "Due", "到期应还"),
+    ("partial", "Partly paid", "部分还款"),
+    ("overdue", "Overdue", "逾期"),
+    ("paid", "Paid", "已还清"),
+)
+#: transaction types (``Transaction.type``; the demo data books disbursements and repayments)
+TRANSACTION_TYPE = _dict(
+    "transaction_type",
+    ("disbursement", "Disbursement", "放款"),
+    ("repayment", "Repayment", "还款"),
+    ("fee", "Fee", "费用"),
+    ("penalty", "Penalty", "罚息"),
+    ("refund", "Refund", "退款"),
+    ("reversal", "Reversal", "冲正"),
+)
+#: audit log actions (lowlend.services.audit CREATE/UPDATE/DELETE, the demo loader's DEMO_ACTION)
+AUDIT_ACTION = _dict(
+    "audit_action",
+    ("create", "Create", "新增"),
+    ("update", "Update", "修改"),
+    ("delete", "Delete", "删除"),
+    ("demo_create", "Demo data loaded", "导入演示数据"),
+)
+#: staff skills: labels come from a ``staff_skill`` dictionary of dictionaries.yaml when one
+#: is published (the codes are shown otherwise)
+STAFF_SKILL_DICTIONARY = "staff_skill"
 
 
 @dataclass(frozen=True)
@@ -442,7 +473,10 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
             "collected_amount": ("Collected amount", "回收金额"),
             "created_at": ("Created at", "创建时间"),
         },
-        kinds={"collected_amount": "money"},
+        kinds={
+            "collected_amount": "money",
+            "skills": f"enum_list:{STAFF_SKILL_DICTIONARY}",
+        },
     ),
     CoreEntity(
         code="instalments",
@@ -484,18 +518,22 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
             "paid_off_on": ("Paid off on", "结清日"),
         },
         read_only=True,
+        dictionaries=(INSTALMENT_STATUS,),
         kinds={
-            k: "money"
-            for k in (
-                "principal",
-                "interest",
-                "fee",
-                "penalty",
-                "principal_paid",
-                "interest_paid",
-                "fee_paid",
-                "penalty_paid",
-            )
+            "status": "enum:instalment_status",
+            **{
+                k: "money"
+                for k in (
+                    "principal",
+                    "interest",
+                    "fee",
+                    "penalty",
+                    "principal_paid",
+                    "interest_paid",
+                    "fee_paid",
+                    "penalty_paid",
+                )
+            },
         },
     ),
     CoreEntity(
@@ -532,7 +570,8 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
             "created_by": ("Created by", "创建人"),
         },
         read_only=True,
-        kinds={"amount": "money", "allocation": "json"},
+        dictionaries=(TRANSACTION_TYPE,),
+        kinds={"amount": "money", "allocation": "json", "type": "enum:transaction_type"},
     ),
     CoreEntity(
         code="audit_log",
@@ -564,7 +603,13 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
             "after": ("After", "修改后"),
         },
         read_only=True,
-        kinds={"before": "audit_json", "after": "audit_json"},
+        dictionaries=(AUDIT_ACTION,),
+        kinds={
+            "before": "audit_json",
+            "after": "audit_json",
+            "action": "enum:audit_action",
+            "entity": "entity",  # a view code, shown as the view's label
+        },
     ),
 )
 
