@@ -18,7 +18,7 @@ $(STAMP): setup.cfg pyproject.toml
 venv: $(STAMP)
 
 translations-compile: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d translations 2>/dev/null || $(BIN)/pybabel compile -d translations
+	$(BIN)/pybabel compile -d translations
 
 translations-extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _ -w 100 -o translations/messages.pot .
