@@ -126,8 +126,10 @@ def create_app(config: object | Mapping[str, Any] | None = None) -> Flask:
     UPPERCASE attributes), an import path or a ``.py`` file path.
     """
     from flask_appbuilder import AppBuilder
+    from flask_migrate import Migrate
 
     from lowlend.persistence.db import db
+    from lowlend.persistence.migrate import MIGRATIONS_DIR
     from lowlend.tasks.celery_app import make_celery
     from lowlend.web import health, registration, registry_hooks
     from lowlend.web.i18n import install_domain
@@ -150,6 +152,7 @@ def create_app(config: object | Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("FAB_BASE_TEMPLATE", "appbuilder/baselayout.html")
 
     db.init_app(app)
+    Migrate(app, db, directory=str(MIGRATIONS_DIR))  # `flask db upgrade` = `lowlend db upgrade`
     with app.app_context():
         appbuilder = AppBuilder()
         appbuilder.init_app(app, db.session)
