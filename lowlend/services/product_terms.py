@@ -96,7 +96,8 @@ from lowlend.domain.errors import LoanInputError
 from lowlend.domain.fees import FeeRule, FeeSchedule, FeeTier
 from lowlend.domain.money import Rounding
 from lowlend.domain.terms import AllocationRule, Grace, LoanTerms, PenaltyTerms, PrepaymentTerms
-from lowlend.spec.model import FeeScheduleSpec, ProductSpec
+from lowlend.spec.compliance import cap_limit
+from lowlend.spec.model import FeeScheduleSpec, ProductSpec, RegionSpec
 
 __all__ = [
     "ProductTermsError",
@@ -200,6 +201,28 @@ def _check_fee_schedule(product: ProductSpec, fee_schedule: FeeScheduleSpec | No
         )
 
 
+def penalty_terms_for(product: ProductSpec, region: RegionSpec | None, start: date) -> PenaltyTerms:
+    """The product's penalty terms, tightened by its region's limits on late charges.
+
+    * ``fee_rules.late_charges_capped_by: <rate cap id>`` (CN: every borrower-borne
+      charge counts in the comprehensive-cost cap) caps the annualised penalty at
+      that cap's value on ``start`` when it is lower than the product's ``cap_ratio``;
+    * ``fee_rules.default_fee_max_<currency>`` (UK: £15) caps the late fee.
+    """
+    pen = product.penalty
+    cap_ratio, late_fee = pen.cap_ratio, pen.late_fee
+    if region is not None:
+        capped_by = region.fee_rules.get("late_charges_capped_by")
+        cap = next((c for c in region.rate_caps if c.id == capped_by), None)
+        limit = cap_limit(cap, region, start) if cap is not None else None
+        if limit is not None and (cap_ratio is None or limit < cap_ratio):
+            cap_ratio = limit
+        fee_max = region.fee_rules.get(f"default_fee_max_{product.currency.lower()}")
+        if fee_max is not None and Decimal(str(fee_max)) < late_fee:
+            late_fee = Decimal(str(fee_max))
+    return PenaltyTerms(pen.rate_per_day, pen.base, late_fee, pen.grace_days, cap_ratio)
+
+
 def loan_terms_for(
     product: ProductSpec,
     fee_schedule: FeeScheduleSpec | None,
@@ -208,8 +231,12 @@ def loan_terms_for(
     term: int,
     annual_rate: Decimal | None,
     start: date,
+    region: RegionSpec | None = None,
 ) -> LoanTerms:
     """The loan terms of ``product`` for this amount, term, rate and start (disbursement) date.
+
+    With the product's compliance ``region``, its limits on late charges tighten the
+    product's penalty terms (:func:`penalty_terms_for`).
 
     :param fee_schedule: the product's fee schedule spec (checked for code and
         currency), or ``None`` to skip that check; turn it into domain fee rules
@@ -225,7 +252,6 @@ def loan_terms_for(
     _check_start(product, start)
     _check_fee_schedule(product, fee_schedule)
     rep = product.repayment
-    pen = product.penalty
     return LoanTerms(
         amount=checked_amount,
         term=checked_term,
@@ -243,7 +269,7 @@ def loan_terms_for(
             product.grace.interest_free_periods,
         ),
         rounding=_rounding(product),
-        penalty=PenaltyTerms(pen.rate_per_day, pen.base, pen.late_fee, pen.grace_days, pen.cap_ratio),
+        penalty=penalty_terms_for(product, region, start),
         allocation=AllocationRule(tuple(product.allocation.order), tuple(product.allocation.buckets)),
         prepayment=PrepaymentTerms(product.prepayment.allowed_after_periods, product.prepayment.effect),
         overpayment=product.overpayment,
@@ -316,8 +342,10 @@ def terms_and_fees(
     fee_spec = registry.fee_schedules.get(product.fee_schedule) if product.fee_schedule else None
     if product.fee_schedule and fee_spec is None:
         raise ProductTermsError("fee_schedule", "unknown_fee_schedule", value=product.fee_schedule)
+    region = registry.regions.get(product.region) if product.region else None
     terms = loan_terms_for(
-        product, fee_spec, amount=amount, term=term, annual_rate=annual_rate, start=start
+        product, fee_spec, amount=amount, term=term, annual_rate=annual_rate, start=start,
+        region=region,
     )
     return terms, fee_schedule_for(fee_spec) if fee_spec is not None else None
 

@@ -210,3 +210,34 @@ def test_snapshot_round_trip(registry: SpecRegistry, code: str) -> None:
     assert terms_from_snapshot(snapshot) == terms
     assert fees_from_snapshot(snapshot) == fees
     assert fees_from_snapshot(snapshot_of(terms, None)) is None
+
+
+def test_region_limits_tighten_the_product_penalty_terms() -> None:
+    """CN: late charges count in the 24 % comprehensive-cost cap; UK: late fee ≤ £15."""
+    import dataclasses
+    from datetime import date
+    from decimal import Decimal
+    from pathlib import Path
+
+    from lowlend.services.product_terms import penalty_terms_for
+    from lowlend.spec import load_directory
+
+    registry = load_directory(Path(__file__).resolve().parents[2] / "product_configs")
+    product = registry.products["consumer_emi"]
+    loose = dataclasses.replace(
+        product, penalty=dataclasses.replace(product.penalty, cap_ratio=Decimal("0.36"))
+    )
+    cn = registry.regions["CN"]
+    assert penalty_terms_for(loose, cn, date(2026, 12, 1)).cap_ratio == Decimal("0.24")
+    assert penalty_terms_for(loose, None, date(2026, 12, 1)).cap_ratio == Decimal("0.36")
+    strict = dataclasses.replace(
+        product, penalty=dataclasses.replace(product.penalty, cap_ratio=Decimal("0.10"))
+    )
+    assert penalty_terms_for(strict, cn, date(2026, 12, 1)).cap_ratio == Decimal("0.10")
+    uk = registry.regions["UK"]
+    pounds = dataclasses.replace(
+        product, currency="GBP",
+        penalty=dataclasses.replace(product.penalty, late_fee=Decimal("25.00")),
+    )
+    assert penalty_terms_for(pounds, uk, date(2026, 12, 1)).late_fee == Decimal("15.00")
+    assert penalty_terms_for(product, uk, date(2026, 12, 1)).late_fee == product.penalty.late_fee
