@@ -166,26 +166,7 @@ def xirr(flows: Sequence[tuple[date, Decimal]], year_days: int = 365,
     if not flows:
         raise NoSolutionError("irr_no_solution", reason="no_flows")
     d0 = min(d for d, _ in flows)
-    ts = [(d - d0).days / year_days for d, _ in flows]
-    cf = [float(x) for _, x in flows]
-    if not any(c > 0 for c in cf) or not any(c < 0 for c in cf):
-        raise NoSolutionError("irr_no_solution", reason="same_sign")
-    pairs = list(zip(ts, cf, strict=True))
-
-    def fn(x: float) -> tuple[float, float]:
-        lg = math.log1p(x)
-        f = 0.0
-        df = 0.0
-        for t, c in pairs:
-            d = c * math.exp(-t * lg)
-            f += d
-            df -= t * d / (1 + x)
-        return f, df
-
-    lo, hi, f_lo, f_hi = _bracket(fn, sum(cf), guess)
-    if lo == hi:
-        return lo
-    return _solve(fn, lo, hi, f_lo, f_hi)
+    return irr_at_times([((d - d0).days / year_days, x) for d, x in flows], guess)
 
 
 def irr_at_times(flows: Sequence[tuple[float, Decimal]], guess: float | None = None) -> float:

@@ -40,7 +40,9 @@ class PayoffQuote:
     """What closing the loan on ``as_of`` costs, by part.
 
     ``principal`` / ``interest`` / ``fee`` are net of interest and fees the borrower
-    already paid in advance on future instalments.
+    already paid in advance on future instalments. ``unearned`` is what was paid in
+    advance beyond all of that — scheduled interest and fees of periods that will not
+    run once the loan is settled — and is owed back to the borrower on settlement.
     """
 
     as_of: date
@@ -49,6 +51,7 @@ class PayoffQuote:
     interest: Decimal
     fee: Decimal
     credit: Decimal
+    unearned: Decimal = _ZERO
 
     @property
     def total(self) -> Decimal:
@@ -84,8 +87,15 @@ def payoff_quote(
     fee_net = fee - min(rem, fee)
     rem -= fee - fee_net
     principal_net = outstanding - min(rem, outstanding)
-    return PayoffQuote(as_of, arrears, principal_net, interest_net, fee_net, state.credit)
+    rem -= outstanding - principal_net
+    return PayoffQuote(as_of, arrears, principal_net, interest_net, fee_net, state.credit, rem)
 
 def payoff_transaction(quote: PayoffQuote, txn_id: str) -> Prepayment:
-    """The prepayment that settles ``quote``."""
+    """The prepayment that settles ``quote``.
+
+    :raises LoanStateError: ``nothing_to_pay`` when advance payments already cover the
+        payoff (``quote.total`` is zero; ``quote.unearned`` is then owed back).
+    """
+    if quote.total <= 0:
+        raise LoanStateError("nothing_to_pay", unearned=quote.unearned)
     return Prepayment(txn_id, quote.as_of, quote.total)

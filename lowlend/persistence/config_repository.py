@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -21,27 +22,26 @@ from lowlend.services.ports import (
 STATE_ROW_ID = 1
 
 
+def _info_fields(row: ConfigVersion) -> dict[str, Any]:
+    """The :class:`ConfigVersionInfo` fields of ``row`` (shared by info and record)."""
+    return {
+        "id": row.id,
+        "number": row.number,
+        "content_hash": row.content_hash,
+        "author": row.author,
+        "created_at": _aware(row.created_at),
+        "comment": row.comment,
+        "status": row.status,
+    }
+
+
 def _info(row: ConfigVersion) -> ConfigVersionInfo:
-    return ConfigVersionInfo(
-        id=row.id,
-        number=row.number,
-        content_hash=row.content_hash,
-        author=row.author,
-        created_at=_aware(row.created_at),
-        comment=row.comment,
-        status=row.status,
-    )
+    return ConfigVersionInfo(**_info_fields(row))
 
 
 def _record(row: ConfigVersion) -> ConfigVersionRecord:
     return ConfigVersionRecord(
-        id=row.id,
-        number=row.number,
-        content_hash=row.content_hash,
-        author=row.author,
-        created_at=_aware(row.created_at),
-        comment=row.comment,
-        status=row.status,
+        **_info_fields(row),
         files=json.loads(row.bundle),
         diff_from_previous=row.diff_from_previous,
     )

@@ -189,6 +189,16 @@ def coerce_value(
         raise ValueError(exc.message) from None
 
 
+def _parsed_json(value: Any) -> Any:
+    """``value`` parsed when it is a (JSON) string, else unchanged."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise _Invalid("invalid_json") from None
+    return value
+
+
 def _coerce(spec: FieldSpec, value: Any, dictionaries: Mapping[str, DictionarySpec]) -> Any:
     kind = spec.kind
     if kind is FieldKind.BOOL:
@@ -261,22 +271,14 @@ def _coerce(spec: FieldSpec, value: Any, dictionaries: Mapping[str, DictionarySp
     if kind is FieldKind.CHILD_TABLE:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                raise _Invalid("invalid_json") from None
+        value = _parsed_json(value)
         if not isinstance(value, (list, tuple)) or not all(isinstance(r, Mapping) for r in value):
             raise _Invalid("invalid_rows")
         return [dict(row) for row in value] or None
     if kind is FieldKind.JSON:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                raise _Invalid("invalid_json") from None
+        value = _parsed_json(value)
         if not isinstance(value, (dict, list)):
             raise _Invalid("invalid_json")
         return value

@@ -22,7 +22,7 @@ from lowlend.domain.conventions import (
     PenaltyBase,
     PrepaymentEffect,
 )
-from lowlend.domain.errors import LoanInputError
+from lowlend.domain.errors import LoanInputError, LoanStateError
 from lowlend.domain.fees import FeeRule, FeeSchedule, apply_fees
 from lowlend.domain.prepayment import payoff_quote, payoff_transaction
 from lowlend.domain.replay import replay
@@ -248,6 +248,13 @@ def test_payoff_closes_the_loan(txns, day) -> None:  # type: ignore[no-untyped-d
     except Exception as exc:  # closed already
         assert getattr(exc, "code", "") == "loan_closed"
         return
+    if q.total == 0:  # advance payments cover the payoff: nothing to pay, something owed back
+        assert q.principal == q.interest == q.fee == q.arrears == 0 and q.unearned >= 0
+        with pytest.raises(LoanStateError, match="nothing_to_pay"):
+            payoff_transaction(q, "zzz")
+        return
+    if q.arrears == 0:  # the advance payments were all used up before anything is due
+        assert q.unearned == 0
     state = replay(LOAN_FEES, [*txns, payoff_transaction(q, "zzz")], on, PREPAY_FEE)
     assert state.is_closed
     assert state.credit == replay(LOAN_FEES, txns, on, PREPAY_FEE).credit
@@ -299,3 +306,23 @@ def test_book_rejects_future_and_duplicates() -> None:
         book.post(Repayment("a", date(2026, 2, 1), Decimal("1")), date(2026, 2, 1))
     with pytest.raises(LoanInputError):
         book.close_day(date(2026, 1, 5))
+
+
+def test_payoff_after_paying_ahead_reports_the_unearned_part() -> None:
+    """12,000 at 36.5 % from 1 Jan; 12,500 paid on 2 Jan goes to future instalments.
+    Settling on 2 Jan costs principal 12,000 + one day's interest 12000 × .365 / 365 = 12.00,
+    so nothing is left to pay and 12,500 − 12,012 = 488.00 was paid for periods that will
+    not run."""
+    from decimal import Decimal
+
+    from lowlend.domain.prepayment import payoff_quote, payoff_transaction
+    from lowlend.domain.schedule import build_schedule
+    from lowlend.domain.terms import LoanTerms
+
+    schedule = build_schedule(LoanTerms(amount=Decimal("12000.00"), term=12,
+                                        annual_rate=Decimal("0.365"), start=date(2026, 1, 1)))
+    paid = [Repayment("r1", date(2026, 1, 2), Decimal("12500.00"))]
+    q = payoff_quote(schedule, paid, date(2026, 1, 2))
+    assert (q.total, q.unearned) == (Decimal("0.00"), Decimal("488.00"))
+    with pytest.raises(LoanStateError, match="nothing_to_pay"):
+        payoff_transaction(q, "p1")

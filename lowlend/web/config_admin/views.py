@@ -138,8 +138,13 @@ def numbered(text: str, marked: set[int]) -> list[dict[str, Any]]:
     ][: max(1, len((text or "").rstrip("\n").split("\n")))]
 
 
-def publish_bundle(files: dict[str, str], comment: str, registry: Any = None) -> Any:
-    """Publish ``files`` as the signed-in user; sync permissions; returns the result."""
+def publish_bundle(
+    files: dict[str, str], comment: str, registry: Any = None, *, action: str = "publish"
+) -> Any:
+    """Publish ``files`` as the signed-in user; sync permissions; returns the result.
+
+    ``action`` names the operation (``publish``, ``rollback``) in the log.
+    """
     from lowlend.web.permission_sync import after_publish
 
     result = store().publish(files, author=username(), comment=comment)
@@ -147,8 +152,19 @@ def publish_bundle(files: dict[str, str], comment: str, registry: Any = None) ->
         try:
             after_publish(current_app._get_current_object(), registry)  # type: ignore[attr-defined]
         except Exception:  # the version is stored; the next request's check syncs again
-            log.exception("lowlend config admin: permission sync after publish failed")
+            log.exception("lowlend config admin: permission sync after %s failed", action)
     return result
+
+
+def flash_unchanged(result: Any) -> None:
+    """Flash that publishing stored nothing new (the bundle is the current version)."""
+    flash(
+        _(
+            "Nothing changed: version %(number)s is already current.",
+            number=result.version.number,
+        ),
+        "info",
+    )
 
 
 # -- the item screens ------------------------------------------------------------------
@@ -345,13 +361,7 @@ class ConfigItemsView(BaseView):
                 "success",
             )
         else:
-            flash(
-                _(
-                    "Nothing changed: version %(number)s is already current.",
-                    number=result.version.number,
-                ),
-                "info",
-            )
+            flash_unchanged(result)
         return redirect(url_for(f"{self.endpoint}.show", code=code))
 
     # -- helpers ------------------------------------------------------------------------
@@ -500,19 +510,13 @@ class ConfigVersionsView(BaseView):
             comment = (form.comment.data or "").strip() or None
             try:
                 target = store().get(number)
-                result = store().publish(
-                    target.files, username(), comment or f"rollback to {number}"
+                result = publish_bundle(
+                    target.files, comment or f"rollback to {number}", action="rollback"
                 )
             except ConfigStoreError as exc:
                 flash(_("Publishing failed: %(error)s", error=str(exc)), "danger")
                 return redirect(url_for(".list"))
             if result.created:
-                from lowlend.web.permission_sync import after_publish
-
-                try:
-                    after_publish(current_app._get_current_object(), None)  # type: ignore[attr-defined]
-                except Exception:
-                    log.exception("lowlend config admin: permission sync after rollback failed")
                 flash(
                     _(
                         "Rolled back to version %(target)s as version %(number)s.",
@@ -522,13 +526,7 @@ class ConfigVersionsView(BaseView):
                     "success",
                 )
             else:
-                flash(
-                    _(
-                        "Nothing changed: version %(number)s is already current.",
-                        number=result.version.number,
-                    ),
-                    "info",
-                )
+                flash_unchanged(result)
             return redirect(url_for(".list"))
         diffs = (
             editing.file_diffs(current.files, record.files, f"v{current.number}", f"v{number}")

@@ -219,22 +219,28 @@ class ApplicationsView(GenericModelView):
             if name.startswith(CUSTOM_PREFIX):
                 field.data = custom.get(name[len(CUSTOM_PREFIX) :])
 
-    def _get_edit_widget(self, form: Any, exclude_cols: Any = None, widgets: Any = None) -> Any:
-        product = g.get("_lowlend_product")
-        if product is None:
-            return super()._get_edit_widget(form, exclude_cols=exclude_cols, widgets=widgets)
-        widgets = widgets or {}
+    def _product_widget(
+        self, product: Any, widget_class: Any, form: Any, exclude_cols: Any = None
+    ) -> Any:
+        """An add/edit widget of one product: standard fields, then its custom fields."""
         std = [f.code for f in self.descriptor.fields]
         custom = [CUSTOM_PREFIX + f.code for f in product.custom_fields]
         fieldsets = [(_l("Application"), {"fields": std})]
         if custom:
             fieldsets.append((config_label(product.label), {"fields": custom}))
-        widgets["edit"] = self.edit_widget(
+        return widget_class(
             form=form,
             include_cols=std + custom,
             exclude_cols=exclude_cols or [],
             fieldsets=fieldsets,
         )
+
+    def _get_edit_widget(self, form: Any, exclude_cols: Any = None, widgets: Any = None) -> Any:
+        product = g.get("_lowlend_product")
+        if product is None:
+            return super()._get_edit_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+        widgets = widgets or {}
+        widgets["edit"] = self._product_widget(product, self.edit_widget, form, exclude_cols)
         return widgets
 
     def pre_update(self, item: Any) -> None:
@@ -288,17 +294,7 @@ class ApplicationsView(GenericModelView):
         if product is None:
             return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
         widgets = widgets or {}
-        std = [f.code for f in self.descriptor.fields]
-        custom = [CUSTOM_PREFIX + f.code for f in product.custom_fields]
-        fieldsets = [(_l("Application"), {"fields": std})]
-        if custom:
-            fieldsets.append((config_label(product.label), {"fields": custom}))
-        widgets["add"] = self.add_widget(
-            form=form,
-            include_cols=std + custom,
-            exclude_cols=exclude_cols or [],
-            fieldsets=fieldsets,
-        )
+        widgets["add"] = self._product_widget(product, self.add_widget, form, exclude_cols)
         return widgets
 
     @expose("/add", methods=["GET", "POST"])
