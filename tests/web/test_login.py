@@ -81,3 +81,10 @@ def test_non_admin_cannot_open_user_admin(demo_app: Any) -> None:
     response = client.get("/users/list/")
     assert response.status_code in (302, 403)  # FAB 5: 403 (older: redirect + flash)
     assert client.get("/users/userinfo/").status_code == 200  # own profile (baseline grant)
+
+
+def test_demo_users_and_demo_staff_name_the_same_logins() -> None:
+    """The demo data set links staff to exactly the demo users that bootstrap creates."""
+    from lowlend.services.demo_data import DEMO_USERNAMES
+
+    assert set(DEMO_USERNAMES) == {u.username for u in DEMO_USERS}
