@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,9 +51,32 @@ def _fresh_pg_schema() -> Iterator[str]:
     try:
         yield f"{_PG_URL}{sep}options=-csearch_path%3D{schema}"
     finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        _drop_schema(admin, schema)
         admin.dispose()
+
+
+def _drop_schema(admin: Any, schema: str) -> None:
+    """Drop a test's schema; a connection the test left idle in a transaction would
+    block the DROP for ever, so it is ended (tests run one at a time)."""
+    import sqlalchemy as sa
+
+    drop = sa.text(f'DROP SCHEMA "{schema}" CASCADE')
+    try:
+        with admin.begin() as conn:
+            conn.execute(sa.text("SET LOCAL lock_timeout = '5s'"))
+            conn.execute(drop)
+        return
+    except sa.exc.OperationalError:
+        pass
+    with admin.begin() as conn:
+        leaked = conn.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND state LIKE 'idle in transaction%'"
+        )).all()
+    print(f"\nended {len(leaked)} connection(s) left idle in a transaction by the test")
+    with admin.begin() as conn:
+        conn.execute(drop)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -88,10 +88,11 @@ def test_load_counts_and_idempotency(db: Db) -> None:
         assert _count(s, Instalment) == first.instalments_created
         assert _count(s, Transaction) == first.transactions_created
         assert _count(s, Department) == 8
-    counts = [
-        _count(db.sessions(), m)
-        for m in (Loan, Application, Customer, Instalment, Transaction, Staff, AuditLog)
-    ]
+    with db.sessions() as s:
+        counts = [
+            _count(s, m)
+            for m in (Loan, Application, Customer, Instalment, Transaction, Staff, AuditLog)
+        ]
 
     again = _load(db, user_ids={"admin": 1, "manager": 2, "finance": 4, "risk": 3})
     assert not again.loans_created and not again.customers_created
