@@ -78,15 +78,42 @@ class CodeSelectField(SelectField):
         self.data = value
 
 
+class ReferenceSelectField(CodeSelectField):
+    """A select of records of another view (ids, shown by name), within the user's data
+    scope; a plain id input when the target view is not registered."""
+
+    def __init__(self, *args: Any, reference: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, dictionary=REFERENCE_PREFIX + (reference or ""), **kwargs)
+        self.reference = reference
+
+    def process_data(self, value: Any) -> None:
+        self.data = None if value is None else str(value)  # option values are strings
+
+    def _value(self) -> str:
+        """The text of the id input used when the target view is not registered."""
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else str(self.data)
+
+
+#: ``choices`` callables get ``"ref:<view code>"`` for reference fields
+REFERENCE_PREFIX = "ref:"
+
+
 def field_for(
     kind: str,
     label: Any,
     description: Any = "",
     dictionary: str | None = None,
     max_length: int | None = None,
+    reference: str | None = None,
 ) -> Any:
     """An unbound WTForms field for a field kind."""
     kind = str(getattr(kind, "value", kind))
+    if kind == "reference" and reference:
+        return ReferenceSelectField(
+            label, description=description, reference=reference, widget=Select2Widget()
+        )
     if kind == "bool":
         return BooleanField(label, description=description)
     if kind == "enum":
@@ -109,7 +136,7 @@ class SpecForm(DynamicForm):
 
     _spec_fields: tuple[tuple[str, str], ...] = ()  # (form field name, spec code)
     _validator: Validator | None = None
-    _choices: Callable[[str | None], list[tuple[str, str]]] | None = None
+    _choices: Callable[[str | None], list[tuple[str, str]] | None] | None = None
     #: spec codes hidden by ``visible_if`` in the last validation
     hidden: set[str]
 
@@ -120,7 +147,10 @@ class SpecForm(DynamicForm):
         for field in self:
             if isinstance(field, CodeSelectField):
                 options = choices(field.dictionary) if choices is not None else []
-                field.choices = [("", "—"), *list(options)]
+                if options is None and isinstance(field, ReferenceSelectField):
+                    field.widget = BS3TextFieldWidget()  # target not registered: type the id
+                    options = []
+                field.choices = [("", "—"), *list(options or [])]
 
     def spec_values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -158,7 +188,7 @@ def build_form(
     fields: Sequence[Any],
     labels: Mapping[str, Any],
     validator: Validator | None,
-    choices: Callable[[str | None], list[tuple[str, str]]] | None = None,
+    choices: Callable[[str | None], list[tuple[str, str]] | None] | None = None,
     prefix: str = "",
     extra: Mapping[str, Any] | None = None,
     base: type[SpecForm] = SpecForm,
@@ -179,6 +209,7 @@ def build_form(
             description=labels.get(f"{spec.code}.__help__", ""),
             dictionary=getattr(spec, "dictionary", None),
             max_length=getattr(spec, "max_length", None),
+            reference=getattr(spec, "reference", None),
         )
         spec_fields.append((form_name, spec.code))
     attrs["_spec_fields"] = tuple(spec_fields)

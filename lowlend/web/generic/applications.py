@@ -272,6 +272,7 @@ class ApplicationsView(GenericModelView):
                 desc.labels.get(f.code, f.code),
                 dictionary=f.dictionary,
                 max_length=f.max_length,
+                reference=f.reference,
             )
             spec_fields.append((f.code, f.code))
         for f in product.custom_fields:
@@ -282,6 +283,7 @@ class ApplicationsView(GenericModelView):
                 description=config_label(f.help) if f.help is not None else "",
                 dictionary=f.dictionary,
                 max_length=f.max_length,
+                reference=f.reference,
             )
             spec_fields.append((name, name))
         attrs["_spec_fields"] = tuple(spec_fields)

@@ -12,6 +12,7 @@ from flask import current_app
 from lowlend.services.custom_fields import ValidationResult, validate_record
 from lowlend.spec.model import FieldSpec
 from lowlend.web import registry_hooks
+from lowlend.web.forms import REFERENCE_PREFIX
 from lowlend.web.generic.entities import EntityDescriptor
 from lowlend.web.generic.interface import current_user_info
 from lowlend.web.generic.labels import (
@@ -38,8 +39,38 @@ def dictionaries_for(desc: EntityDescriptor) -> dict[str, Any]:
     return out
 
 
-def choices_for(desc: EntityDescriptor) -> Callable[[str | None], list[tuple[str, str]]]:
-    def choices(dictionary: str | None) -> list[tuple[str, str]]:
+#: how many records a reference drop-down offers (newest first; type to search)
+REFERENCE_CHOICES_LIMIT = 500
+#: attributes that name a record in a drop-down, first present wins
+_DISPLAY_ATTRIBUTES = ("name", "title", "plate_no", "code", "employee_no", "username")
+
+
+def reference_choices(code: str) -> list[tuple[str, str]] | None:
+    """(id, "name #id") of the records of view ``code`` the user may see; ``None`` when no
+    generated view has that code (the form then takes a typed id)."""
+    from lowlend.persistence.db import db
+    from lowlend.web.datamodel import scoped_select
+    from lowlend.web.generic import EXTENSION_KEY
+
+    target = current_app.extensions.get(EXTENSION_KEY, {}).get(code)
+    if target is None:
+        return None
+    model = target.model
+    stmt = scoped_select(model, code).order_by(model.id.desc()).limit(REFERENCE_CHOICES_LIMIT)
+    out = []
+    for record in db.session.scalars(stmt):
+        name = next((getattr(record, a) for a in _DISPLAY_ATTRIBUTES
+                     if getattr(record, a, None)), None)
+        out.append((str(record.id), f"{name} #{record.id}" if name else f"#{record.id}"))
+    return out
+
+
+def choices_for(
+    desc: EntityDescriptor,
+) -> Callable[[str | None], list[tuple[str, str]] | None]:
+    def choices(dictionary: str | None) -> list[tuple[str, str]] | None:
+        if dictionary and dictionary.startswith(REFERENCE_PREFIX):
+            return reference_choices(dictionary[len(REFERENCE_PREFIX):])
         spec = dictionaries_for(desc).get(dictionary or "")
         if spec is None:
             return []
