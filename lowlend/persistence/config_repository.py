@@ -101,6 +101,11 @@ class SqlConfigVersionRepository:
         row = self.session.get(ConfigVersion, version_id)
         return _record(row) if row is not None else None
 
+    def number_of(self, version_id: int) -> int | None:
+        return self.session.scalar(
+            sa.select(ConfigVersion.number).where(ConfigVersion.id == version_id)
+        )
+
     def get_by_number(self, number: int) -> ConfigVersionRecord | None:
         row = self.session.execute(
             sa.select(ConfigVersion).where(ConfigVersion.number == number)

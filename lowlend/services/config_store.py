@@ -368,6 +368,16 @@ class ConfigStore:
                 return None
             return repo.get(state.current_version_id)
 
+    def current_number(self) -> int | None:
+        """Number of the current version (``None`` before the first publish), without
+        reading its files: cheap enough for a health check."""
+        with self._uow_factory() as uow:
+            repo = uow.config_versions
+            state = repo.read_state()
+            if state.current_version_id is None:
+                return None
+            return repo.number_of(state.current_version_id)
+
     def product_snapshot(self, code: str, version_id: int) -> Mapping[str, object] | None:
         """Return product ``code``'s spec (JSON) as published in version id ``version_id``."""
         with self._uow_factory() as uow:

@@ -114,6 +114,10 @@ class ConfigVersionRepository(Protocol):
         """Return the version with this database id."""
         ...
 
+    def number_of(self, version_id: int) -> int | None:
+        """Return the number of the version with this database id (no bundle is read)."""
+        ...
+
     def get_by_number(self, number: int) -> ConfigVersionRecord | None:
         """Return the version with this number."""
         ...

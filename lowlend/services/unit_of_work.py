@@ -108,6 +108,10 @@ class InMemoryConfigVersionRepository:
     def get(self, version_id: int) -> ConfigVersionRecord | None:
         return self.versions.get(version_id)
 
+    def number_of(self, version_id: int) -> int | None:
+        found = self.versions.get(version_id)
+        return None if found is None else found.number
+
     def get_by_number(self, number: int) -> ConfigVersionRecord | None:
         return next((v for v in self.versions.values() if v.number == number), None)
 

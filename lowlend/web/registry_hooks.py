@@ -103,8 +103,7 @@ def current_config_version() -> int | None:
         return None
     from lowlend.services.config_store import ConfigStore
 
-    record = ConfigStore(factory).current()
-    return None if record is None else int(record.number)
+    return ConfigStore(factory).current_number()
 
 
 def refresh_if_stale() -> None:

@@ -63,6 +63,7 @@ def test_publish_history_rollback(store: ConfigStore, sessions: sessionmaker[Ses
         (3, "published", "carol"),
     ]
     current = store.current()
+    assert current is not None and store.current_number() == current.number
     assert current is not None and dict(current.files) == V1
     assert current.content_hash == shipped_registry().content_hash
     assert current.created_at.tzinfo is not None

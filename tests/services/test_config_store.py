@@ -61,7 +61,7 @@ def store(data: InMemoryConfigData) -> ConfigStore:
 
 
 def test_publish_numbers_versions_and_moves_pointer(store: ConfigStore) -> None:
-    assert store.current() is None
+    assert store.current() is None and store.current_number() is None
     first = store.publish(V1, "alice", "first")
     assert first.created and first.version.number == 1 and first.version_counter == 1
     assert first.version.content_hash == shipped_registry().content_hash
@@ -69,6 +69,7 @@ def test_publish_numbers_versions_and_moves_pointer(store: ConfigStore) -> None:
     assert second.created and second.version.number == 2 and second.version_counter == 2
     current = store.current()
     assert current is not None and current.number == 2 and current.author == "bob"
+    assert store.current_number() == 2
     diff_lines = current.diff_from_previous.splitlines()
     assert "-" + _rate_text("0.150000") in diff_lines
     assert "+" + _rate_text("0.160000") in diff_lines
