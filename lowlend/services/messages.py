@@ -20,6 +20,7 @@ from typing import Final
 
 _TABLE: Final[dict[str, tuple[str, str]]] = {
     # code: (en, zh_CN)
+    "product_required": ("A product code is required.", "必须填写产品代码。"),
     "unknown_product": ("Unknown product {value}.", "产品 {value} 不存在。"),
     "unknown_region": ("Unknown compliance region {value}.", "合规地区 {value} 不存在。"),
     "unknown_fee_schedule": ("Unknown fee schedule {value}.", "费用方案 {value} 不存在。"),

@@ -76,11 +76,10 @@ def parse_quote_request(
     lowlend.services.quote.QuoteInputError: product: A product code is required.; amount: ...
     """
     errors: dict[str, list[str]] = {}
-    zh = locale.startswith("zh")
 
     product = raw.get("product")
     if not isinstance(product, str) or not product.strip():
-        errors["product"] = ["必须填写产品代码。" if zh else "A product code is required."]
+        errors["product"] = [message("product_required", locale)]
         product = ""
 
     amount = _decimal(raw.get("amount"))
