@@ -34,7 +34,7 @@ from flask import current_app
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
 
-from lowlend.web import registry_hooks
+from lowlend.web import registry_hooks, security_views
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,9 @@ class LowlendSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager with a run-time-permission-safe clean-up."""
 
     authdbview = LowlendAuthDBView
+    groupmodelview = security_views.UserGroupModelView
+    rolemodelview = security_views.RoleModelView
+    userstatschartview = security_views.UserStatsChartView
 
     def has_access(self, permission_name: str, view_name: str) -> bool:
         # Configured menu items were already checked by RegistryMenu for this request
