@@ -6,7 +6,8 @@
   when lowlend's catalogue translates it, else the given Chinese text for ``zh*`` locales;
 * :func:`translate` — ``gettext`` of a msgid chosen at run time (validation and error
   messages, all listed in :data:`MESSAGES` so they are extracted into the catalogue);
-* formatters (money with thousands separators and 2 places, rates as %, dates,
+* formatters in the request locale (money with 2 places, rates as %, dates and
+  date-times in the configured time zone,
   dictionary labels, booleans, masked PII unless the user has ``can_view_pii``).
 """
 
@@ -18,6 +19,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import flask_babel
 from flask import g, has_request_context
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -93,38 +95,51 @@ def bilingual(en: str, zh: str) -> LazyString:
 # -- formatting -------------------------------------------------------------------------
 
 
-def format_money(value: Any) -> str:
-    """``1234567.5`` → ``"1,234,567.50"``."""
+_CENT = Decimal("0.01")
+
+
+def _decimal(value: Any) -> Decimal | None:
     if value is None or value == "":
-        return ""
+        return None
     try:
-        return f"{Decimal(str(value)):,.2f}"
+        return Decimal(str(value))
     except Exception:
-        return str(value)
+        return None
+
+
+def format_money(value: Any) -> str:
+    """A money amount in the request locale, two places: ``1234567.5`` → ``1,234,567.50``
+    (``en``, ``zh_CN``), ``1.234.567,50`` (``de``). Exact: the ``Decimal`` is formatted,
+    never a float."""
+    amount = _decimal(value)
+    if amount is None:
+        return "" if value is None else str(value)
+    return str(flask_babel.format_decimal(amount.quantize(_CENT), format="#,##0.00"))
 
 
 def format_rate(value: Any) -> str:
-    """``0.24`` → ``"24.00%"``; ``0.0005`` → ``"0.05%"`` (2 to 4 places)."""
-    if value is None or value == "":
-        return ""
-    try:
-        pct = Decimal(str(value)) * 100
-    except Exception:
-        return str(value)
-    text = f"{pct:.4f}"
-    whole, frac = text.split(".")
-    frac = frac.rstrip("0")
-    frac = frac + "0" * (2 - len(frac)) if len(frac) < 2 else frac
-    return f"{whole}.{frac}%"
+    """A rate as a percentage in the request locale, 2 to 4 places:
+    ``0.24`` → ``24.00%``, ``0.0005`` → ``0.05%``, ``0.123456`` → ``12.3456%``."""
+    rate = _decimal(value)
+    if rate is None:
+        return "" if value is None else str(value)
+    return str(flask_babel.format_percent(rate, format="#,##0.00##%"))
 
 
 def format_date(value: Any) -> str:
-    if value is None:
+    """A date or date-time in the request locale (``2026年11月28日`` / ``Nov 28, 2026``).
+
+    Date-times are stored in UTC (naive values from SQLite are UTC too) and shown in
+    the configured time zone (``BABEL_DEFAULT_TIMEZONE``, Asia/Shanghai by default).
+    """
+    if value is None or value == "":
         return ""
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return str(flask_babel.format_datetime(value, "medium"))
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return str(flask_babel.format_date(value, "medium"))
     return str(value)
 
 
@@ -230,6 +245,13 @@ MESSAGES: tuple[LazyString, ...] = (
     _l("Row %(row)s, %(column)s: %(message)s"),
     _l("Unknown field."),
     _l("This field cannot be changed."),
+    # file fields (lowlend.services.attachments, lowlend.web.attachments)
+    _l("Must be a list of attachment ids."),
+    _l("Unknown attachment %(id)s."),
+    _l("%(name)s is empty."),
+    _l("%(name)s is larger than %(max)s."),
+    _l("%(name)s: this file type is not allowed (allowed: %(allowed)s)."),
+    _l("%(name)s: the content does not match the file type."),
     _l("Validation failed"),
     _l("Unknown product."),
     _l("Unknown product: %(code)s"),
