@@ -41,6 +41,10 @@ class Doc:
     """False once the file has structural errors (its builder runs best effort only)."""
 
 
+CONDITION_TYPES = frozenset({"BOOL", "DYN"})
+"""Types a rule's condition may have (``dyn``: a map value, known only at run time)."""
+
+
 @dataclass(slots=True)
 class Ctx:
     """Error collector; a ``silent`` one drops errors (re-building already checked data)."""
@@ -63,9 +67,17 @@ class Ctx:
         if source is None:
             return None
         try:
-            compile_expression(source, env)
+            compiled = compile_expression(source, env)
         except ExpressionError as exc:
             self.error(doc, path, f"invalid expression: {exc}")
+            return source
+        if compiled.return_type not in CONDITION_TYPES:
+            self.error(
+                doc,
+                path,
+                f"invalid expression: a condition must be true or false, "
+                f"this one is {compiled.return_type.lower()}",
+            )
         return source
 
     def unique(self, doc: Doc, items: Any, path: list[str | int], what: str = "code") -> None:

@@ -1,9 +1,11 @@
 """The typed expression environments of each kind of admin-written rule.
 
-Every environment declares the variables a rule may use.  Objects with declared
-fields reject unknown fields at load time (``application.custom.purpos`` fails);
-``open`` objects (customer, bureau, loan) accept other fields because their
-content grows with the data model — their typos surface at evaluation time.
+Every environment declares the variables a rule may use, and every object declares
+its fields with their types: a misspelt field (``loan.dpdd``) or a type mismatch
+(``loan.dpd > 'x'``) fails when the configuration is loaded, with line and column.
+When the data model grows, the code that supplies a new fact declares it here in
+the same change. Free-form data stays reachable as a map (``customer.custom``,
+``application.custom`` outside product forms), checked at evaluation time.
 
 Values follow :mod:`lowlend.spec.expressions`: money in minor units, rates in basis
 points, dates as ISO strings.
@@ -25,7 +27,7 @@ __all__ = [
     "form_env",
 ]
 
-CUSTOMER = T.open_obj(
+CUSTOMER = T.obj(
     age=T.INT,
     gender=T.STRING,
     city=T.STRING,
@@ -34,15 +36,16 @@ CUSTOMER = T.open_obj(
     existing_loans=T.INT,
     is_repeat=T.BOOL,
     blacklisted=T.BOOL,
+    custom=T.MAP,
 )
-BUREAU = T.open_obj(
+BUREAU = T.obj(
     score=T.INT,
     overdue_accounts=T.INT,
     queries_3m=T.INT,
     max_dpd_24m=T.INT,
     debt_to_income_bp=T.INT,
 )
-LOAN = T.open_obj(
+LOAN = T.obj(
     dpd=T.INT,
     outstanding=T.INT,
     principal=T.INT,
@@ -98,7 +101,7 @@ def entity_env(fields: Iterable[FieldSpec]) -> ExpressionEnv:
     return ExpressionEnv.of(record=_fields_obj(fields), customer=CUSTOMER)
 
 
-APPLICATION = T.open_obj(
+APPLICATION = T.obj(
     amount=T.INT,
     term=T.INT,
     annual_rate=T.INT,

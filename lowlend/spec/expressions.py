@@ -21,6 +21,10 @@ True
 Traceback (most recent call last):
   ...
 lowlend.spec.expressions.ExpressionError: 1:8: found no matching overload for '_>_' applied to '(int, string)'
+>>> compile_expression("customer.age > 'x'", env)
+Traceback (most recent call last):
+  ...
+lowlend.spec.expressions.ExpressionError: 1:14: found no matching overload for '_>_' applied to '(int, string)'
 >>> compile_expression("customer.agee > 1", env)
 Traceback (most recent call last):
   ...
@@ -152,9 +156,28 @@ def _cel_env(env: ExpressionEnv) -> Any:
     return cel.NewEnv(variables={name: t.cel_type() for name, t in env.variables})
 
 
+def _qualified_fields(prefix: str, t: ExprType, out: dict[str, Any]) -> None:
+    for name, field_type in t.fields:
+        qualified = f"{prefix}.{name}"
+        out[qualified] = field_type.cel_type()
+        _qualified_fields(qualified, field_type, out)
+
+
+@functools.lru_cache(maxsize=64)
+def _typing_env(env: ExpressionEnv) -> Any:
+    """The env of the type check: declared object fields are also qualified variables
+    (``loan.dpd`` : int), so CEL checks their types, not just the map's ``dyn``."""
+    variables: dict[str, Any] = {}
+    for name, t in env.variables:
+        variables[name] = t.cel_type()
+        _qualified_fields(name, t, variables)
+    return cel.NewEnv(variables=variables)
+
+
 _ERROR_RE = re.compile(r"ERROR: <input>:(\d+):(\d+): ([^\n]*)")
 _STRING_RE = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
 _CHAIN_RE = re.compile(r"(?<![\w.])([A-Za-z_]\w*)((?:\s*\.\s*[A-Za-z_]\w*)+)")
+_HAS_RE = re.compile(r"(?<![\w.])has\s*\([^()]*\)")
 
 
 def _position(source: str, offset: int) -> tuple[int, int]:
@@ -191,12 +214,9 @@ def _check_fields(source: str, env: ExpressionEnv) -> None:
             current = found
 
 
-@functools.lru_cache(maxsize=4096)
-def _compile(source: str, env: ExpressionEnv) -> CompiledExpression:
-    if len(source) > MAX_SOURCE_LENGTH:
-        raise ExpressionError(f"expression longer than {MAX_SOURCE_LENGTH} characters", 1, 1)
+def _cel_compile(cel_env: Any, source: str) -> Any:
     try:
-        program = _cel_env(env).compile(source)
+        return cel_env.compile(source)
     except RuntimeError as exc:
         text = str(exc)
         match = _ERROR_RE.search(text)
@@ -205,8 +225,31 @@ def _compile(source: str, env: ExpressionEnv) -> CompiledExpression:
         raise ExpressionError(
             match.group(3).strip(), int(match.group(1)), int(match.group(2))
         ) from None
+
+
+def _type_check(source: str, env: ExpressionEnv) -> str:
+    """Check the types of declared fields; return the expression's type name.
+
+    ``has(a.b)`` is a presence test that the qualified variables of the typing env would
+    change into a read of ``a.b``: each is replaced by the literal ``true`` (padded to
+    the same length, so reported columns stay right) for this check only.
+    """
+    blanked = _STRING_RE.sub(lambda m: " " * len(m.group(0)), source)
+    checked = list(source)
+    for match in _HAS_RE.finditer(blanked):
+        width = match.end() - match.start()
+        checked[match.start() : match.end()] = "(" + "true".ljust(width - 2) + ")"
+    program = _cel_compile(_typing_env(env), "".join(checked))
+    return str(program.return_type().name())
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(source: str, env: ExpressionEnv) -> CompiledExpression:
+    if len(source) > MAX_SOURCE_LENGTH:
+        raise ExpressionError(f"expression longer than {MAX_SOURCE_LENGTH} characters", 1, 1)
+    program = _cel_compile(_cel_env(env), source)
     _check_fields(source, env)
-    return CompiledExpression(source, env, program, str(program.return_type().name()))
+    return CompiledExpression(source, env, program, _type_check(source, env))
 
 
 def compile_expression(source: str, env: ExpressionEnv) -> CompiledExpression:

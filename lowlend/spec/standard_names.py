@@ -33,13 +33,11 @@ BUILTIN_VIEWS = frozenset(
         "journal",
         "ledger_accounts",
         "reconciliation",
-        "entrusting_parties",
         "collection_cases",
         "call_tasks",
         "promises_to_pay",
         "legal_cases",
         "warnings",
-        "gps_devices",
         "classification",
         "eod_runs",
         "reports",
@@ -55,6 +53,10 @@ BUILTIN_VIEWS = frozenset(
         "departments",
         "audit_log",
         "regions",
+        "config_entities",
+        "config_roles",
+        "config_menus",
+        "config_settings",
     }
 )
 """View codes the web layer registers at boot (menus and role permissions may name them)."""

@@ -155,3 +155,27 @@ def test_money_helpers() -> None:
     assert to_minor_units(Decimal("0.005")) == 1
     assert to_minor_units(Decimal("12.34"), 2) == 1234
     assert to_basis_points(Decimal("0.0345")) == 345
+
+
+def test_declared_fields_of_objects_are_type_checked() -> None:
+    with pytest.raises(ExpressionError) as info:
+        compile_expression("customer.age > 'x'", ENV)
+    assert str(info.value).startswith("1:14: found no matching overload for '_>_'")
+    with pytest.raises(ExpressionError) as info:
+        compile_expression("application.custom.purpose > 3", ENV)
+    assert (info.value.line, info.value.column) == (1, 28)
+    # an undeclared field of an open object is a map value: known only at run time
+    assert compile_expression("customer.city", ENV).return_type == "DYN"
+    assert compile_expression("customer.age", ENV).return_type == "INT"
+    assert compile_expression("application.custom.purpose", ENV).return_type == "STRING"
+
+
+def test_has_is_a_presence_test_not_a_read() -> None:
+    rule = compile_expression("has(customer.age) && customer.age > 20", ENV)
+    assert rule.return_type == "BOOL"
+    assert rule.evaluate({"customer": {"age": 30}}) is True
+    assert rule.evaluate({"customer": {}}) is False
+    # columns of later errors stay right after the presence test is set aside
+    with pytest.raises(ExpressionError) as info:
+        compile_expression("has(customer.age) && customer.age > 'x'", ENV)
+    assert (info.value.line, info.value.column) == (1, 35)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
 from spec_seed_helpers import SeedCopy
 
 from lowlend.spec import ConfigErrors, load_bundle
@@ -276,3 +277,32 @@ def test_several_mistakes_are_reported_in_one_run(seed: SeedCopy) -> None:
     assert keys == sorted(keys)
     # the broken fee schedule is not reported again as dangling by the products using it
     assert not any("unknown fee schedule 'business_standard'" in e.message for e in errors)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            '"loan.dpd > 30"',
+            '"loan.dpdd > 30"',
+            "invalid expression: 1:6: unknown field 'dpdd' of loan (declared: ",
+        ),
+        (
+            '"loan.dpd > 30"',
+            "\"loan.dpd > '30'\"",
+            "invalid expression: 1:10: found no matching overload for '_>_' applied to "
+            "'(int, string)'",
+        ),
+        (
+            '"loan.dpd > 30"',
+            '"loan.dpd + 30"',
+            "invalid expression: a condition must be true or false, this one is int",
+        ),
+    ],
+)
+def test_invalid_early_warning_rule(seed: SeedCopy, old: str, new: str, message: str) -> None:
+    rel = "early_warning.yaml"
+    line = seed.replace(rel, old, new)
+    error = seed.only_error()
+    seed.check(error, rel, line, "indicators[1].when")
+    assert error.message.startswith(message), error.message

@@ -173,3 +173,16 @@ def test_entity_tables_are_unique(seed: SeedCopy) -> None:
     error = seed.only_error()
     seed.check(error, rel, line, "table")
     assert error.message == "table 'x_guarantor' is also used by 'guarantor'"
+
+
+def test_entity_code_must_not_be_a_built_in_view(seed: SeedCopy) -> None:
+    rel = "entities/loans.yaml"
+    text = seed.read("entities/visit_record.yaml")
+    seed.write(rel, text.replace("code: visit_record", "code: loans", 1).replace(
+        "table: x_visit_record", "table: x_loans", 1
+    ))
+    errors = [e for e in seed.errors() if e.file.endswith(rel) and e.path == "code"]
+    assert [e.message for e in errors] == [
+        "code 'loans' is a built-in view; choose another code"
+    ]
+    assert errors[0].line == seed.line_of(rel, "code: loans")

@@ -170,6 +170,10 @@ def _entities(ctx: Ctx, b: Built, view_codes: Collection[str]) -> None:
                 doc, ["table"], f"table {entity.table!r} is also used by {tables[entity.table]!r}"
             )
         tables[entity.table] = entity.code
+        if entity.code in BUILTIN_VIEWS:
+            ctx.error(
+                doc, ["code"], f"code {entity.code!r} is a built-in view; choose another code"
+            )
         if entity.menu_category is not None and "menus" in b.singletons:
             categories = {c.code for c in menus}
             _ref(ctx, doc, ["menu_category"], entity.menu_category, categories, "menu category")
