@@ -7,7 +7,7 @@ import html as htmllib
 import re
 from typing import Any
 
-from tests.web.helpers import csrf_token, login
+from ..helpers import csrf_token, login
 
 EDIT_URL = "/config/products/edit/consumer_emi"
 OLD_RATE = 'annual_rate: {min: "0.080000", max: "0.180000", default: "0.150000"}'
