@@ -1,44 +1,18 @@
-"""Write the demo data set (:mod:`lowlend.services.demo_data`) to the database.
-
-:func:`load_demo_data` generates the data set and writes everything in **one
-transaction** through the unit of work (repositories never commit). It is
-idempotent:
-
-* departments and staff are matched by code / employee number (department ``HQ``
-  marks the demo organisation); missing ones are added, staff without a user get
-  linked to the FAB users given in ``user_ids`` (username → ``ab_user.id``);
-* every customer, application and loan the loader creates gets an audit-log entry
-  (action ``demo_create``, ``after.ref`` = its stable demo reference); records
-  whose reference is already there are skipped, so a second call adds nothing and
-  a call with more ``loans`` (same seed) adds only the missing loans. Customers
-  are also matched by their identity-number hash;
-* repayments are transactions with the idempotency key ``demo:<ref>``.
-
-Loans pin ``config_version_id`` and keep ``terms_snapshot``
-(:func:`lowlend.services.product_terms.snapshot_of`); instalments come from the
-schedule with the paid amounts and penalties as of the business date.
-
-Identity numbers: ``id_number_hash`` = HMAC-SHA256 under :data:`DEMO_PEPPER`,
-``id_number_enc`` = Fernet with a key derived from ``master_key`` (see
-:class:`lowlend.persistence.repositories.IdNumberProtector`); without a master key
-the ciphertext column stays empty.
-"""
+"""Writing the business records: organisation (departments, staff) and portfolio
+(customers, applications, loans with instalments and transactions)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lowlend.persistence.demo_loader.summary import DEMO_ACTION, DEMO_AUTHOR, DemoSummary
 from lowlend.persistence.models import (
     Application,
-    ConfigState,
     ConfigVersion,
     Customer,
     Department,
@@ -47,197 +21,14 @@ from lowlend.persistence.models import (
     Staff,
     Transaction,
 )
-from lowlend.persistence.repositories import CORE_REPOSITORIES, IdNumberProtector
-from lowlend.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from lowlend.services.demo_data import (
-    DEFAULT_BUSINESS_DATE,
-    DEFAULT_LOANS,
-    DEFAULT_SEED,
-    DemoDataSet,
-    generate_demo_data,
-)
-
-__all__ = [
-    "DEMO_ACTION",
-    "DEMO_PEPPER",
-    "DemoSummary",
-    "load_demo_data",
-    "load_demo_for_current_config",
-    "write_demo_data",
-]
-
-log = logging.getLogger(__name__)
-
-DEMO_PEPPER = b"lowlend-demo-pepper:v1"
-"""Fixed pepper of the demo's identity-number hashes (demo only)."""
-
-DEMO_ACTION = "demo_create"
-"""Audit-log action of the records the loader created (``after.ref`` = demo reference)."""
-
-DEMO_AUTHOR = "lowlend-demo"
+from lowlend.persistence.repositories import IdNumberProtector
+from lowlend.services.demo_data import DemoDataSet
 
 _SH_TZ = dt.timezone(dt.timedelta(hours=8))
 
 
-@dataclass(frozen=True)
-class DemoSummary:
-    """What one :func:`load_demo_data` call did (``*_created`` counts only new rows)."""
-
-    seed: int
-    config_version_id: int
-    loans_requested: int
-    departments_created: int
-    staff_created: int
-    staff_linked: int
-    customers_created: int
-    applications_created: int
-    loans_created: int
-    instalments_created: int
-    transactions_created: int
-    loans_already_present: int
-
-    @property
-    def created_anything(self) -> bool:
-        return any(
-            (
-                self.departments_created,
-                self.staff_created,
-                self.staff_linked,
-                self.customers_created,
-                self.applications_created,
-                self.loans_created,
-            )
-        )
-
-    def describe(self) -> str:
-        """One line for the CLI."""
-        if not self.created_anything:
-            return f"demo data set already loaded (seed {self.seed}, {self.loans_requested} loans)"
-        return (
-            f"demo data set (seed {self.seed}): {self.departments_created} departments, "
-            f"{self.staff_created} staff, {self.customers_created} customers, "
-            f"{self.applications_created} applications, {self.loans_created} loans "
-            f"({self.instalments_created} instalments, {self.transactions_created} transactions) "
-            f"added; {self.loans_already_present} loans were already there"
-        )
-
-
-SessionSource = Session | Callable[[], Session]
-"""A session, or a session factory / ``scoped_session`` (e.g. Flask-SQLAlchemy's ``db.session``)."""
-
-
-def _factory(session: SessionSource) -> Callable[[], Session]:
-    if isinstance(session, Session):
-        return lambda: session
-    return session
-
-
 def _booked_at(day: date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(10, 0), _SH_TZ).astimezone(dt.UTC)
-
-
-def load_demo_data(
-    session: SessionSource,
-    registry: Any,
-    config_version_id: int,
-    *,
-    loans: int = DEFAULT_LOANS,
-    seed: int = DEFAULT_SEED,
-    business_date: date = DEFAULT_BUSINESS_DATE,
-    user_ids: Mapping[str, int] | None = None,
-    master_key: str | bytes | None = None,
-    pepper: str | bytes = DEMO_PEPPER,
-) -> DemoSummary:
-    """Generate the demo data set for ``registry`` and write it (one transaction, idempotent).
-
-    :param session: a session or a session factory (the unit of work commits once
-        and closes the session at the end).
-    :param registry: the :class:`~lowlend.spec.SpecRegistry` of ``config_version_id``.
-    :param config_version_id: ``config_versions.id`` the applications and loans pin.
-    :param user_ids: FAB user ids by demo username (``{"admin": 1, ...}``) to link
-        staff to their accounts; may be given later (a re-run links them).
-    :param master_key: ``LOWLEND_MASTER_KEY``; encrypts the identity numbers.
-    :param pepper: key of the identity-number hashes (``LOWLEND_ID_PEPPER``).
-    :raises ValueError: unknown config version, or a registry of another version.
-    """
-    data = generate_demo_data(registry, loans=loans, seed=seed, business_date=business_date)
-    return write_demo_data(
-        session,
-        data,
-        config_version_id,
-        registry_hash=getattr(registry, "content_hash", None),
-        user_ids=user_ids,
-        master_key=master_key,
-        pepper=pepper,
-    )
-
-
-def load_demo_for_current_config(
-    session: SessionSource,
-    *,
-    loans: int = DEFAULT_LOANS,
-    seed: int = DEFAULT_SEED,
-    business_date: date = DEFAULT_BUSINESS_DATE,
-    user_ids: Mapping[str, int] | None = None,
-    master_key: str | bytes | None = None,
-    pepper: str | bytes | None = None,
-) -> DemoSummary:
-    """:func:`load_demo_data` against the currently published configuration version.
-
-    ``pepper`` defaults to :data:`DEMO_PEPPER` (pass ``LOWLEND_ID_PEPPER`` when set,
-    so look-ups in the admin find the customers).
-
-    :raises LookupError: nothing is published yet.
-    """
-    from lowlend.spec import load_bundle
-
-    s = _factory(session)()
-    state = s.get(ConfigState, 1)
-    if state is None or state.current_version_id is None:
-        raise LookupError("no configuration is published: publish one before loading demo data")
-    version = s.get(ConfigVersion, state.current_version_id)
-    assert version is not None
-    registry = load_bundle(json.loads(version.bundle))
-    return load_demo_data(
-        s,
-        registry,
-        version.id,
-        loans=loans,
-        seed=seed,
-        business_date=business_date,
-        user_ids=user_ids,
-        master_key=master_key,
-        pepper=pepper or DEMO_PEPPER,
-    )
-
-
-def write_demo_data(
-    session: SessionSource,
-    data: DemoDataSet,
-    config_version_id: int,
-    *,
-    registry_hash: str | None = None,
-    user_ids: Mapping[str, int] | None = None,
-    master_key: str | bytes | None = None,
-    pepper: str | bytes = DEMO_PEPPER,
-) -> DemoSummary:
-    """Write a generated :class:`DemoDataSet` (see :func:`load_demo_data`)."""
-    user_ids = dict(user_ids or {})
-    protector = IdNumberProtector(pepper, master_key)
-    if not protector.can_encrypt:
-        log.warning("demo data: no master key given, identity numbers are stored hashed only")
-    uow = SqlAlchemyUnitOfWork(_factory(session), repositories=CORE_REPOSITORIES)
-    with uow:
-        # Serialise concurrent loaders (and publishers): the second one waits here and
-        # then finds everything already there. (SELECT ... FOR UPDATE on PostgreSQL,
-        # the database write lock on SQLite.)
-        uow.config_versions.lock_state()
-        writer = _Writer(uow, data, config_version_id, user_ids, protector)
-        writer.check_version(registry_hash)
-        writer.organisation()
-        writer.portfolio()
-        uow.commit()
-        return writer.summary()
 
 
 class _Writer:
@@ -271,6 +62,8 @@ class _Writer:
         )
         self.departments: dict[str, Department] = {}
         self.staff: dict[str, Staff] = {}
+        #: database ids of the portfolio by demo reference: ``ids["loans"]["S7-L000001"]``
+        self.ids: dict[str, dict[str, int]] = {"customers": {}, "applications": {}, "loans": {}}
 
     # -- checks ------------------------------------------------------------------
 
@@ -344,20 +137,21 @@ class _Writer:
         row = self.staff.get(employee_no) if employee_no else None
         return row.id if row is not None else None
 
+    def audit(self, entity: str, entity_id: int, ref: str, **extra: Any) -> None:
+        """Record that the demo created ``entity`` ``entity_id`` (its demo ``ref``)."""
+        self.uow.audit.add(
+            entity,
+            entity_id,
+            DEMO_ACTION,
+            username=DEMO_AUTHOR,
+            user_id=self.user_ids.get("admin"),
+            after={"ref": ref, "seed": self.data.seed, **extra},
+        )
+
     def portfolio(self) -> None:
         uow = self.uow
         refs = uow.audit.refs(DEMO_ACTION)
-        actor = self.user_ids.get("admin")
-
-        def audit(entity: str, entity_id: int, ref: str, **extra: Any) -> None:
-            uow.audit.add(
-                entity,
-                entity_id,
-                DEMO_ACTION,
-                username=DEMO_AUTHOR,
-                user_id=actor,
-                after={"ref": ref, "seed": self.data.seed, **extra},
-            )
+        audit = self.audit
 
         # customers: by demo reference, else by identity-number hash, else new
         customer_ids: dict[str, int] = {}
@@ -446,6 +240,7 @@ class _Writer:
         for loan in self.data.loans:
             if ("loans", loan.ref) in refs:
                 self.counts["loans_present"] += 1
+                self.ids["loans"][loan.ref] = int(refs[("loans", loan.ref)])
                 continue
             row = Loan(
                 application_id=application_ids.get(loan.application_ref),
@@ -492,6 +287,7 @@ class _Writer:
         uow.loans.flush()
         transactions: list[Transaction] = []
         for loan, row in new_loans:
+            self.ids["loans"][loan.ref] = row.id
             audit("loans", row.id, loan.ref, product=loan.product_code, status=loan.status)
             for t in loan.transactions:
                 transactions.append(
@@ -511,6 +307,8 @@ class _Writer:
         uow.transactions.flush()
         self.counts["loans"] = len(new_loans)
         self.counts["transactions"] = len(transactions)
+        self.ids["customers"] = customer_ids
+        self.ids["applications"] = application_ids
 
     def summary(self) -> DemoSummary:
         c = self.counts

@@ -1,0 +1,150 @@
+"""Constants and the frozen record types of the demo data set (no logic)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+DEFAULT_LOANS = 200
+DEFAULT_SEED = 7
+DEFAULT_BUSINESS_DATE = date(2026, 11, 28)
+
+DEMO_USERNAMES = ("admin", "manager", "risk", "finance", "collector", "auditor")
+"""The demo users of CONTRACTS.md; each has a :class:`DemoStaff` row."""
+
+APPLICATION_STATUSES = (
+    "draft",
+    "submitted",
+    "in_review",
+    "returned",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "disbursed",
+)
+"""Application statuses used by the demo (``disbursed`` = a loan was booked)."""
+
+LOAN_STATUSES = ("active", "overdue", "closed")
+INSTALMENT_STATUSES = ("pending", "due", "overdue", "paid")
+TRANSACTION_TYPES = ("disbursement", "repayment")
+
+
+@dataclass(frozen=True)
+class DemoDepartment:
+    code: str
+    name: str
+    parent_code: str | None
+    region: str
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    employee_no: str
+    name: str
+    department_code: str
+    region: str
+    title: str
+    skills: tuple[str, ...] = ()
+    capacity: int = 0
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    """A borrower. ``id_number`` is in clear here; the loader stores hash + ciphertext."""
+
+    ref: str
+    kind: str  # individual | enterprise
+    name: str
+    id_type: str  # resident_id | hkid | unified_credit_code
+    id_number: str
+    phone: str
+    region: str
+    department_code: str
+    owner_employee_no: str | None
+    created_at: dt.datetime
+    custom: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DemoApplication:
+    ref: str
+    customer_ref: str
+    product_code: str
+    amount: Decimal
+    currency: str
+    term: int
+    rate: Decimal
+    status: str
+    department_code: str
+    owner_employee_no: str | None
+    created_at: dt.datetime
+    submitted_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    custom: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DemoInstalment:
+    seq: int
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+    fee: Decimal
+    penalty: Decimal
+    principal_paid: Decimal
+    interest_paid: Decimal
+    fee_paid: Decimal
+    penalty_paid: Decimal
+    status: str
+    paid_off_on: date | None
+
+
+@dataclass(frozen=True)
+class DemoTransaction:
+    ref: str  # also the idempotency key
+    type: str
+    value_date: date
+    amount: Decimal
+    currency: str
+    allocation: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DemoLoan:
+    ref: str
+    application_ref: str
+    customer_ref: str
+    product_code: str
+    kind: str
+    principal: Decimal
+    annual_rate: Decimal
+    currency: str
+    term: int
+    status: str
+    disbursed_on: date
+    maturity_date: date
+    last_closed_business_date: date
+    dpd: int
+    classification: str
+    department_code: str
+    owner_employee_no: str | None
+    terms_snapshot: Mapping[str, Any]
+    instalments: tuple[DemoInstalment, ...]
+    transactions: tuple[DemoTransaction, ...]
+    behaviour: str  # on_time | late | delinquent
+
+
+@dataclass(frozen=True)
+class DemoDataSet:
+    seed: int
+    business_date: date
+    departments: tuple[DemoDepartment, ...]
+    staff: tuple[DemoStaff, ...]
+    customers: tuple[DemoCustomer, ...]
+    applications: tuple[DemoApplication, ...]
+    loans: tuple[DemoLoan, ...]
