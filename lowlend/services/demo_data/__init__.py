@@ -41,7 +41,7 @@ Modules
 ``custom_values``    values of the products' custom fields for an application
 ``loans``            repayments, instalments, transactions, classification
 ``portfolio``        :func:`generate_demo_data` (assembles everything above)
-``patterns``         random strings matching a field's ``pattern`` (a small regex subset)
+``patterns``         random strings matching a field's ``pattern`` (rstr)
 ``entity_values``    values of one record of a config-declared entity, from its field specs
 ``entity_records``   :func:`~.entity_records.generate_entity_records`: records of every
                      config-declared entity, attached to the data set's loans
