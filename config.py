@@ -29,6 +29,14 @@ SECRET_KEY = os.environ.get("LOWLEND_SECRET_KEY")
 MASTER_KEY = os.environ.get("LOWLEND_MASTER_KEY")
 LOWLEND_DEMO = os.environ.get("LOWLEND_DEMO", "0") == "1"
 
+# Attachments of file fields: directory (default <INSTANCE_DIR>/attachments), bytes per file,
+# allowed extensions → content type (None: lowlend.services.attachments.DEFAULT_TYPES).
+LOWLEND_ATTACHMENT_DIR = os.environ.get("LOWLEND_ATTACHMENT_DIR") or None
+LOWLEND_ATTACHMENT_MAX_SIZE = int(
+    os.environ.get("LOWLEND_ATTACHMENT_MAX_SIZE", str(10 * 1024 * 1024))
+)
+LOWLEND_ATTACHMENT_TYPES = None
+
 CSRF_ENABLED = True
 WTF_CSRF_ENABLED = True
 

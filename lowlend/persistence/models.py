@@ -461,8 +461,10 @@ LOWLEND_TABLES: frozenset[str] = frozenset(
         JournalLine,
         AuditLog,
     )
-)
+) | {"attachments"}  # lowlend.persistence.attachments.Attachment (imported below)
 """Names of the tables owned by lowlend's migrations (FAB's ``ab_*`` tables are not)."""
+
+from lowlend.persistence.attachments import Attachment  # noqa: E402,F401  same metadata
 
 metadata = db.Model.metadata
 """The shared metadata (also holds FAB's tables once FAB's models are imported)."""

@@ -94,12 +94,27 @@ class GenericModelApi(ModelRestApi):
         result = common.validate(self.descriptor, values, only=codes)
         for key, messages in result_extra.items():
             result.errors.setdefault(key, []).extend(messages)
+        from lowlend.web.attachments import file_codes, resolve_values
+
+        files = [c for c in file_codes(self.descriptor.fields) if c in codes]
+        found = resolve_values(  # attachment ids → stored metadata; unknown ids → 422
+            result.values,
+            [c for c in files if c not in result.errors],
+            entity=self.descriptor.code,
+            record_id=getattr(item, "id", None),
+        )
+        for key, messages in found.items():
+            result.errors.setdefault(key, []).extend(messages)
         return result
 
     def apply_values(self, item: Any, result: ValidationResult, codes: set[str]) -> None:
         for code, value in result.values.items():
             if code in codes and code not in self.descriptor.virtual:
                 setattr(item, code, value)
+        from lowlend.web.attachments import file_codes, link_values
+
+        files = [c for c in file_codes(self.descriptor.fields) if c in codes]
+        link_values(item, result.values, files, entity=self.descriptor.code)
 
     def _write_error(self, exc: SQLAlchemyError) -> Any:
         if isinstance(exc, IntegrityError) or getattr(exc, "conflict", False):
