@@ -9,7 +9,9 @@ What is checked, per :class:`~lowlend.spec.model.FieldSpec`:
 * type (``int``, ``money`` → ``Decimal`` with 2 places, ``rate`` → ``Decimal`` with
   6 places, ``date``/``datetime`` ISO, ``bool``, ``enum`` code of the field's
   dictionary, ``reference`` → integer id, ``child_table`` → list of rows checked
-  against ``columns``, ``json`` → object/list, ``file`` → path string or metadata);
+  against ``columns``, ``json`` → object/list, ``file`` → list of attachment objects
+  ``{"id": ...}`` from ids or objects with an ``id``; that the ids exist and may be
+  used is checked by the web layer, :mod:`lowlend.web.attachments`);
 * ``required`` and ``required_if`` (CEL), ``min``/``max``, ``max_length``, ``pattern``;
 * ``visible_if`` (CEL): a hidden field's value is **dropped** (``None``) and it
   raises no error.
@@ -88,6 +90,12 @@ MESSAGE_TEXTS: Mapping[str, str] = {
     "row": "Row %(row)s, %(column)s: %(message)s",
     "unknown_field": "Unknown field.",
     "read_only": "This field cannot be changed.",
+    "invalid_files": "Must be a list of attachment ids.",
+    "unknown_attachment": "Unknown attachment %(id)s.",
+    "file_empty": "%(name)s is empty.",
+    "file_too_large": "%(name)s is larger than %(max)s.",
+    "file_type": "%(name)s: this file type is not allowed (allowed: %(allowed)s).",
+    "file_content": "%(name)s: the content does not match the file type.",
 }
 
 
@@ -117,11 +125,16 @@ class FieldMessage:
 
 @dataclass
 class ValidationResult:
-    """``values``: typed values of the visible fields (hidden ones are ``None``)."""
+    """``values``: typed values of the visible fields (hidden ones are ``None``).
+
+    ``required``: visible fields that are required now (``required`` or a true
+    ``required_if``) — what a form shows with a required marker.
+    """
 
     values: dict[str, Any]
     errors: dict[str, list[FieldMessage]]
     hidden: set[str]
+    required: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -283,12 +296,47 @@ def _coerce(spec: FieldSpec, value: Any, dictionaries: Mapping[str, DictionarySp
             raise _Invalid("invalid_json")
         return value
     if kind is FieldKind.FILE:
-        if isinstance(value, str):
-            return value.strip()
-        if isinstance(value, (dict, list)):
-            return value
-        raise _Invalid("invalid_text")
+        return _attachment_list(value)
     return value  # pragma: no cover - every kind is handled above
+
+
+#: keys kept from a client's attachment object (the web layer re-reads them from the store)
+_ATTACHMENT_KEYS = ("id", "name", "size", "content_type", "sha256")
+
+
+def _attachment_id(item: Any) -> int:
+    raw = item.get("id") if isinstance(item, Mapping) else item
+    if isinstance(raw, bool):
+        raise _Invalid("invalid_files")
+    if isinstance(raw, int) and raw > 0:
+        return raw
+    if isinstance(raw, str) and re.fullmatch(r"\s*\d+\s*", raw) and int(raw) > 0:
+        return int(raw)
+    raise _Invalid("invalid_files")
+
+
+def _attachment_list(value: Any) -> list[dict[str, Any]] | None:
+    """A file field value: a list (or JSON list text) of attachment ids or objects with an
+    ``id`` → ``[{"id": ..., ...}]`` without duplicates; blank → ``None``."""
+    if is_blank(value):
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise _Invalid("invalid_files") from None
+    if isinstance(value, (int, Mapping)) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise _Invalid("invalid_files")
+    out: dict[int, dict[str, Any]] = {}
+    for item in value:
+        ident = _attachment_id(item)
+        meta = {"id": ident}
+        if isinstance(item, Mapping):
+            meta.update({k: item[k] for k in _ATTACHMENT_KEYS[1:] if k in item})
+        out.setdefault(ident, meta)
+    return list(out.values()) or None
 
 
 def _range_checks(spec: FieldSpec, value: Any) -> list[FieldMessage]:
@@ -385,6 +433,7 @@ def _validate(
     data = make_data(expression_values(fields, typed))
     env = compile_env(fields)
     hidden: set[str] = set()
+    required_now: set[str] = set()
     for spec in fields:
         if partial and spec.code not in values:
             continue
@@ -394,10 +443,12 @@ def _validate(
             typed[spec.code] = None
             errors.pop(spec.code, None)
             continue
+        required = spec.required or _evaluate(_compiled(spec.required_if, env), data, False)
+        if required:
+            required_now.add(spec.code)
         if spec.code in errors:
             continue
         value = typed[spec.code]
-        required = spec.required or _evaluate(_compiled(spec.required_if, env), data, False)
         if required and (is_blank(value) if spec.kind is not FieldKind.BOOL else value is None):
             errors.setdefault(spec.code, []).append(FieldMessage("required"))
             continue
@@ -408,7 +459,7 @@ def _validate(
                 typed[spec.code] = [_typed_row(spec, row, dictionaries) for row in value]
         if found:
             errors[spec.code] = found
-    return ValidationResult(typed, errors, hidden)
+    return ValidationResult(typed, errors, hidden, required_now)
 
 
 def _row_checks(

@@ -57,6 +57,7 @@ BUILTIN_VIEWS = frozenset(
         "config_roles",
         "config_menus",
         "config_settings",
+        "attachments",
     }
 )
 """View codes the web layer registers at boot (menus and role permissions may name them)."""

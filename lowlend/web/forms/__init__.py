@@ -13,6 +13,11 @@ fields, then replaces the raw strings by the typed values (``Decimal``,
 Field names may carry a prefix (``custom__purpose``) so that product custom
 fields can sit next to an application's own columns; the validator sees the
 spec codes.
+
+``child_table`` fields are inline tables (:mod:`lowlend.web.forms.child_table`);
+the validator's row messages are put next to their cells. Always-required fields
+get FAB's ``*`` marker (``flags.required``, without the browser's ``required``
+attribute: the server decides).
 """
 
 from __future__ import annotations
@@ -31,9 +36,10 @@ from flask_appbuilder.fieldwidgets import (
 from flask_appbuilder.forms import DynamicForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
+from lowlend.web.forms.child_table import ChildTableField
 from lowlend.web.generic.labels import translate
 
-__all__ = ["JsonTextField", "SpecForm", "build_form", "field_for"]
+__all__ = ["ChildTableField", "JsonTextField", "SpecForm", "build_form", "field_for"]
 
 Validator = Callable[[Mapping[str, Any]], Any]
 """values by spec code → an object with ``values``, ``errors`` (code → messages), ``hidden``."""
@@ -107,9 +113,12 @@ def field_for(
     dictionary: str | None = None,
     max_length: int | None = None,
     reference: str | None = None,
+    columns: Sequence[Any] = (),
 ) -> Any:
-    """An unbound WTForms field for a field kind."""
+    """An unbound WTForms field for a field kind (``columns``: of a child table)."""
     kind = str(getattr(kind, "value", kind))
+    if kind == "child_table" and columns:
+        return ChildTableField(label, description=description, columns=columns)
     if kind == "reference" and reference:
         return ReferenceSelectField(
             label, description=description, reference=reference, widget=Select2Widget()
@@ -124,7 +133,11 @@ def field_for(
         return PlainTextField(label, description=description, widget=DatePickerWidget())
     if kind == "datetime":
         return PlainTextField(label, description=description, widget=DateTimePickerWidget())
-    if kind in ("child_table", "json", "file"):
+    if kind == "file":
+        from lowlend.web.forms.file_field import AttachmentField
+
+        return AttachmentField(label, description=description)
+    if kind in ("child_table", "json"):
         return JsonTextField(label, description=description, widget=BS3TextAreaFieldWidget())
     if kind == "text" and (max_length is None or max_length > 200):
         return PlainTextField(label, description=description, widget=BS3TextAreaFieldWidget())
@@ -137,6 +150,8 @@ class SpecForm(DynamicForm):
     _spec_fields: tuple[tuple[str, str], ...] = ()  # (form field name, spec code)
     _validator: Validator | None = None
     _choices: Callable[[str | None], list[tuple[str, str]] | None] | None = None
+    #: form field names of fields that are always required (marked ``*`` on the form)
+    _required_names: frozenset[str] = frozenset()
     #: spec codes hidden by ``visible_if`` in the last validation
     hidden: set[str]
 
@@ -151,6 +166,15 @@ class SpecForm(DynamicForm):
                     field.widget = BS3TextFieldWidget()  # target not registered: type the id
                     options = []
                 field.choices = [("", "—"), *list(options or [])]
+            elif isinstance(field, ChildTableField) and choices is not None:
+                for column in field.columns:
+                    if getattr(column, "dictionary", None):
+                        field.column_choices[column.code] = list(
+                            choices(column.dictionary) or []
+                        )
+            if field.name in self._required_names:
+                field.flags.required = True  # the label's "*" (the server checks it)
+                field.render_kw = {**(field.render_kw or {}), "required": False}
 
     def spec_values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -173,6 +197,10 @@ class SpecForm(DynamicForm):
             if field is None:
                 self.form_errors.extend(f"{code}: {t}" for t in texts)
                 continue
+            if isinstance(field, ChildTableField):  # row messages go next to their cells
+                texts = field.add_messages(messages)
+                if not texts and field.has_cell_errors:
+                    continue
             field.errors = list(field.errors or []) + texts
         self.hidden = set(result.hidden)
         if not result.errors:
@@ -210,9 +238,13 @@ def build_form(
             dictionary=getattr(spec, "dictionary", None),
             max_length=getattr(spec, "max_length", None),
             reference=getattr(spec, "reference", None),
+            columns=getattr(spec, "columns", None) or (),
         )
         spec_fields.append((form_name, spec.code))
     attrs["_spec_fields"] = tuple(spec_fields)
+    attrs["_required_names"] = frozenset(
+        prefix + spec.code for spec in fields if getattr(spec, "required", False)
+    )
     attrs["_validator"] = staticmethod(validator) if validator is not None else None
     attrs["_choices"] = staticmethod(choices) if choices is not None else None
     return type(name, (base,), attrs)

@@ -132,7 +132,8 @@ def validate_application(
     errors = dict(first.errors)
     errors.update({custom_key + k: v for k, v in second.errors.items()})
     hidden = {custom_key + k for k in second.hidden}
-    return ValidationResult(values, errors, hidden)
+    required = set(first.required) | {custom_key + k for k in second.required}
+    return ValidationResult(values, errors, hidden, required)
 
 
 def custom_json(
@@ -284,9 +285,14 @@ class ApplicationsView(GenericModelView):
                 dictionary=f.dictionary,
                 max_length=f.max_length,
                 reference=f.reference,
+                columns=f.columns,
             )
             spec_fields.append((name, name))
         attrs["_spec_fields"] = tuple(spec_fields)
+        attrs["_required_names"] = frozenset(
+            [f.code for f in desc.fields if f.required]
+            + [CUSTOM_PREFIX + f.code for f in product.custom_fields if f.required]
+        )
         attrs["_validator"] = staticmethod(validator)
         attrs["_choices"] = staticmethod(choices)
         return type(f"{product.code}_ApplicationForm", (SpecForm,), attrs)
@@ -423,6 +429,18 @@ class ApplicationsApi(GenericModelApi):
         for key in data:
             if key not in allowed and key not in ("product_code", "custom"):
                 result.errors.setdefault(key, []).append(FieldMessage("unknown_field"))
+        from lowlend.web.attachments import file_codes, link_values, resolve_values
+
+        files = file_codes(product.custom_fields)
+        for key, messages in resolve_values(  # attachment ids → metadata; unknown ids → 422
+            result.values,
+            [c for c in files if "custom." + c not in result.errors],
+            entity="applications",
+            record_id=None,
+            field_prefix="custom.",
+            key_prefix="custom.",
+        ).items():
+            result.errors.setdefault(key, []).extend(messages)
         if result.errors:
             return self.validation_error(errors_json(result))
         item = self.datamodel.obj()
@@ -431,6 +449,9 @@ class ApplicationsApi(GenericModelApi):
                 setattr(item, code_, result.values[code_])
         _fill_application(
             item, product, custom_json(product, result.values, result.hidden, "custom.")
+        )
+        link_values(
+            item, item.custom, files, entity="applications", field_prefix="custom."
         )
         common.stamp_new(self.descriptor, item, result.values)
         if item.config_version_id is None:
@@ -498,6 +519,17 @@ def _put_validate_input(self: Any, data: dict[str, Any], item: Any) -> Validatio
         )
         for code, messages in second.errors.items():
             result.errors["custom." + code] = messages
+        from lowlend.web.attachments import file_codes, resolve_values
+
+        for code, messages in resolve_values(  # attachment ids → metadata; unknown ids → 422
+            second.values,
+            [c for c in file_codes(product.custom_fields) if c not in second.errors],
+            entity="applications",
+            record_id=getattr(item, "id", None),
+            field_prefix="custom.",
+        ).items():
+            second.errors[code] = messages
+            result.errors["custom." + code] = messages
         if not second.errors:
             g._lowlend_custom = custom_json(
                 product,
@@ -513,3 +545,14 @@ def _put_apply_values(self: Any, item: Any, result: ValidationResult, codes: set
     custom = g.pop("_lowlend_custom", None)
     if custom is not None:
         item.custom = custom
+        product = pinned_product(item)
+        if product is not None:
+            from lowlend.web.attachments import file_codes, link_values
+
+            link_values(
+                item,
+                custom,
+                file_codes(product.custom_fields),
+                entity="applications",
+                field_prefix="custom.",
+            )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -42,7 +43,9 @@ def dictionaries_for(desc: EntityDescriptor) -> dict[str, Any]:
 #: how many records a reference drop-down offers (newest first; type to search)
 REFERENCE_CHOICES_LIMIT = 500
 #: attributes that name a record in a drop-down, first present wins
-_DISPLAY_ATTRIBUTES = ("name", "title", "plate_no", "code", "employee_no", "username")
+_DISPLAY_ATTRIBUTES = (
+    "name", "title", "plate_no", "device_no", "code", "employee_no", "username"
+)
 
 
 def reference_choices(code: str) -> list[tuple[str, str]] | None:
@@ -90,7 +93,34 @@ def enum_choices(desc: EntityDescriptor) -> dict[str, Callable[[], list[tuple[st
         if kind == "enum":
             code = by_field.get(column)
         if code:
-            out[column] = lambda code=code: choices_for(desc)(code)
+            out[column] = functools.partial(_dictionary_choices, desc, code)
+    return out
+
+
+def _dictionary_choices(desc: EntityDescriptor, code: str) -> list[tuple[str, str]]:
+    """(code, label) of the active items of dictionary ``code``, read now."""
+    return list(choices_for(desc)(code) or [])
+
+
+def enum_filter_fields(desc: EntityDescriptor) -> dict[str, Any]:
+    """FAB ``search_form_extra_fields``: a select of (code, label) per dictionary column.
+
+    The choices are a callable, resolved each time the search form is instantiated
+    (once per request), so labels follow the request locale and a dictionary published
+    after boot shows at once.
+    """
+    from wtforms import SelectField
+    from wtforms.widgets import Select
+
+    out: dict[str, Any] = {}
+    for column, choices in enum_choices(desc).items():
+        out[column] = SelectField(
+            desc.labels.get(column, column),
+            choices=choices,
+            validate_choice=False,
+            widget=Select(),
+            render_kw={"class": "form-control lowlend-enum-filter"},
+        )
     return out
 
 
@@ -161,7 +191,13 @@ def formatters_for(desc: EntityDescriptor) -> dict[str, Callable[[Any], str]]:
             fmt = _code_list(desc, kind.split(":", 1)[1])
         elif kind == "entity":
             fmt = format_entity
-        elif kind in ("json", "child_table", "file"):
+        elif kind == "child_table":
+            fmt = child_table_formatter(desc, column)
+        elif kind == "file":
+            from lowlend.web.attachments import file_formatter
+
+            fmt = file_formatter
+        elif kind in ("json", "child_table"):
             fmt = format_json
         elif kind == "audit_json":
             fmt = audit_json_formatter
@@ -169,6 +205,8 @@ def formatters_for(desc: EntityDescriptor) -> dict[str, Callable[[Any], str]]:
             out[column] = fmt
     for column in ("created_at", "updated_at", "at", "booked_at", "submitted_at", "decided_at"):
         out.setdefault(column, format_date)
+    if desc.code == "applications":
+        out.setdefault("custom", application_custom_formatter(desc))
     if "product_code" in desc.kinds or any(f.code == "product_code" for f in desc.fields):
         out.setdefault("product_code", format_product)
     for f in desc.fields:
@@ -188,6 +226,72 @@ def formatters_for(desc: EntityDescriptor) -> dict[str, Callable[[Any], str]]:
     for column in (*desc.list_columns, *desc.show_columns):
         out.setdefault(column, format_plain)  # an empty cell, not "None"
     return out
+
+
+def child_table_formatter(desc: EntityDescriptor, code: str) -> Callable[[Any], Any]:
+    """Rows of a ``child_table`` field as a small HTML table (columns of the current spec)."""
+    from lowlend.web.forms.child_table import child_table_html
+
+    def fmt(value: Any) -> Any:
+        spec = next((f for f in current_fields(desc) if f.code == code), None)
+        columns = getattr(spec, "columns", None) or ()
+        return child_table_html(columns, value, dictionaries_for(desc))
+
+    return fmt
+
+
+def application_custom_formatter(desc: EntityDescriptor) -> Callable[[Any], Any]:
+    """``Application.custom`` as a label/value table; child tables as nested tables.
+
+    Labels and columns come from the custom fields of the current registry's products
+    (the first product declaring a code wins); unknown keys are shown by code.
+    """
+    from markupsafe import Markup
+
+    from lowlend.web.forms.child_table import child_table_html
+
+    def fmt(value: Any) -> Any:
+        if value is None or value == "" or value == {}:
+            return ""
+        if not isinstance(value, Mapping):
+            return format_json(value)
+        registry = registry_hooks.current_registry()
+        specs: dict[str, Any] = {}
+        for product in (getattr(registry, "products", None) or {}).values():
+            for spec in getattr(product, "custom_fields", ()):
+                specs.setdefault(spec.code, spec)
+        dictionaries = dictionaries_for(desc)
+        rows = Markup("")
+        for key, item in value.items():
+            spec = specs.get(key)
+            label = label_text(spec.label) if spec is not None else str(key)
+            kind = str(getattr(getattr(spec, "kind", None), "value", ""))
+            if kind == "file":
+                from lowlend.web.attachments import file_formatter
+
+                cell: Any = file_formatter(item)
+            elif isinstance(item, list) and all(isinstance(r, Mapping) for r in item):
+                cell = child_table_html(getattr(spec, "columns", ()) or (), item, dictionaries)
+            elif isinstance(item, (dict, list)):
+                cell = format_json(item)
+            elif isinstance(item, bool):
+                cell = format_bool(item)
+            elif spec is not None and spec.dictionary:
+                cell = choices_dict(dictionaries, spec.dictionary).get(str(item), str(item))
+            else:
+                cell = "" if item is None else str(item)
+            rows += Markup("<tr><th>{}</th><td>{}</td></tr>\n").format(label, cell)
+        return Markup(
+            '<table class="table table-condensed lowlend-custom-view"><tbody>{}</tbody></table>'
+        ).format(rows)
+
+    return fmt
+
+
+def choices_dict(dictionaries: Mapping[str, Any], code: str) -> dict[str, str]:
+    """Item code → label (request locale) of one dictionary (empty if unknown)."""
+    spec = dictionaries.get(code)
+    return {i.code: label_text(i.label) for i in getattr(spec, "items", ())}
 
 
 def format_plain(value: Any) -> Any:

@@ -127,7 +127,7 @@ def format_rate(value: Any) -> str:
 
 
 def format_date(value: Any) -> str:
-    """A date or date-time in the request locale (``2026年11月28日`` / ``Nov 28, 2026``).
+    """A date or date-time in the request locale (``medium`` format: ``Nov 28, 2026`` in en).
 
     Date-times are stored in UTC (naive values from SQLite are UTC too) and shown in
     the configured time zone (``BABEL_DEFAULT_TIMEZONE``, Asia/Shanghai by default).

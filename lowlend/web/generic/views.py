@@ -44,7 +44,21 @@ class GenericModelView(ModelView):
     def render_template(self, template: str, **kwargs: Any) -> Any:
         kwargs.setdefault("generic_descriptor", self.descriptor)
         kwargs.setdefault("restart_note", RESTART_NOTE if self.descriptor.config_entity else None)
+        if template in (self.add_template, self.edit_template):
+            from lowlend.web.generic.conditions import client_config
+
+            kwargs.setdefault("lowlend_form", client_config(self))
         return super().render_template(template, **kwargs)
+
+    @expose("/_conditions", methods=["POST"])
+    def conditions(self) -> Any:
+        """Visible/required form fields for the posted values (JSON; see ``conditions``).
+
+        Checks ``can_add``/``can_edit`` itself (answers JSON 401/403, no login redirect).
+        """
+        from lowlend.web.generic.conditions import conditions_response
+
+        return conditions_response(self)
 
     # -- hooks --------------------------------------------------------------------------
     def process_form(self, form: Any, is_created: bool) -> None:
@@ -144,6 +158,9 @@ def make_view(desc: EntityDescriptor, base: type[GenericModelView] = GenericMode
         "base_order": desc.base_order,
     }
     attrs["order_columns"] = list(attrs["list_columns"])
+    enum_filters = common.enum_filter_fields(desc)  # dictionary columns: selects, not codes
+    if enum_filters:
+        attrs["search_form_extra_fields"] = enum_filters
     attrs["base_permissions"] = base_permissions(desc)
     if desc.read_only:
         attrs["include_route_methods"] = {"list", "show", "export"}

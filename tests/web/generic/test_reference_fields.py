@@ -27,7 +27,40 @@ def test_loan_form_offers_customers_by_name_and_keeps_the_selection(
     assert chosen is not None and loan_customer in {int(g) for g in chosen.groups() if g}
 
 
-def test_reference_to_a_view_that_is_not_generated_is_an_id_input(admin_client: Any) -> None:
+def test_collateral_form_offers_gps_devices_by_device_number(
+    generic_app: Any, admin_client: Any
+) -> None:
+    """``gps_devices`` is a config-declared entity: the vehicle's tracker is picked from it."""
+    from lowlend.persistence.db import db
+    from lowlend.web.generic import EXTENSION_KEY
+
+    with generic_app.app_context():
+        model = generic_app.extensions[EXTENSION_KEY]["gps_devices"].model
+        device = model(device_no="860000000000017", vendor="Acme", status="in_stock")
+        db.session.add(device)
+        db.session.commit()
+        device_id = device.id
     page = admin_client.get("/vehicle_collateral/add").get_data(as_text=True)
-    assert re.search(r'<input[^>]*name="gps_device"', page), "gps_devices has no generated view"
-    assert not re.search(r'<select[^>]*name="gps_device"', page)
+    select = re.search(r'<select[^>]*name="gps_device".*?</select>', page, re.S)
+    assert select is not None, "gps_device is a select"
+    assert f'value="{device_id}"' in select.group(0)
+    assert f"860000000000017 #{device_id}" in select.group(0)
+
+
+def test_reference_to_a_view_that_is_not_generated_is_an_id_input(generic_app: Any) -> None:
+    from lowlend.web.forms import ReferenceSelectField, SpecForm, build_form
+    from lowlend.web.generic.common import reference_choices
+
+    spec = type("Spec", (), {"code": "tracker", "kind": "reference", "reference": "nowhere"})
+    form_class = build_form(
+        "F", [spec], {"tracker": "Tracker"}, None,
+        lambda d: reference_choices(d[4:]) if d and d.startswith("ref:") else [],
+        base=SpecForm,
+    )
+    with generic_app.test_request_context("/"):
+        assert reference_choices("nowhere") is None
+        form = form_class(meta={"csrf": False})
+        assert isinstance(form.tracker, ReferenceSelectField)
+        html = str(form.tracker())
+    assert re.search(r'<input[^>]*name="tracker"', html), html
+    assert "<select" not in html
