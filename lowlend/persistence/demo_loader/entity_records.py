@@ -14,7 +14,7 @@ writer
   :func:`lowlend.services.custom_fields.validate_record` — the same check as the web
   form and the REST API — and stores the typed values;
 * sets the standard columns like the web form does for the owner's user
-  (:func:`lowlend.web.generic.common.stamp_new`): ``department_id``, ``owner_id`` =
+  (:func:`lowlend.web.generic.stamping.stamp_new`): ``department_id``, ``owner_id`` =
   the owner login's ``ab_user.id`` (when known), ``created_by`` = the admin's id,
   ``config_version_id``.
 """

@@ -24,6 +24,7 @@ row inputs is taken as the JSON text of the rows (the validator parses it).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,7 +35,14 @@ from markupsafe import Markup
 from wtforms import Field
 from wtforms.utils import unset_value
 
-from lowlend.web.generic.labels import format_bool, label_text, translate
+from lowlend.web.generic.labels import (
+    format_bool,
+    format_date,
+    format_money,
+    format_rate,
+    label_text,
+    translate,
+)
 
 __all__ = [
     "MAX_ROWS",
@@ -324,6 +332,15 @@ def _cell_text(column: Any, value: Any, dictionaries: Mapping[str, Any]) -> str:
         for item in getattr(spec, "items", ()) or ():
             if item.code == value:
                 return label_text(item.label)
+    if kind == "money" and value != "":
+        return format_money(value)
+    if kind == "rate" and value != "":
+        return format_rate(value)
+    if kind == "date" and isinstance(value, str) and value:
+        try:
+            return format_date(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)

@@ -48,7 +48,8 @@ def descriptors(registry: Any) -> list[Any]:
     """Descriptors of the core entities and of the registry's config entities."""
     from lowlend.persistence.entity_tables import entity_model
     from lowlend.web import registry_hooks
-    from lowlend.web.generic.entities import config_descriptor, core_descriptors
+    from lowlend.web.generic.core_entities import core_descriptors
+    from lowlend.web.generic.entities import config_descriptor
 
     out = core_descriptors()
     taken = {d.code for d in out}

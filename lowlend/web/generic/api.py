@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from lowlend.services.custom_fields import FieldMessage, ValidationResult
 from lowlend.services.permissions import API_METHOD_ACTIONS
-from lowlend.web.generic import common
+from lowlend.web.generic import common, stamping
 from lowlend.web.generic.entities import EntityDescriptor
 from lowlend.web.generic.interface import DATAMODEL
 from lowlend.web.generic.labels import can_view_pii, mask_rules, translate
@@ -146,7 +146,7 @@ class GenericModelApi(ModelRestApi):
         )
 
     def pre_add_values(self, item: Any, values: dict[str, Any]) -> None:
-        common.stamp_new(self.descriptor, item, values)
+        stamping.stamp_new(self.descriptor, item, values)
 
     def put_headless(self, pk: Any) -> Any:
         item = self.datamodel.get(pk, self._base_filters)
@@ -160,7 +160,7 @@ class GenericModelApi(ModelRestApi):
         if result.errors:
             return self.validation_error(errors_json(result))
         self.apply_values(item, result, self.editable_codes(False))
-        common.stamp_update(item)
+        stamping.stamp_update(item)
         try:
             self.datamodel.edit(item)
         except SQLAlchemyError as exc:

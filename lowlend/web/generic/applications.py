@@ -36,7 +36,7 @@ from lowlend.services.permissions import APPLY_ACTION, permission_name, product_
 from lowlend.spec.expressions import to_basis_points, to_minor_units
 from lowlend.web import registry_hooks
 from lowlend.web.forms import SpecForm, field_for
-from lowlend.web.generic import common
+from lowlend.web.generic import common, stamping
 from lowlend.web.generic.api import GenericModelApi, errors_json
 from lowlend.web.generic.labels import config_label, label_text, translate
 from lowlend.web.generic.views import GenericModelView
@@ -453,7 +453,7 @@ class ApplicationsApi(GenericModelApi):
         link_values(
             item, item.custom, files, entity="applications", field_prefix="custom."
         )
-        common.stamp_new(self.descriptor, item, result.values)
+        stamping.stamp_new(self.descriptor, item, result.values)
         if item.config_version_id is None:
             return self.response(
                 409, message=translate("No configuration is published."), errors={}

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from lowlend.services.permissions import VIEW_METHOD_ACTIONS, permission_name
 from lowlend.web.forms import SpecForm, build_form
-from lowlend.web.generic import common
+from lowlend.web.generic import common, formatters, stamping
 from lowlend.web.generic.entities import EntityDescriptor
 from lowlend.web.generic.interface import DATAMODEL
 
@@ -76,10 +76,10 @@ class GenericModelView(ModelView):
 
         for name in self.descriptor.virtual:  # populate_obj copied virtual fields too
             item.__dict__.pop(name, None)
-        common.stamp_new(self.descriptor, item, getattr(g, "_lowlend_form_extra", None))
+        stamping.stamp_new(self.descriptor, item, getattr(g, "_lowlend_form_extra", None))
 
     def pre_update(self, item: Any) -> None:
-        common.stamp_update(item)
+        stamping.stamp_update(item)
 
     @expose("/export/")
     @has_access
@@ -154,7 +154,7 @@ def make_view(desc: EntityDescriptor, base: type[GenericModelView] = GenericMode
             dict.fromkeys(c for c in (desc.show_columns or desc.list_columns) if c in model_columns)
         ),
         "search_columns": [c for c in desc.search_columns if c in model_columns],
-        "formatters_columns": common.formatters_for(desc),
+        "formatters_columns": formatters.formatters_for(desc),
         "base_order": desc.base_order,
     }
     attrs["order_columns"] = list(attrs["list_columns"])

@@ -21,7 +21,7 @@ from lowlend.services.permissions import (
     permission_name,
     product_view_menu,
 )
-from lowlend.web.generic.entities import CORE_ENTITIES
+from lowlend.web.generic.core_entities import CORE_ENTITIES
 
 #: names other code and the role grants in databases depend on: renaming one is a bug
 STABLE_PERMISSIONS = {

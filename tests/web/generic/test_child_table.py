@@ -110,7 +110,7 @@ def test_application_rows_are_typed_by_the_validator(generic_app: Any, admin_cli
         pk = row.id
     show = admin_client.get(f"/applications/show/{pk}").get_data(as_text=True)
     table = show[show.index("lowlend-custom-view") :]
-    assert "商品明细" in table and "<th>单价</th>" in table and "<td>1999.50</td>" in table
+    assert "商品明细" in table and "<th>单价</th>" in table and "<td>1,999.50</td>" in table
     # editing shows the stored rows in their cells
     edit = admin_client.get(f"/applications/edit/{pk}").get_data(as_text=True)
     assert re.search(r'name="custom__goods-0-name" value="电视机"', edit)

@@ -44,10 +44,10 @@ def test_audit_log_list_shows_action_and_entity_labels(admin_client: Any) -> Non
 
 
 def test_audit_actions_and_entities_of_every_writer(generic_app: Any) -> None:
-    from lowlend.web.generic import common
+    from lowlend.web.generic import formatters
 
     descriptors = generic_app.extensions["lowlend_generic"]
-    fmt = common.formatters_for(descriptors["audit_log"])
+    fmt = formatters.formatters_for(descriptors["audit_log"])
     with generic_app.test_request_context("/?_l_=zh_CN"):
         assert [fmt["action"](a) for a in ("create", "update", "delete")] == [
             "新增",
@@ -64,11 +64,11 @@ def test_audit_actions_and_entities_of_every_writer(generic_app: Any) -> None:
 
 
 def test_application_status_withdrawn_has_a_label(generic_app: Any) -> None:
-    from lowlend.web.generic import common
+    from lowlend.web.generic import formatters
 
     desc = generic_app.extensions["lowlend_generic"]["applications"]
     with generic_app.test_request_context("/?_l_=zh_CN"):
-        assert common.formatters_for(desc)["status"]("withdrawn") == "已撤回"
+        assert formatters.formatters_for(desc)["status"]("withdrawn") == "已撤回"
 
 
 def test_staff_show_page_has_no_none_and_no_python_list(
@@ -93,10 +93,10 @@ def test_staff_show_page_has_no_none_and_no_python_list(
 
 def test_staff_skills_use_the_published_skill_dictionary(generic_app: Any) -> None:
     """Skills come from dictionaries.yaml ``staff_skill``; an unknown code stays a code."""
-    from lowlend.web.generic import common
+    from lowlend.web.generic import formatters
 
     desc = generic_app.extensions["lowlend_generic"]["staff"]
-    fmt = common.formatters_for(desc)["skills"]
+    fmt = formatters.formatters_for(desc)["skills"]
     with generic_app.test_request_context("/?_l_=zh_CN"):
         assert fmt(["loan_officer", "unknown_skill"]) == "信贷客户经理, unknown_skill"
         assert fmt([]) == "" and fmt(None) == ""

@@ -73,3 +73,24 @@ def test_datetimes_are_shown_in_the_configured_time_zone(app: Any) -> None:
     assert en.startswith("Nov 29, 2026") and "7:30" in en, en
     naive = stored.replace(tzinfo=None)  # SQLite hands back naive UTC
     assert _in(app, "zh_CN", format_date, naive) == zh
+
+
+def test_application_custom_values_are_formatted_like_columns(admin_client: Any) -> None:
+    response = admin_client.post(
+        "/api/v1/applications/",
+        json={
+            "product_code": "consumer_emi",
+            "customer_id": 1,
+            "amount": "20000",
+            "term": 12,
+            "rate": "0.15",
+            "custom": {"employer": "江铃汽车", "monthly_income": "12345.6", "purpose": "travel"},
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    pk = response.get_json()["id"]
+    admin_client.get("/lang/en")
+    show = admin_client.get(f"/applications/show/{pk}").get_data(as_text=True)
+    table = show[show.index("lowlend-custom-view") :]
+    assert "<td>12,345.60</td>" in table, table[:800]
+    assert "<td>Travel</td>" in table

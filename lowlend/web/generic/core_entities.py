@@ -1,0 +1,512 @@
+"""The core entities of the generated admin: customers, applications, loans and the rest.
+
+Code-level field descriptions (:class:`CoreEntity`) with bilingual labels and the
+built-in status dictionaries; :func:`core_descriptors` turns them into
+:class:`~lowlend.web.generic.entities.EntityDescriptor` objects like the config-declared
+entities get. Field rules are :class:`~lowlend.spec.model.FieldSpec` objects, so the
+same server-side validator checks both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from lowlend.spec.model import DictionaryItem, DictionarySpec, FieldKind, FieldSpec, Label
+from lowlend.web.generic.entities import EntityDescriptor
+from lowlend.web.generic.labels import bilingual
+
+__all__ = ["CORE_ENTITIES", "STAFF_SKILL_DICTIONARY", "CoreEntity", "core_descriptors"]
+
+def _f(code: str, kind: str, en: str, zh: str, **kw: Any) -> FieldSpec:
+    for key in ("min", "max"):
+        if key in kw and kw[key] is not None:
+            kw[key] = Decimal(str(kw[key]))
+    return FieldSpec(code=code, kind=FieldKind(kind), label=Label(zh, en), **kw)
+
+
+def _dict(code: str, *items: tuple[str, str, str]) -> DictionarySpec:
+    return DictionarySpec(
+        code, Label(code, code), tuple(DictionaryItem(c, Label(zh, en)) for c, en, zh in items)
+    )
+
+
+CUSTOMER_KIND = _dict(
+    "customer_kind", ("individual", "Individual", "个人"), ("enterprise", "Enterprise", "企业")
+)
+APPLICATION_STATUS = _dict(
+    "application_status",
+    ("draft", "Draft", "草稿"),
+    ("submitted", "Submitted", "已提交"),
+    ("in_review", "In review", "审批中"),
+    ("approved", "Approved", "已批准"),
+    ("rejected", "Rejected", "已拒绝"),
+    ("returned", "Returned", "已退回"),
+    ("cancelled", "Cancelled", "已取消"),
+    ("withdrawn", "Withdrawn", "已撤回"),
+    ("disbursed", "Disbursed", "已放款"),
+)
+LOAN_STATUS = _dict(
+    "loan_status",
+    ("pending", "Pending", "待放款"),
+    ("active", "Active", "正常"),
+    ("overdue", "Overdue", "逾期"),
+    ("closed", "Closed", "结清"),
+    ("written_off", "Written off", "核销"),
+)
+#: instalment statuses (``Instalment.status``; lowlend.services.demo_data.INSTALMENT_STATUSES)
+INSTALMENT_STATUS = _dict(
+    "instalment_status",
+    ("pending", "Not yet due", "未到期"),
+    ("due", "Due", "到期应还"),
+    ("partial", "Partly paid", "部分还款"),
+    ("overdue", "Overdue", "逾期"),
+    ("paid", "Paid", "已还清"),
+)
+#: transaction types (``Transaction.type``; the demo data books disbursements and repayments)
+TRANSACTION_TYPE = _dict(
+    "transaction_type",
+    ("disbursement", "Disbursement", "放款"),
+    ("repayment", "Repayment", "还款"),
+    ("fee", "Fee", "费用"),
+    ("penalty", "Penalty", "罚息"),
+    ("refund", "Refund", "退款"),
+    ("reversal", "Reversal", "冲正"),
+)
+#: audit log actions (lowlend.services.audit CREATE/UPDATE/DELETE, the demo loader's DEMO_ACTION)
+AUDIT_ACTION = _dict(
+    "audit_action",
+    ("create", "Create", "新增"),
+    ("update", "Update", "修改"),
+    ("delete", "Delete", "删除"),
+    ("demo_create", "Demo data loaded", "导入演示数据"),
+)
+#: staff skills: labels come from a ``staff_skill`` dictionary of dictionaries.yaml when one
+#: is published (the codes are shown otherwise)
+STAFF_SKILL_DICTIONARY = "staff_skill"
+
+
+@dataclass(frozen=True)
+class CoreEntity:
+    code: str
+    model_name: str
+    label: tuple[str, str]
+    fields: tuple[FieldSpec, ...]
+    list_columns: tuple[str, ...]
+    search_columns: tuple[str, ...]
+    show_columns: tuple[str, ...]
+    extra_labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    read_only: bool = False
+    pii: Mapping[str, str] = field(default_factory=dict)
+    dictionaries: tuple[DictionarySpec, ...] = ()
+    virtual: tuple[str, ...] = ()
+    edit_read_only: tuple[str, ...] = ()
+    kinds: Mapping[str, str] = field(default_factory=dict)
+
+
+CORE_ENTITIES: tuple[CoreEntity, ...] = (
+    CoreEntity(
+        code="customers",
+        model_name="Customer",
+        label=("Customers", "客户"),
+        fields=(
+            _f(
+                "kind",
+                "enum",
+                "Customer type",
+                "客户类型",
+                dictionary="customer_kind",
+                required=True,
+            ),
+            _f("name", "text", "Name", "姓名/名称", required=True, max_length=200),
+            _f("id_type", "enum", "ID type", "证件类型", dictionary="id_type", required=True),
+            _f(
+                "id_number",
+                "text",
+                "ID number",
+                "证件号码",
+                required=True,
+                max_length=30,
+                pii="id_number",
+            ),
+            _f(
+                "phone",
+                "text",
+                "Phone",
+                "联系电话",
+                max_length=40,
+                pattern=r"^\+?[0-9][0-9 \-]{5,19}$",
+                pii="phone",
+            ),
+            _f("region", "text", "Region", "地区", max_length=20),
+            _f("department_id", "reference", "Department", "部门", reference="departments"),
+            _f("owner_staff_id", "reference", "Account manager", "客户经理", reference="staff"),
+            _f("custom", "json", "Custom fields", "自定义字段"),
+        ),
+        list_columns=("name", "kind", "id_type", "phone", "region"),
+        search_columns=("name", "phone", "region", "kind"),
+        show_columns=(
+            "name",
+            "kind",
+            "id_type",
+            "id_number_enc",
+            "phone",
+            "region",
+            "department_id",
+            "owner_staff_id",
+            "custom",
+            "created_at",
+            "updated_at",
+        ),
+        extra_labels={
+            "id_number_enc": ("ID number", "证件号码"),
+            "created_at": ("Created at", "创建时间"),
+            "updated_at": ("Updated at", "更新时间"),
+        },
+        pii={"phone": "phone", "id_number_enc": "id_number"},
+        dictionaries=(CUSTOMER_KIND,),
+        virtual=("id_number",),
+        edit_read_only=("id_type", "id_number"),
+    ),
+    CoreEntity(
+        code="applications",
+        model_name="Application",
+        label=("Applications", "贷款申请"),
+        fields=(
+            _f(
+                "customer_id", "reference", "Customer", "客户", reference="customers", required=True
+            ),
+            _f("amount", "money", "Amount", "申请金额", required=True, min="0.01"),
+            _f("term", "int", "Term (periods)", "期限（期）", required=True, min=1, max=600),
+            _f("rate", "rate", "Annual rate", "年利率", required=True, min=0, max=1),
+            _f("currency", "text", "Currency", "币种", max_length=3),
+            _f("department_id", "reference", "Department", "部门", reference="departments"),
+            _f("owner_staff_id", "reference", "Account manager", "客户经理", reference="staff"),
+        ),
+        list_columns=("id", "product_code", "customer_id", "amount", "term", "rate", "status"),
+        search_columns=("product_code", "status", "customer_id"),
+        show_columns=(
+            "id",
+            "product_code",
+            "customer_id",
+            "amount",
+            "currency",
+            "term",
+            "rate",
+            "status",
+            "custom",
+            "config_version_id",
+            "department_id",
+            "owner_staff_id",
+            "submitted_at",
+            "decided_at",
+            "created_at",
+            "updated_at",
+        ),
+        extra_labels={
+            "id": ("ID", "编号"),
+            "product_code": ("Product", "贷款产品"),
+            "status": ("Status", "状态"),
+            "custom": ("Product fields", "产品字段"),
+            "config_version_id": ("Config version", "配置版本"),
+            "submitted_at": ("Submitted at", "提交时间"),
+            "decided_at": ("Decided at", "审批时间"),
+            "created_at": ("Created at", "创建时间"),
+            "updated_at": ("Updated at", "更新时间"),
+        },
+        dictionaries=(APPLICATION_STATUS,),
+        kinds={"status": "enum:application_status"},
+    ),
+    CoreEntity(
+        code="loans",
+        model_name="Loan",
+        label=("Loans", "贷款台账"),
+        fields=(
+            _f(
+                "customer_id", "reference", "Customer", "客户", reference="customers", required=True
+            ),
+            _f("product_code", "text", "Product", "贷款产品", required=True, max_length=50),
+            _f("principal", "money", "Principal", "本金", required=True, min="0.01"),
+            _f("annual_rate", "rate", "Annual rate", "年利率", required=True, min=0, max=1),
+            _f("currency", "text", "Currency", "币种", max_length=3),
+            _f("term", "int", "Term (periods)", "期限（期）", min=0, max=600),
+            _f("status", "enum", "Status", "状态", dictionary="loan_status"),
+            _f("disbursed_on", "date", "Disbursed on", "放款日"),
+            _f("maturity_date", "date", "Maturity date", "到期日"),
+            _f("classification", "enum", "Classification", "五级分类", dictionary="classification"),
+            _f("department_id", "reference", "Department", "部门", reference="departments"),
+            _f("owner_staff_id", "reference", "Account manager", "客户经理", reference="staff"),
+        ),
+        list_columns=(
+            "id",
+            "product_code",
+            "customer_id",
+            "principal",
+            "annual_rate",
+            "status",
+            "dpd",
+        ),
+        search_columns=("product_code", "status", "customer_id", "classification"),
+        show_columns=(
+            "id",
+            "product_code",
+            "customer_id",
+            "application_id",
+            "principal",
+            "annual_rate",
+            "currency",
+            "term",
+            "status",
+            "disbursed_on",
+            "maturity_date",
+            "dpd",
+            "classification",
+            "config_version_id",
+            "department_id",
+            "owner_staff_id",
+            "custom",
+            "created_at",
+            "updated_at",
+        ),
+        extra_labels={
+            "id": ("ID", "编号"),
+            "dpd": ("Days past due", "逾期天数"),
+            "application_id": ("Application", "申请"),
+            "config_version_id": ("Config version", "配置版本"),
+            "custom": ("Custom fields", "自定义字段"),
+            "created_at": ("Created at", "创建时间"),
+            "updated_at": ("Updated at", "更新时间"),
+        },
+        dictionaries=(LOAN_STATUS,),
+    ),
+    CoreEntity(
+        code="departments",
+        model_name="Department",
+        label=("Departments", "部门"),
+        fields=(
+            _f("code", "text", "Code", "代码", required=True, max_length=50),
+            _f("name", "text", "Name", "名称", required=True, max_length=200),
+            _f("parent_id", "reference", "Parent department", "上级部门", reference="departments"),
+            _f("region", "text", "Region", "地区", max_length=20),
+            _f("active", "bool", "Active", "启用"),
+        ),
+        list_columns=("code", "name", "region", "active"),
+        search_columns=("code", "name", "region"),
+        show_columns=("id", "code", "name", "parent_id", "path", "region", "active", "created_at"),
+        extra_labels={
+            "id": ("ID", "编号"),
+            "path": ("Path", "路径"),
+            "created_at": ("Created at", "创建时间"),
+        },
+    ),
+    CoreEntity(
+        code="staff",
+        model_name="Staff",
+        label=("Staff", "员工"),
+        fields=(
+            _f("employee_no", "text", "Employee number", "工号", required=True, max_length=50),
+            _f("name", "text", "Name", "姓名", required=True, max_length=200),
+            _f("user_id", "reference", "User account", "登录账号", reference="users"),
+            _f("department_id", "reference", "Department", "部门", reference="departments"),
+            _f("region", "text", "Region", "地区", max_length=20),
+            _f("capacity", "int", "Capacity", "工作容量", min=0),
+            _f("active", "bool", "Active", "在职"),
+        ),
+        list_columns=("employee_no", "name", "department_id", "region", "active"),
+        search_columns=("employee_no", "name", "region"),
+        show_columns=(
+            "id",
+            "employee_no",
+            "name",
+            "user_id",
+            "department_id",
+            "region",
+            "skills",
+            "capacity",
+            "open_workload",
+            "performance_score",
+            "collected_amount",
+            "active",
+            "created_at",
+        ),
+        extra_labels={
+            "id": ("ID", "编号"),
+            "skills": ("Skills", "技能"),
+            "open_workload": ("Open workload", "在办量"),
+            "performance_score": ("Performance score", "绩效分"),
+            "collected_amount": ("Collected amount", "回收金额"),
+            "created_at": ("Created at", "创建时间"),
+        },
+        kinds={
+            "collected_amount": "money",
+            "skills": f"enum_list:{STAFF_SKILL_DICTIONARY}",
+        },
+    ),
+    CoreEntity(
+        code="instalments",
+        model_name="Instalment",
+        label=("Instalments", "还款计划"),
+        fields=(),
+        list_columns=("loan_id", "seq", "due_date", "principal", "interest", "fee", "status"),
+        search_columns=("loan_id", "status", "due_date"),
+        show_columns=(
+            "id",
+            "loan_id",
+            "seq",
+            "due_date",
+            "principal",
+            "interest",
+            "fee",
+            "penalty",
+            "principal_paid",
+            "interest_paid",
+            "fee_paid",
+            "penalty_paid",
+            "status",
+            "paid_off_on",
+        ),
+        extra_labels={
+            "id": ("ID", "编号"),
+            "loan_id": ("Loan", "贷款"),
+            "seq": ("No.", "期次"),
+            "due_date": ("Due date", "到期日"),
+            "principal": ("Principal", "本金"),
+            "interest": ("Interest", "利息"),
+            "fee": ("Fee", "费用"),
+            "penalty": ("Penalty", "罚息"),
+            "principal_paid": ("Principal paid", "已还本金"),
+            "interest_paid": ("Interest paid", "已还利息"),
+            "fee_paid": ("Fee paid", "已还费用"),
+            "penalty_paid": ("Penalty paid", "已还罚息"),
+            "status": ("Status", "状态"),
+            "paid_off_on": ("Paid off on", "结清日"),
+        },
+        read_only=True,
+        dictionaries=(INSTALMENT_STATUS,),
+        kinds={
+            "status": "enum:instalment_status",
+            **{
+                k: "money"
+                for k in (
+                    "principal",
+                    "interest",
+                    "fee",
+                    "penalty",
+                    "principal_paid",
+                    "interest_paid",
+                    "fee_paid",
+                    "penalty_paid",
+                )
+            },
+        },
+    ),
+    CoreEntity(
+        code="transactions",
+        model_name="Transaction",
+        label=("Transactions", "交易流水"),
+        fields=(),
+        list_columns=("id", "loan_id", "type", "value_date", "amount", "currency"),
+        search_columns=("loan_id", "type", "value_date"),
+        show_columns=(
+            "id",
+            "loan_id",
+            "type",
+            "value_date",
+            "booked_at",
+            "amount",
+            "currency",
+            "reversed_of",
+            "idempotency_key",
+            "allocation",
+            "created_by",
+        ),
+        extra_labels={
+            "id": ("ID", "编号"),
+            "loan_id": ("Loan", "贷款"),
+            "type": ("Type", "类型"),
+            "value_date": ("Value date", "起息日"),
+            "booked_at": ("Booked at", "记账时间"),
+            "amount": ("Amount", "金额"),
+            "currency": ("Currency", "币种"),
+            "reversed_of": ("Reversal of", "冲正原交易"),
+            "idempotency_key": ("Idempotency key", "幂等键"),
+            "allocation": ("Allocation", "分配明细"),
+            "created_by": ("Created by", "创建人"),
+        },
+        read_only=True,
+        dictionaries=(TRANSACTION_TYPE,),
+        kinds={"amount": "money", "allocation": "json", "type": "enum:transaction_type"},
+    ),
+    CoreEntity(
+        code="audit_log",
+        model_name="AuditLog",
+        label=("Audit log", "操作日志"),
+        fields=(),
+        list_columns=("at", "username", "entity", "entity_id", "action"),
+        search_columns=("username", "entity", "entity_id", "action"),
+        show_columns=(
+            "id",
+            "at",
+            "user_id",
+            "username",
+            "entity",
+            "entity_id",
+            "action",
+            "before",
+            "after",
+        ),
+        extra_labels={
+            "id": ("ID", "编号"),
+            "at": ("Time", "时间"),
+            "user_id": ("User id", "用户编号"),
+            "username": ("User", "用户"),
+            "entity": ("Entity", "对象"),
+            "entity_id": ("Record id", "记录编号"),
+            "action": ("Action", "操作"),
+            "before": ("Before", "修改前"),
+            "after": ("After", "修改后"),
+        },
+        read_only=True,
+        dictionaries=(AUDIT_ACTION,),
+        kinds={
+            "before": "audit_json",
+            "after": "audit_json",
+            "action": "enum:audit_action",
+            "entity": "entity",  # a view code, shown as the view's label
+        },
+    ),
+)
+
+
+def core_descriptors() -> list[EntityDescriptor]:
+    """Descriptors of the core entities (models from :mod:`lowlend.persistence.models`)."""
+    from lowlend.persistence import models
+
+    out = []
+    for core in CORE_ENTITIES:
+        labels = {k: bilingual(*v) for k, v in core.extra_labels.items()}
+        for f in core.fields:
+            labels[f.code] = bilingual(f.label.en, f.label.zh_CN)
+        kinds = {f.code: f.kind.value for f in core.fields}
+        kinds.update(core.kinds)
+        out.append(
+            EntityDescriptor(
+                code=core.code,
+                model=getattr(models, core.model_name),
+                label=bilingual(*core.label),
+                fields=core.fields,
+                labels=labels,
+                list_columns=core.list_columns,
+                search_columns=core.search_columns,
+                show_columns=core.show_columns,
+                read_only=core.read_only,
+                pii=dict(core.pii) or {f.code: f.pii for f in core.fields if f.pii},
+                dictionaries={d.code: d for d in core.dictionaries},
+                virtual=core.virtual,
+                edit_read_only=core.edit_read_only,
+                kinds=kinds,
+            )
+        )
+    return out

@@ -1,0 +1,115 @@
+"""Ownership and version stamps of records created or changed through the generated admin.
+
+A new record gets its creator, owner (the user's staff record), department and the
+current config version; an update gets its editor and time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app
+
+from lowlend.web import registry_hooks
+from lowlend.web.generic.entities import EntityDescriptor
+from lowlend.web.generic.interface import current_user_info
+
+__all__ = [
+    "current_version_id",
+    "id_protector", "keep_not_null", "stamp_new", "stamp_update",
+]
+
+
+def current_version_id() -> int | None:
+    """Database id of the current published config version (``None`` if none)."""
+    prov = registry_hooks.provider()
+    if prov is None:
+        return None
+    try:
+        prov.current()
+    except Exception:
+        return None
+    return getattr(prov, "version_id", None)
+
+
+def _staff_of(user_id: int | None) -> tuple[int | None, int | None]:
+    """(staff id, department id) of a FAB user's staff record."""
+    if user_id is None:
+        return None, None
+    from lowlend.persistence.db import db
+    from lowlend.persistence.models import Staff
+
+    try:
+        with db.session.no_autoflush:
+            staff = db.session.query(Staff).filter(Staff.user_id == user_id).first()
+    except Exception:
+        return None, None
+    if staff is None:
+        return None, None
+    return staff.id, staff.department_id
+
+
+def stamp_new(desc: EntityDescriptor, item: Any, extra: Mapping[str, Any] | None = None) -> None:
+    """Fill standard columns of a new record (owner, department, version, virtual fields)."""
+    user_id, username = current_user_info()
+    columns = set(item.__table__.columns.keys())
+    if "created_by" in columns and getattr(item, "created_by", None) is None:
+        item.created_by = user_id
+    if "owner_id" in columns and getattr(item, "owner_id", None) is None:
+        item.owner_id = user_id
+    staff_id, department_id = _staff_of(user_id)
+    if "department_id" in columns and getattr(item, "department_id", None) is None:
+        item.department_id = department_id
+    if (
+        desc.code != "staff"
+        and "owner_staff_id" in columns
+        and getattr(item, "owner_staff_id", None) is None
+    ):
+        item.owner_staff_id = staff_id
+    if "config_version_id" in columns and getattr(item, "config_version_id", None) is None:
+        item.config_version_id = current_version_id()
+    if (
+        desc.owner_field
+        and desc.owner_field in columns
+        and not getattr(item, desc.owner_field, None)
+    ):
+        setattr(item, desc.owner_field, username or None)
+    if desc.code == "customers":
+        number = (extra or {}).get("id_number")
+        if number:
+            protector = id_protector()
+            item.id_number_hash = protector.hash(str(number))
+            item.id_number_enc = protector.encrypt(str(number))
+        if not getattr(item, "custom", None):
+            item.custom = {}
+
+
+def keep_not_null(item: Any) -> None:
+    """A blank value of a NOT NULL column keeps the stored value (e.g. ``currency``)."""
+    import sqlalchemy as sa
+
+    state = sa.inspect(item)
+    for column in item.__table__.columns:
+        if column.nullable or column.primary_key or getattr(item, column.key, None) is not None:
+            continue
+        history = state.attrs[column.key].history
+        if history.deleted and history.deleted[0] is not None:
+            setattr(item, column.key, history.deleted[0])
+
+
+def stamp_update(item: Any) -> None:
+    keep_not_null(item)
+    user_id, _ = current_user_info()
+    if "updated_by" in item.__table__.columns.keys():
+        item.updated_by = user_id
+
+def id_protector() -> Any:
+    """The identity-number hasher/encrypter (``LOWLEND_ID_PEPPER``, ``MASTER_KEY``)."""
+    from lowlend.persistence.demo_loader import DEMO_PEPPER
+    from lowlend.persistence.repositories import IdNumberProtector
+
+    pepper = current_app.config.get("LOWLEND_ID_PEPPER") or DEMO_PEPPER
+    if isinstance(pepper, str):
+        pepper = pepper.encode("utf-8")
+    return IdNumberProtector(pepper, current_app.config.get("MASTER_KEY"))
