@@ -15,7 +15,8 @@ Column types by field kind: ``text`` → ``String(max_length)`` (``Text`` withou
 (the dictionary code, validated by :mod:`lowlend.services.custom_fields`),
 ``reference`` → ``Integer`` id (no database foreign key: the target may be a
 built-in view or another entity), ``child_table`` → ``JSON`` list of rows,
-``file`` → ``JSON`` (a path string or metadata), ``json`` → ``JSON``.
+``enum_list`` → ``JSON`` list of codes, ``file`` → ``JSON`` (attachment metadata),
+``json`` → ``JSON``.
 
 **Restart needed**: Flask cannot register views after the first request, so a new
 entity kind *or a new field of an entity* takes effect after the web workers are
@@ -89,7 +90,7 @@ def column_type(field: Any) -> sa.types.TypeEngine[Any]:
         return sa.Boolean()
     if kind == "enum":
         return sa.String(50)
-    return sa.JSON()  # child_table, file, json
+    return sa.JSON()  # enum_list, child_table, file, json
 
 
 def _standard_columns() -> list[sa.Column[Any]]:

@@ -8,7 +8,8 @@ What is checked, per :class:`~lowlend.spec.model.FieldSpec`:
 
 * type (``int``, ``money`` → ``Decimal`` with 2 places, ``rate`` → ``Decimal`` with
   6 places, ``date``/``datetime`` ISO, ``bool``, ``enum`` code of the field's
-  dictionary, ``reference`` → integer id, ``child_table`` → list of rows checked
+  dictionary, ``enum_list`` list of such codes (repeats dropped),
+  ``reference`` → integer id, ``child_table`` → list of rows checked
   against ``columns``, ``json`` → object/list, ``file`` → list of attachment objects
   ``{"id": ...}`` from ids or objects with an ``id``; that the ids exist and may be
   used is checked by the web layer, :mod:`lowlend.web.attachments`);
@@ -281,6 +282,8 @@ def _coerce(spec: FieldSpec, value: Any, dictionaries: Mapping[str, DictionarySp
             if code not in allowed:
                 raise _Invalid("invalid_choice")
         return code
+    if kind is FieldKind.ENUM_LIST:
+        return _code_list(spec, value, dictionaries)
     if kind is FieldKind.CHILD_TABLE:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
@@ -298,6 +301,44 @@ def _coerce(spec: FieldSpec, value: Any, dictionaries: Mapping[str, DictionarySp
     if kind is FieldKind.FILE:
         return _attachment_list(value)
     return value  # pragma: no cover - every kind is handled above
+
+
+def _code_list(
+    spec: FieldSpec, value: Any, dictionaries: Mapping[str, DictionarySpec]
+) -> list[str] | None:
+    """An ``enum_list`` value: a list (or JSON list text, or one code) of dictionary codes
+    → the codes without repeats, in the given order; blank → ``None``.
+
+    >>> from lowlend.spec.model import DictionaryItem, Label
+    >>> d = DictionarySpec("skill", Label("技能", "Skill"),
+    ...                    (DictionaryItem("sms", Label("短信", "SMS")),
+    ...                     DictionaryItem("legal", Label("法务", "Legal"))))
+    >>> f = FieldSpec("skills", FieldKind.ENUM_LIST, Label("技能", "Skills"), dictionary="skill")
+    >>> _code_list(f, ["legal", "sms", "legal"], {"skill": d})
+    ['legal', 'sms']
+    >>> _code_list(f, '["sms"]', {"skill": d}), _code_list(f, [], {"skill": d})
+    (['sms'], None)
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError:
+                raise _Invalid("invalid_choice") from None
+        else:
+            value = [text]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise _Invalid("invalid_choice")
+    codes = list(dict.fromkeys(v.strip() for v in value if v.strip()))
+    dictionary = dictionaries.get(spec.dictionary or "")
+    if dictionary is not None:
+        allowed = {item.code for item in dictionary.items if item.active}
+        if any(code not in allowed for code in codes):
+            raise _Invalid("invalid_choice")
+    return codes or None
 
 
 #: keys kept from a client's attachment object (the web layer re-reads them from the store)
@@ -364,7 +405,7 @@ def _zero(kind: FieldKind) -> Any:
         return 0
     if kind is FieldKind.BOOL:
         return False
-    if kind is FieldKind.CHILD_TABLE:
+    if kind in (FieldKind.CHILD_TABLE, FieldKind.FILE, FieldKind.ENUM_LIST):
         return []
     if kind is FieldKind.JSON:
         return {}
@@ -385,7 +426,9 @@ def _plain(kind: FieldKind, value: Any) -> Any:
     if kind is FieldKind.CHILD_TABLE:
         return [json.loads(json.dumps(row, default=str)) for row in value]
     if kind is FieldKind.FILE:
-        return value if isinstance(value, str) else json.dumps(value, default=str)
+        return [json.loads(json.dumps(item, default=str)) for item in value]
+    if kind is FieldKind.ENUM_LIST:
+        return list(value)
     if kind is FieldKind.INT or kind is FieldKind.REFERENCE:
         return int(value)
     return value

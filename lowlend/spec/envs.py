@@ -71,8 +71,10 @@ def expr_type_of(kind: FieldKind) -> ExprType:
         return T.BOOL
     if kind in (FieldKind.DATE, FieldKind.DATETIME):
         return T.DATE
-    if kind is FieldKind.CHILD_TABLE:
+    if kind in (FieldKind.CHILD_TABLE, FieldKind.FILE):
         return T.list(T.MAP)
+    if kind is FieldKind.ENUM_LIST:
+        return T.list(T.STRING)
     if kind is FieldKind.JSON:
         return T.MAP
     return T.STRING

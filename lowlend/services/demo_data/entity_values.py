@@ -211,6 +211,11 @@ def field_value(rng: random.Random, registry: Any, f: FieldSpec, ctx: EntityCont
             if wanted in codes:
                 return wanted
         return rng.choice(codes) if codes else None
+    if kind is FieldKind.ENUM_LIST:
+        codes = _dict_codes(registry, f.dictionary or "", ())
+        if not codes:
+            return None
+        return sorted(rng.sample(codes, rng.randint(1, min(3, len(codes)))), key=codes.index)
     if kind is FieldKind.MONEY:
         base = ctx.loan.principal if ctx.loan is not None else Decimal("200000")
         value = (base * rng.randint(80, 250) / 100 / 100).quantize(Decimal(1)) * 100

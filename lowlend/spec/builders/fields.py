@@ -1,7 +1,8 @@
 """Custom fields (products' ``custom_fields``, entities' ``fields``) → :class:`FieldSpec`.
 
-A field's own rules are checked here (``min``/``max`` only on numbers, an enum needs
-a dictionary, a child table needs columns, ``visible_if``/``required_if`` compile);
+A field's own rules are checked here (``min``/``max`` only on numbers, an enum or
+enum_list needs a dictionary, a child table needs columns of plain kinds,
+``visible_if``/``required_if`` compile);
 its dictionary, entity and personal-data references are checked in
 :func:`lowlend.spec.checks.references.check_field_refs`.
 """
@@ -20,6 +21,18 @@ from .values import freeze, label, opt_dec, opt_label
 __all__ = ["build_fields"]
 
 
+#: kinds a child-table column may have (one cell = one plain value)
+COLUMN_KINDS = (
+    FieldKind.TEXT,
+    FieldKind.INT,
+    FieldKind.MONEY,
+    FieldKind.RATE,
+    FieldKind.DATE,
+    FieldKind.DATETIME,
+    FieldKind.BOOL,
+    FieldKind.ENUM,
+)
+
 def _field(ctx: Ctx, doc: Doc, raw: Any, path: list[str | int]) -> FieldSpec:
     kind = FieldKind(raw["kind"])
     lo, hi = opt_dec(raw.get("min")), opt_dec(raw.get("max"))
@@ -35,8 +48,8 @@ def _field(ctx: Ctx, doc: Doc, raw: Any, path: list[str | int]) -> FieldSpec:
             re.compile(str(raw["pattern"]))
         except re.error as exc:
             ctx.error(doc, [*path, "pattern"], f"invalid regular expression: {exc}")
-    if kind is FieldKind.ENUM and "dictionary" not in raw:
-        ctx.error(doc, path, "an enum field needs a 'dictionary'")
+    if kind in (FieldKind.ENUM, FieldKind.ENUM_LIST) and "dictionary" not in raw:
+        ctx.error(doc, path, f"an {kind.value} field needs a 'dictionary'")
     if kind is FieldKind.REFERENCE and "reference" not in raw:
         ctx.error(doc, path, "a reference field needs 'reference' (an entity code)")
     if kind is FieldKind.CHILD_TABLE and not raw.get("columns"):
@@ -44,6 +57,14 @@ def _field(ctx: Ctx, doc: Doc, raw: Any, path: list[str | int]) -> FieldSpec:
     columns = tuple(
         _field(ctx, doc, col, [*path, "columns", i]) for i, col in enumerate(raw.get("columns", ()))
     )
+    for i, column in enumerate(columns):
+        if column.kind not in COLUMN_KINDS:
+            ctx.error(
+                doc,
+                [*path, "columns", i, "kind"],
+                f"a child-table column cannot be {column.kind.value}: use one of "
+                + ", ".join(k.value for k in COLUMN_KINDS),
+            )
     ctx.unique(doc, raw.get("columns"), [*path, "columns"])
     return FieldSpec(
         code=raw["code"],

@@ -33,6 +33,7 @@ class FieldKind(StrEnum):
     DATETIME = "datetime"
     BOOL = "bool"
     ENUM = "enum"
+    ENUM_LIST = "enum_list"  # several codes of one dictionary
     REFERENCE = "reference"
     CHILD_TABLE = "child_table"
     FILE = "file"

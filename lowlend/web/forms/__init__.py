@@ -31,10 +31,11 @@ from flask_appbuilder.fieldwidgets import (
     BS3TextFieldWidget,
     DatePickerWidget,
     DateTimePickerWidget,
+    Select2ManyWidget,
     Select2Widget,
 )
 from flask_appbuilder.forms import DynamicForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from lowlend.web.forms.child_table import ChildTableField
 from lowlend.web.generic.labels import translate
@@ -102,6 +103,23 @@ class ReferenceSelectField(CodeSelectField):
         return "" if self.data is None else str(self.data)
 
 
+class CodeMultiSelectField(SelectMultipleField):
+    """A multiple select of dictionary codes (``enum_list``); choices are filled when the
+    form is created, the server validator checks the codes."""
+
+    def __init__(self, *args: Any, dictionary: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("validate_choice", False)
+        kwargs.setdefault("choices", [])
+        super().__init__(*args, **kwargs)
+        self.dictionary = dictionary
+
+    def process_formdata(self, valuelist: Sequence[Any]) -> None:
+        self.data = [str(v) for v in valuelist if v]
+
+    def process_data(self, value: Any) -> None:
+        self.data = list(value) if isinstance(value, (list, tuple)) else []
+
+
 #: ``choices`` callables get ``"ref:<view code>"`` for reference fields
 REFERENCE_PREFIX = "ref:"
 
@@ -128,6 +146,10 @@ def field_for(
     if kind == "enum":
         return CodeSelectField(
             label, description=description, dictionary=dictionary, widget=Select2Widget()
+        )
+    if kind == "enum_list":
+        return CodeMultiSelectField(
+            label, description=description, dictionary=dictionary, widget=Select2ManyWidget()
         )
     if kind == "date":
         return PlainTextField(label, description=description, widget=DatePickerWidget())
@@ -166,6 +188,8 @@ class SpecForm(DynamicForm):
                     field.widget = BS3TextFieldWidget()  # target not registered: type the id
                     options = []
                 field.choices = [("", "—"), *list(options or [])]
+            elif isinstance(field, CodeMultiSelectField):
+                field.choices = list((choices(field.dictionary) if choices else None) or [])
             elif isinstance(field, ChildTableField) and choices is not None:
                 for column in field.columns:
                     if getattr(column, "dictionary", None):

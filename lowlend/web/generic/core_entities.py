@@ -311,6 +311,7 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
             _f("user_id", "reference", "User account", "登录账号", reference="users"),
             _f("department_id", "reference", "Department", "部门", reference="departments"),
             _f("region", "text", "Region", "地区", max_length=20),
+            _f("skills", "enum_list", "Skills", "技能", dictionary=STAFF_SKILL_DICTIONARY),
             _f("capacity", "int", "Capacity", "工作容量", min=0),
             _f("active", "bool", "Active", "在职"),
         ),

@@ -146,5 +146,10 @@ def config_descriptor(
 def _searchable(fields: tuple[FieldSpec, ...], code: str) -> bool:
     for f in fields:
         if f.code == code:
-            return f.kind not in (FieldKind.JSON, FieldKind.CHILD_TABLE, FieldKind.FILE)
+            return f.kind not in (
+                FieldKind.JSON,
+                FieldKind.CHILD_TABLE,
+                FieldKind.FILE,
+                FieldKind.ENUM_LIST,
+            )
     return True

@@ -60,6 +60,8 @@ def formatters_for(desc: EntityDescriptor) -> dict[str, Callable[[Any], str]]:
             fmt = _builtin_dictionary(desc, kind.split(":", 1)[1])
         elif kind.startswith("enum_list:"):
             fmt = _code_list(desc, kind.split(":", 1)[1])
+        elif kind == "enum_list":
+            fmt = _code_list(desc, dictionaries.get(column) or "")
         elif kind == "entity":
             fmt = format_entity
         elif kind == "child_table":

@@ -17,7 +17,11 @@ from lowlend.web.generic.interface import current_user_info
 
 __all__ = [
     "current_version_id",
-    "id_protector", "keep_not_null", "stamp_new", "stamp_update",
+    "empty_lists",
+    "id_protector",
+    "keep_not_null",
+    "stamp_new",
+    "stamp_update",
 ]
 
 
@@ -83,12 +87,37 @@ def stamp_new(desc: EntityDescriptor, item: Any, extra: Mapping[str, Any] | None
             item.id_number_enc = protector.encrypt(str(number))
         if not getattr(item, "custom", None):
             item.custom = {}
+    empty_lists(item)
+
+
+def empty_lists(item: Any) -> None:
+    """A blank list field (``enum_list``, e.g. staff skills) of a NOT NULL JSON column is
+    stored as ``[]``: cleared, not "unchanged"."""
+    import sqlalchemy as sa
+
+    for column in item.__table__.columns:
+        if column.nullable or not isinstance(column.type, sa.JSON):
+            continue
+        if getattr(item, column.key, None) is None and _defaults_to_list(column):
+            setattr(item, column.key, [])
+
+
+def _defaults_to_list(column: Any) -> bool:
+    default = getattr(column, "default", None)
+    if default is None or not getattr(default, "is_callable", False):
+        return False
+    try:
+        return default.arg(None) == []
+    except TypeError:
+        return False
 
 
 def keep_not_null(item: Any) -> None:
-    """A blank value of a NOT NULL column keeps the stored value (e.g. ``currency``)."""
+    """A blank value of a NOT NULL column keeps the stored value (e.g. ``currency``);
+    a blank list field is emptied (:func:`empty_lists`)."""
     import sqlalchemy as sa
 
+    empty_lists(item)
     state = sa.inspect(item)
     for column in item.__table__.columns:
         if column.nullable or column.primary_key or getattr(item, column.key, None) is not None:

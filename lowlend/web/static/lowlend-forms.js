@@ -72,6 +72,12 @@
       if (!name || name === 'csrf_token' || el.disabled || el.type === 'button' ||
           el.type === 'submit' || el.type === 'file') { continue; }
       var value = el.type === 'checkbox' ? el.checked : el.value;
+      if (el.type === 'select-multiple') {  // enum_list: every selected code
+        value = [];
+        for (var j = 0; j < el.options.length; j++) {
+          if (el.options[j].selected) { value.push(el.options[j].value); }
+        }
+      }
       if (el.type === 'radio' && !el.checked) { continue; }
       var match = ROW_NAME.exec(name);
       if (match && tables[match[1]]) {
