@@ -59,14 +59,20 @@ class _LineLoader(yaml.SafeLoader):
     """SafeLoader that keeps timestamps as text; nodes are converted by :func:`load_yaml`."""
 
 
+class _FastLineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same on libyaml (about ten times faster); malformed YAML is parsed again by
+    :class:`_LineLoader`, whose messages name the problem the way lowlend reports it."""
+
+
 def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+_FastLineLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
-def _convert(loader: _LineLoader, node: yaml.Node, path: str, problems: list[YamlProblem]) -> Any:
+def _convert(loader: Any, node: yaml.Node, path: str, problems: list[YamlProblem]) -> Any:
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         out = LineMap(node.start_mark.line + 1)
@@ -98,6 +104,18 @@ def _convert(loader: _LineLoader, node: yaml.Node, path: str, problems: list[Yam
     return loader.construct_object(node, deep=True)
 
 
+def _single_node(loader: Any) -> Any:
+    try:
+        return loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        detail = exc.problem or exc.context or "syntax error"
+        raise YamlProblem(line, "", f"malformed YAML: {detail}") from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(1, "", f"malformed YAML: {exc}") from None
+
+
 def load_yaml(text: str) -> Any:
     """Parse one YAML document keeping line numbers.
 
@@ -114,17 +132,14 @@ def load_yaml(text: str) -> Any:
     >>> problems("a: 1\\na: 2\\n3: x")
     [(2, 'a', 'duplicate key (first at line 1)'), (3, '', 'key 3 must be a string (quote it)')]
     """
-    loader = _LineLoader(text)
+    loader: Any = _FastLineLoader(text)
     try:
         try:
             node = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark is not None else 1
-            detail = exc.problem or exc.context or "syntax error"
-            raise YamlProblem(line, "", f"malformed YAML: {detail}") from None
-        except yaml.YAMLError as exc:
-            raise YamlProblem(1, "", f"malformed YAML: {exc}") from None
+        except yaml.YAMLError:
+            loader.dispose()
+            loader = _LineLoader(text)  # the pure-Python parser words the error
+            node = _single_node(loader)
         if node is None:
             return None
         problems: list[YamlProblem] = []
