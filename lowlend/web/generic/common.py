@@ -42,6 +42,39 @@ _DISPLAY_ATTRIBUTES = (
 )
 
 
+def display_name(record: Any) -> str | None:
+    """What names a record in drop-downs and reference cells (first present of
+    :data:`_DISPLAY_ATTRIBUTES`); ``None`` when it has none."""
+    name = next((getattr(record, a) for a in _DISPLAY_ATTRIBUTES if getattr(record, a, None)), None)
+    return None if name is None else str(name)
+
+
+def reference_name(code: str, value: Any) -> str | None:
+    """The display name of record ``value`` of view ``code`` if the user may see it, else
+    ``None``; cached per request (a list repeats the same department on many rows)."""
+    from flask import g, has_request_context
+
+    from lowlend.persistence.db import db
+    from lowlend.web.datamodel import scoped_select
+    from lowlend.web.generic import EXTENSION_KEY
+
+    target = current_app.extensions.get(EXTENSION_KEY, {}).get(code)
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    if target is None:
+        return None
+    cache: dict[tuple[str, int], str | None] = (
+        g.setdefault("_lowlend_reference_names", {}) if has_request_context() else {}
+    )
+    if (code, pk) not in cache:
+        model = target.model
+        record = db.session.scalars(scoped_select(model, code).where(model.id == pk)).first()
+        cache[(code, pk)] = display_name(record) if record is not None else None
+    return cache[(code, pk)]
+
+
 def reference_choices(code: str) -> list[tuple[str, str]] | None:
     """(id, "name #id") of the records of view ``code`` the user may see; ``None`` when no
     generated view has that code (the form then takes a typed id)."""
@@ -56,8 +89,7 @@ def reference_choices(code: str) -> list[tuple[str, str]] | None:
     stmt = scoped_select(model, code).order_by(model.id.desc()).limit(REFERENCE_CHOICES_LIMIT)
     out = []
     for record in db.session.scalars(stmt):
-        name = next((getattr(record, a) for a in _DISPLAY_ATTRIBUTES
-                     if getattr(record, a, None)), None)
+        name = display_name(record)
         out.append((str(record.id), f"{name} #{record.id}" if name else f"#{record.id}"))
     return out
 

@@ -97,6 +97,8 @@ def config_descriptor(
         seen: set[str] = set()
         for section in spec.sections:
             codes = tuple(f.code for f in fields if f.section == section.code)
+            if spec.parent and not sections:  # the record it belongs to comes first
+                codes = ("parent_id", *codes)
             seen.update(codes)
             if codes:
                 sections.append((config_label(section.label), codes))

@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app
 
 from lowlend.web import registry_hooks
-from lowlend.web.generic.common import current_fields, dictionaries_for
+from lowlend.web.generic.common import current_fields, dictionaries_for, reference_name
 from lowlend.web.generic.entities import EntityDescriptor
 from lowlend.web.generic.labels import (
     bilingual,
@@ -209,19 +209,23 @@ REFERENCE_COLUMNS: Mapping[str, str] = {
 
 
 def reference_formatter(target: str) -> Callable[[Any], Any]:
-    """Shows a record id as a link to the show page of the target view (when registered)."""
+    """Shows a record id as a link to the show page of the target view (when registered),
+    named like the drop-downs (``南昌分公司 #3``); a record outside the user's data scope
+    shows its number only."""
 
     def fmt(value: Any) -> Any:
         if value is None or value == "":
             return ""
         from flask import url_for
-        from markupsafe import Markup, escape
+        from markupsafe import Markup
 
         try:
             href = url_for(f"GenericView_{target}.show", pk=value)
         except Exception:
             return str(value)
-        return Markup('<a href="{}">{}</a>').format(href, escape(str(value)))
+        name = reference_name(target, value)
+        text = f"{name} #{value}" if name else f"#{value}"
+        return Markup('<a href="{}">{}</a>').format(href, text)
 
     return fmt
 

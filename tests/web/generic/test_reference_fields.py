@@ -64,3 +64,36 @@ def test_reference_to_a_view_that_is_not_generated_is_an_id_input(generic_app: A
         html = str(form.tracker())
     assert re.search(r'<input[^>]*name="tracker"', html), html
     assert "<select" not in html
+
+
+def test_reference_cells_name_the_record(generic_app: Any, admin_client: Any) -> None:
+    from lowlend.persistence.db import db
+    from lowlend.persistence.models import Department, Staff
+
+    with generic_app.app_context():
+        staff = db.session.query(Staff).filter(Staff.department_id.is_not(None)).first()
+        department = db.session.get(Department, staff.department_id)
+        expected = (staff.id, department.id, department.name)
+    staff_id, department_id, name = expected
+    page = admin_client.get(f"/staff/show/{staff_id}").get_data(as_text=True)
+    assert re.search(
+        rf'<a href="/departments/show/{department_id}">{re.escape(name)} #{department_id}</a>',
+        page,
+    ), "the department is named"
+    listing = admin_client.get("/staff/list/").get_data(as_text=True)
+    assert f"{name} #{department_id}</a>" in listing
+
+
+def test_reference_outside_the_scope_shows_the_number_only(generic_app: Any) -> None:
+    """The name comes through the data scope: with no signed-in user nothing is in scope,
+    so the name is withheld (the cell shows ``#id``)."""
+    from lowlend.web.generic.common import reference_name
+
+    with generic_app.test_request_context("/"):
+        from lowlend.persistence.db import db
+        from lowlend.persistence.models import Customer
+
+        customer = db.session.query(Customer).first()
+        assert reference_name("customers", customer.id) is None
+        assert reference_name("customers", "not-a-number") is None
+        assert reference_name("no_such_view", customer.id) is None
