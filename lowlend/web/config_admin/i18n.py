@@ -56,6 +56,12 @@ CODE_LABELS: Mapping[str, Mapping[str, LazyString]] = {
         "revolving": _l("Revolving loan"),
         "entrusted": _l("Entrusted loan"),
     },
+    "data_scope": {
+        "own": _l("own records"),
+        "department": _l("own department"),
+        "department_tree": _l("own department and its sub-departments"),
+        "all": _l("all records"),
+    },
     "channel": {
         "sms": _l("Text message"),
         "email": _l("Email"),

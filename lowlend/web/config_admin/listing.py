@@ -164,15 +164,30 @@ def dictionary_rows(kind: Kind, registry: Any, files: Mapping[str, str]) -> list
 
 
 def _scope(value: Any) -> str:
-    return str(getattr(value, "value", value))
+    return code_label("data_scope", value)
+
+
+def view_labels(registry: Any) -> dict[str, str]:
+    """View/entity code → its label in the request locale (menu items, then entities)."""
+    out: dict[str, str] = {}
+    for entity_code, spec in (getattr(registry, "entities", None) or {}).items():
+        out[entity_code] = label_of(spec)
+    for category in getattr(registry, "menus", None) or ():
+        for item in category.items:
+            out.setdefault(item.view, label_of(item))
+    return out
 
 
 def role_rows(kind: Kind, registry: Any, files: Mapping[str, str]) -> list[Row]:
     """One row per role of ``roles.yaml``: the entities/views it may use, data scope."""
     roles = getattr(registry, "roles", None) or {}
+    labels = view_labels(registry)
     entries = []
     for code, role in roles.items():
-        targets = joined(sorted(role.permissions))
+        targets = joined(
+            _("all screens") if view == "*" else labels.get(view, view)
+            for view in sorted(role.permissions)
+        )
         scope = role.data_scope.get("*")
         details = [_("Permissions: %(targets)s", targets=targets)] if targets else []
         if scope is not None:

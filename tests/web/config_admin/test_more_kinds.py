@@ -375,3 +375,15 @@ def test_unknown_items_and_files_redirect_with_a_message(config_app: Any) -> Non
         admin, "/config/entities/add", page, "validate", "code: x\n", code="../roles"
     )
     assert "lowlend-form-error" in response.get_data(as_text=True)
+
+
+def test_role_list_names_screens_and_data_scopes_in_the_language(config_app: Any) -> None:
+    admin = _client(config_app, "admin")
+    zh = admin.get("/config/roles/").get_data(as_text=True)
+    collector = zh[zh.index("<code>collector</code>") :].split("</tr>", 1)[0]
+    assert "催收案件" in collector and "本人记录" in collector, collector
+    assert "collection_cases" not in collector and "own" not in re.sub(r"<[^>]+>", "", collector)
+    admin.get("/lang/en")
+    en = admin.get("/config/roles/").get_data(as_text=True)
+    collector = en[en.index("<code>collector</code>") :].split("</tr>", 1)[0]
+    assert "Collection cases" in collector and "own records" in collector, collector
