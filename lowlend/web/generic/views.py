@@ -25,6 +25,10 @@ RESTART_NOTE = _l(
 )
 
 
+#: the configuration screen of entity definitions (lowlend.web.config_admin)
+ENTITY_CONFIG_SCREEN = "config_entities"
+
+
 def view_class_name(code: str) -> str:
     """Class (and blueprint/endpoint) name of the view of ``code``."""
     return "GenericView_" + code
@@ -40,10 +44,10 @@ class GenericModelView(ModelView):
     edit_template = "generic/edit.html"
     page_size = 25
 
-    # -- templates get the restart note for config entities -----------------------------
+    # -- templates get the restart note for config entities (for those who configure) ---
     def render_template(self, template: str, **kwargs: Any) -> Any:
         kwargs.setdefault("generic_descriptor", self.descriptor)
-        kwargs.setdefault("restart_note", RESTART_NOTE if self.descriptor.config_entity else None)
+        kwargs.setdefault("restart_note", RESTART_NOTE if self._shows_restart_note() else None)
         if template in (self.add_template, self.edit_template):
             from lowlend.web.generic.conditions import client_config
 
@@ -59,6 +63,15 @@ class GenericModelView(ModelView):
         from lowlend.web.generic.conditions import conditions_response
 
         return conditions_response(self)
+
+    def _shows_restart_note(self) -> bool:
+        """Config entities tell the users who may change entity definitions that new
+        kinds and fields need a restart; other staff are not bothered with it."""
+        if not self.descriptor.config_entity:
+            return False
+        return bool(
+            self.appbuilder.sm.has_access(permission_name("edit"), ENTITY_CONFIG_SCREEN)
+        )
 
     # -- hooks --------------------------------------------------------------------------
     def process_form(self, form: Any, is_created: bool) -> None:

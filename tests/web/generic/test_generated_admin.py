@@ -725,3 +725,14 @@ def test_forms_work_with_csrf_on(make_demo_app: Any) -> None:
         data={**APPLICATION, "custom__purpose": "travel", "csrf_token": csrf_token(page)},
     )
     assert response.status_code == 302
+
+
+def test_restart_note_is_for_those_who_configure_entities(generic_app: Any) -> None:
+    manager = generic_app.test_client()
+    login(manager, "manager")
+    page = manager.get("/guarantor/list/")
+    assert page.status_code == 200
+    assert "lowlend-restart-note" not in page.get_data(as_text=True)
+    admin = generic_app.test_client()
+    login(admin, "admin")
+    assert "lowlend-restart-note" in admin.get("/guarantor/list/").get_data(as_text=True)
