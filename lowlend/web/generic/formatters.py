@@ -213,6 +213,9 @@ def reference_formatter(target: str) -> Callable[[Any], Any]:
     named like the drop-downs (``南昌分公司 #3``); a record outside the user's data scope
     shows its number only."""
 
+    if target == "users":
+        return format_user
+
     def fmt(value: Any) -> Any:
         if value is None or value == "":
             return ""
@@ -228,6 +231,36 @@ def reference_formatter(target: str) -> Callable[[Any], Any]:
         return Markup('<a href="{}">{}</a>').format(href, text)
 
     return fmt
+
+
+def format_user(value: Any) -> Any:
+    """A login (FAB user id) as ``username (role labels)``, linked to the user screen for
+    those who may open it; the roles come from roles.yaml labels where declared."""
+    from flask import url_for
+    from markupsafe import Markup
+
+    if value is None or value == "":
+        return ""
+    sm = current_app.appbuilder.sm  # type: ignore[attr-defined]
+    try:
+        user = sm.get_user_by_id(int(value))
+    except (TypeError, ValueError):
+        user = None
+    if user is None:
+        return f"#{value}"
+    registry = registry_hooks.current_registry()
+    declared = getattr(registry, "roles", None) or {}
+    roles = ", ".join(
+        label_text(declared[r.name].label) if r.name in declared else r.name for r in user.roles
+    )
+    text = f"{user.username} ({roles})" if roles else user.username
+    if not sm.has_access("can_show", "UserDBModelView"):
+        return text
+    try:
+        href = url_for("UserDBModelView.show", pk=user.id)
+    except Exception:
+        return text
+    return Markup('<a href="{}">{}</a>').format(href, text)
 
 
 def format_product(value: Any) -> str:

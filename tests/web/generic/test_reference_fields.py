@@ -97,3 +97,17 @@ def test_reference_outside_the_scope_shows_the_number_only(generic_app: Any) -> 
         assert reference_name("customers", customer.id) is None
         assert reference_name("customers", "not-a-number") is None
         assert reference_name("no_such_view", customer.id) is None
+
+
+def test_staff_login_shows_the_user_and_the_role_labels(generic_app: Any, admin_client: Any) -> None:
+    from lowlend.persistence.db import db
+    from lowlend.persistence.models import Staff
+
+    with generic_app.app_context():
+        user = generic_app.appbuilder.sm.find_user(username="collector")
+        staff_id = db.session.query(Staff.id).filter(Staff.user_id == user.id).scalar()
+        user_id = user.id
+    page = admin_client.get(f"/staff/show/{staff_id}").get_data(as_text=True)
+    assert re.search(rf'<a href="/users/show/{user_id}">collector \(催收员\)</a>', page), (
+        "the login is named with its role label"
+    )
