@@ -93,3 +93,20 @@ def reset_principal() -> None:
     """Forget the cached principal of this request (after login/role changes)."""
     if has_request_context() and hasattr(g, _G_KEY):
         delattr(g, _G_KEY)
+
+
+def signed_in() -> bool:
+    """Whether the request comes from a signed-in user: a session cookie, else a valid JWT
+    (the REST APIs take both)."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated:
+        return True
+    try:
+        from flask_jwt_extended import verify_jwt_in_request
+
+        verify_jwt_in_request()
+    except Exception:
+        return False
+    user = current_app.appbuilder.sm.current_user
+    return getattr(user, "id", None) is not None

@@ -18,26 +18,15 @@ from flask import Response, request
 from flask_appbuilder.api import BaseApi, expose
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_jwt_extended import verify_jwt_in_request
-from flask_login import current_user
 
 from lowlend.services.quote import QuoteInputError, parse_quote_request, quote_json
 from lowlend.web import registry_hooks
+from lowlend.web.user_context import signed_in
 
 
 def _json(body: dict[str, Any], status: int) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status=status,
                     mimetype="application/json")
-
-
-def _signed_in() -> bool:
-    if current_user.is_authenticated:
-        return True
-    try:
-        verify_jwt_in_request()
-    except Exception:
-        return False
-    return True
 
 
 def _locale() -> str:
@@ -80,7 +69,7 @@ class QuoteApi(BaseApi):
             422: {description: field errors}
             503: {description: no published configuration}
         """
-        if not _signed_in():
+        if not signed_in():
             return _json({"message": _("Sign in first.")}, 401)
         try:
             body = json.loads(request.get_data(as_text=True) or "null", parse_float=Decimal)

@@ -25,25 +25,11 @@ from flask_appbuilder.api import BaseApi, safe
 from lowlend.services.attachments import content_disposition
 from lowlend.services.custom_fields import FieldMessage
 from lowlend.web.generic.labels import translate
+from lowlend.web.user_context import signed_in
 
 log = logging.getLogger(__name__)
 
 __all__ = ["AttachmentApi", "AttachmentView", "may_upload", "visible_attachment"]
-
-
-def _authenticate() -> bool:
-    """Whether a user is signed in (session cookie, else a valid JWT)."""
-    from flask_login import current_user
-
-    if current_user.is_authenticated:
-        return True
-    try:
-        from flask_jwt_extended import verify_jwt_in_request
-
-        verify_jwt_in_request()
-    except Exception:
-        return False
-    return _user_id() is not None
 
 
 def _user_id() -> int | None:
@@ -106,7 +92,7 @@ class AttachmentView(BaseView):
 
     @expose("/<int:pk>")
     def download(self, pk: int) -> Any:
-        if not _authenticate():
+        if not signed_in():
             abort(404)
         row = visible_attachment(pk)
         if row is None:
@@ -152,7 +138,7 @@ class AttachmentApi(BaseApi):
             422:
               description: missing, empty, too large or not allowed files
         """
-        if not _authenticate():
+        if not signed_in():
             return self.response_401()
         if not may_upload():
             return self.response_403()
@@ -199,7 +185,7 @@ class AttachmentApi(BaseApi):
             404:
               description: missing or not visible
         """
-        if not _authenticate():
+        if not signed_in():
             return self.response_401()
         row = visible_attachment(pk)
         if row is None:
