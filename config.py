@@ -39,6 +39,10 @@ LOWLEND_ATTACHMENT_TYPES = None
 
 CSRF_ENABLED = True
 WTF_CSRF_ENABLED = True
+# Session cookies are not sent on cross-site POSTs (a second line of defence besides the
+# CSRF tokens, e.g. for the multipart upload API); HttpOnly is Flask's default.
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SAMESITE = "Lax"
 
 # Flask-AppBuilder
 APP_NAME = "lowlend"

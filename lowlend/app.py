@@ -131,7 +131,7 @@ def create_app(config: object | Mapping[str, Any] | None = None) -> Flask:
     from lowlend.persistence.db import db
     from lowlend.persistence.migrate import MIGRATIONS_DIR
     from lowlend.tasks.celery_app import make_celery
-    from lowlend.web import health, registration, registry_hooks
+    from lowlend.web import csrf, health, registration, registry_hooks
     from lowlend.web.i18n import install_domain
 
     cfg = load_config(config)
@@ -153,6 +153,7 @@ def create_app(config: object | Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     Migrate(app, db, directory=str(MIGRATIONS_DIR))  # `flask db upgrade` = `lowlend db upgrade`
+    csrf.init_app(app)  # before the views: FAB exempts its REST APIs as they register
     with app.app_context():
         appbuilder = AppBuilder()
         appbuilder.init_app(app, db.session)

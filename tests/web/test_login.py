@@ -59,8 +59,10 @@ def test_post_without_csrf_token_is_refused(demo_app: Any) -> None:
     assert demo_app.config["WTF_CSRF_ENABLED"] is True
     client = demo_app.test_client()
     response = client.post("/login/", data={"username": "admin", "password": DEMO_PASSWORD})
-    assert response.status_code == 200  # the form again, with the CSRF error
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login/")
     assert not logged_in(client)
+    page = client.get("/login/").get_data(as_text=True)  # the form again, with the reason
+    assert "请重新提交" in page or "please submit it again" in page
 
 
 def test_login_with_csrf_token_from_the_form(database_url: str, make_app: Callable[..., Any]) -> None:
@@ -88,3 +90,11 @@ def test_demo_users_and_demo_staff_name_the_same_logins() -> None:
     from lowlend.services.demo_data import DEMO_USERNAMES
 
     assert set(DEMO_USERNAMES) == {u.username for u in DEMO_USERS}
+
+
+def test_session_cookie_is_not_sent_on_cross_site_posts(demo_app: Any) -> None:
+    client = demo_app.test_client()
+    response = login(client, "admin")
+    cookies = response.headers.getlist("Set-Cookie")
+    session = [c for c in cookies if c.startswith("session=")]
+    assert session and all("SameSite=Lax" in c and "HttpOnly" in c for c in session), cookies

@@ -129,7 +129,9 @@ def test_edit_validate_diff_publish_history_rollback(config_app: Any) -> None:
     confirm = admin.get("/config/versions/rollback/1")
     assert confirm.status_code == 200
     confirm_html = confirm.get_data(as_text=True)
-    assert admin.post("/config/versions/rollback/1", data={}).status_code == 400
+    refused = admin.post("/config/versions/rollback/1", data={})
+    assert refused.status_code == 302  # back to the confirmation, with the reason
+    assert refused.headers["Location"].endswith("/config/versions/rollback/1")
     with config_app.app_context():
         assert store.current().number == 2
     response = admin.post(
@@ -191,11 +193,18 @@ def test_collector_may_not_use_config_screens_auditor_reads_history(config_app: 
         "/config/regions/",
     ):
         assert collector.get(url).status_code in (302, 403), url
-    assert collector.post("/config/versions/rollback/1", data={}).status_code in (302, 403)
-    assert collector.post(EDIT_URL, data={"op": "publish", "content": "x"}).status_code in (
-        302,
-        403,
+    # without the session's CSRF token a POST is refused before anything else …
+    refused = collector.post("/config/versions/rollback/1", data={})
+    assert refused.status_code == 302
+    assert refused.headers["Location"].endswith("/config/versions/rollback/1")
+    # … and with it, the permission check refuses
+    token = csrf_token(collector.get("/visit_record/add").get_data(as_text=True))
+    response = collector.post("/config/versions/rollback/1", data={"csrf_token": token})
+    assert response.status_code in (302, 403)
+    response = collector.post(
+        EDIT_URL, data={"op": "publish", "content": "x", "csrf_token": token}
     )
+    assert response.status_code in (302, 403)
     assert "/config/products/" not in collector.get("/").get_data(as_text=True)
     auditor = _client(config_app, "auditor")
     menu = auditor.get("/").get_data(as_text=True)

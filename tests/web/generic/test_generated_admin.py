@@ -719,6 +719,15 @@ def test_forms_work_with_csrf_on(make_demo_app: Any) -> None:
         "/guarantor/add", data={**VALID["guarantor"], "csrf_token": csrf_token(page)}
     )
     assert response.status_code == 302
+    # a forged form (no token, or another session's token) saves nothing
+    before = len(_audit(app, "guarantor"))
+    for forged in ({}, {"csrf_token": "forged"}):
+        response = client.post("/guarantor/add", data={**VALID["guarantor"], **forged})
+        assert response.status_code == 302  # back to the form, with the reason
+        assert response.headers["Location"].endswith("/guarantor/add")
+    guarantor_id = _audit(app, "guarantor")[-1].entity_id
+    response = client.post(f"/guarantor/delete/{guarantor_id}", data={"csrf_token": "forged"})
+    assert len(_audit(app, "guarantor")) == before, "nothing was created or deleted"
     page = client.get("/applications/add?product=consumer_emi").get_data(as_text=True)
     response = client.post(
         "/applications/add?product=consumer_emi",

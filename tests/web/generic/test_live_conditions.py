@@ -139,3 +139,6 @@ def test_csrf_protected_app_answers_the_script(make_demo_app: Any) -> None:
     response = client.post(URL, json={"pledge_registered": True}, headers={"X-CSRFToken": token})
     assert response.status_code == 200
     assert response.get_json()["fields"]["registration_date"]["visible"] is True
+    # without the token the JSON request is refused with a JSON answer, not an HTML page
+    refused = client.post(URL, json={"pledge_registered": True})
+    assert refused.status_code == 400 and "message" in refused.get_json()
