@@ -87,7 +87,8 @@ def register(appbuilder: Any, registry: Any) -> None:
     from flask import current_app
 
     from lowlend.web.generic.api import GenericModelApi, make_api
-    from lowlend.web.generic.applications import ApplicationsApi, ApplicationsView
+    from lowlend.web.generic.applications import ApplicationsView
+    from lowlend.web.generic.applications_api import ApplicationsApi
     from lowlend.web.generic.audit_format import PII_COLUMNS
     from lowlend.web.generic.views import GenericModelView, make_view
 

@@ -7,6 +7,7 @@
   in ``Application.custom`` (JSON, hidden fields dropped); ``config_version_id``
   pins the configuration version the application was made under.
 * ``POST /api/v1/applications/`` with ``{"product_code": ..., "custom": {...}, ...}``
+  (:mod:`lowlend.web.generic.applications_api`)
   — the same rules; errors of custom fields are keyed ``custom.<field>``.
 
 Per-product permission: FAB permission ``can_apply`` on view-menu
@@ -36,16 +37,15 @@ from lowlend.services.permissions import APPLY_ACTION, permission_name, product_
 from lowlend.spec.expressions import to_basis_points, to_minor_units
 from lowlend.web import registry_hooks
 from lowlend.web.forms import SpecForm, field_for
-from lowlend.web.generic import common, stamping
-from lowlend.web.generic.api import GenericModelApi, errors_json
+from lowlend.web.generic import common
 from lowlend.web.generic.labels import config_label, label_text, translate
 from lowlend.web.generic.views import GenericModelView
 
 __all__ = [
     "APPLY_PERMISSION",
-    "ApplicationsApi",
     "ApplicationsView",
     "may_apply",
+    "pinned_product",
     "product_view_menu",
     "validate_application",
 ]
@@ -75,7 +75,7 @@ def may_apply(code: str) -> bool:
     return bool(sm.has_access(APPLY_PERMISSION, view_menu))
 
 
-def _range_errors(product: Any, values: Mapping[str, Any]) -> dict[str, list[FieldMessage]]:
+def range_errors(product: Any, values: Mapping[str, Any]) -> dict[str, list[FieldMessage]]:
     out: dict[str, list[FieldMessage]] = {}
     checks = (
         ("amount", getattr(product, "amount", None)),
@@ -109,7 +109,7 @@ def validate_application(
     dictionaries = common.dictionaries_for(desc)
     std_fields = tuple(f for f in desc.fields if f.code in standard)
     first = validate_record(std_fields, standard, dictionaries)
-    for code, messages in _range_errors(product, first.values).items():
+    for code, messages in range_errors(product, first.values).items():
         if code not in first.errors:
             first.errors[code] = messages
     plain = {
@@ -151,7 +151,7 @@ def custom_json(
     return out
 
 
-def _fill_application(item: Any, product: Any, custom: dict[str, Any]) -> None:
+def fill_application(item: Any, product: Any, custom: dict[str, Any]) -> None:
     for name in list(item.__dict__):
         if name.startswith(CUSTOM_PREFIX):
             item.__dict__.pop(name, None)
@@ -375,98 +375,8 @@ class ApplicationsView(GenericModelView):
     def pre_add(self, item: Any) -> None:
         product = g.get("_lowlend_product")
         if product is not None:
-            _fill_application(item, product, g.get("_lowlend_custom") or {})
+            fill_application(item, product, g.get("_lowlend_custom") or {})
         super().pre_add(item)
-
-
-class ApplicationsApi(GenericModelApi):
-    """``POST /api/v1/applications/`` validates the product's custom fields (per request).
-
-    ``PUT /api/v1/applications/<id>`` checks the product ranges and, when ``custom`` is
-    given, the custom fields of the product version the application is pinned to.
-    """
-
-    def validate_input(self, data: dict[str, Any], item: Any | None) -> ValidationResult:
-        return _put_validate_input(self, data, item)
-
-    def apply_values(self, item: Any, result: ValidationResult, codes: set[str]) -> None:
-        _put_apply_values(self, item, result, codes)
-
-    def post_headless(self) -> Any:
-        data, error = self._json_object()
-        if error is not None:
-            return error
-        assert data is not None
-        code = data.get("product_code")
-        product = current_product(code if isinstance(code, str) else None)
-        if product is None:
-            return self.validation_error(
-                {
-                    "product_code": [
-                        translate("Unknown product.")
-                        if code
-                        else FieldMessage("required").text(translate)
-                    ]
-                }
-            )
-        if not may_apply(product.code):
-            return self.response_403()
-        custom = data.get("custom") or {}
-        if not isinstance(custom, dict):
-            return self.validation_error({"custom": [FieldMessage("invalid_json").text(translate)]})
-        allowed = {f.code for f in self.descriptor.fields}
-        standard = {k: v for k, v in data.items() if k in allowed}
-        for code_ in allowed:
-            standard.setdefault(code_, None)
-        result = validate_application(
-            self.descriptor,
-            product,
-            standard,
-            custom,
-            custom_key="custom.",
-            reject_unknown_custom=True,
-        )
-        for key in data:
-            if key not in allowed and key not in ("product_code", "custom"):
-                result.errors.setdefault(key, []).append(FieldMessage("unknown_field"))
-        from lowlend.web.attachments import file_codes, link_values, resolve_values
-
-        files = file_codes(product.custom_fields)
-        for key, messages in resolve_values(  # attachment ids → metadata; unknown ids → 422
-            result.values,
-            [c for c in files if "custom." + c not in result.errors],
-            entity="applications",
-            record_id=None,
-            field_prefix="custom.",
-            key_prefix="custom.",
-        ).items():
-            result.errors.setdefault(key, []).extend(messages)
-        if result.errors:
-            return self.validation_error(errors_json(result))
-        item = self.datamodel.obj()
-        for code_ in allowed:
-            if code_ in result.values:
-                setattr(item, code_, result.values[code_])
-        _fill_application(
-            item, product, custom_json(product, result.values, result.hidden, "custom.")
-        )
-        link_values(
-            item, item.custom, files, entity="applications", field_prefix="custom."
-        )
-        stamping.stamp_new(self.descriptor, item, result.values)
-        if item.config_version_id is None:
-            return self.response(
-                409, message=translate("No configuration is published."), errors={}
-            )
-        from sqlalchemy.exc import SQLAlchemyError
-
-        try:
-            self.datamodel.add(item)
-        except SQLAlchemyError as exc:
-            return self._write_error(exc)
-        return self.response(
-            201, id=item.id, result=self._masked(self.show_model_schema.dump(item, many=False))
-        )
 
 
 def pinned_product(item: Any) -> Any | None:
@@ -483,76 +393,3 @@ def pinned_product(item: Any) -> Any | None:
         registry = registry_hooks.current_registry()
     products = getattr(registry, "products", None) or {}
     return products.get(getattr(item, "product_code", None))
-
-
-def _put_validate_input(self: Any, data: dict[str, Any], item: Any) -> ValidationResult:
-    """PUT: standard fields + product ranges; ``custom`` checked against the pinned product."""
-    custom = data.get("custom", None)
-    rest = {k: v for k, v in data.items() if k != "custom"}
-    result = GenericModelApi.validate_input(self, rest, item)
-    product = pinned_product(item) if item is not None else None
-    if product is None:
-        return result
-    for code, messages in _range_errors(product, result.values).items():
-        result.errors.setdefault(code, messages)
-    if custom is not None:
-        if not isinstance(custom, dict):
-            result.errors["custom"] = [FieldMessage("invalid_json")]
-            return result
-        merged = dict(getattr(item, "custom", None) or {})
-        merged.update(custom)
-        values = result.values
-        plain = {
-            "amount": to_minor_units(values["amount"]) if values.get("amount") else 0,
-            "term": int(values.get("term") or 0),
-            "annual_rate": to_basis_points(values["rate"]) if values.get("rate") else 0,
-            "product": product.code,
-            "region": getattr(product, "region", "") or "",
-            "currency": getattr(product, "currency", "") or "",
-        }
-        second = validate_application_custom(
-            product.custom_fields,
-            merged,
-            common.dictionaries_for(self.descriptor),
-            application=plain,
-            reject_unknown=True,
-        )
-        for code, messages in second.errors.items():
-            result.errors["custom." + code] = messages
-        from lowlend.web.attachments import file_codes, resolve_values
-
-        for code, messages in resolve_values(  # attachment ids → metadata; unknown ids → 422
-            second.values,
-            [c for c in file_codes(product.custom_fields) if c not in second.errors],
-            entity="applications",
-            record_id=getattr(item, "id", None),
-            field_prefix="custom.",
-        ).items():
-            second.errors[code] = messages
-            result.errors["custom." + code] = messages
-        if not second.errors:
-            g._lowlend_custom = custom_json(
-                product,
-                {"custom." + k: v for k, v in second.values.items()},
-                {"custom." + k for k in second.hidden},
-                "custom.",
-            )
-    return result
-
-
-def _put_apply_values(self: Any, item: Any, result: ValidationResult, codes: set[str]) -> None:
-    GenericModelApi.apply_values(self, item, result, codes)
-    custom = g.pop("_lowlend_custom", None)
-    if custom is not None:
-        item.custom = custom
-        product = pinned_product(item)
-        if product is not None:
-            from lowlend.web.attachments import file_codes, link_values
-
-            link_values(
-                item,
-                custom,
-                file_codes(product.custom_fields),
-                entity="applications",
-                field_prefix="custom.",
-            )
