@@ -6,7 +6,7 @@ import math
 import random
 from collections.abc import Mapping
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from lowlend.domain.conventions import Frequency
@@ -31,9 +31,11 @@ def _choose_amount(rng: random.Random, product: ProductSpec) -> Decimal:
     if product.revolving is not None:
         lo = max(lo, product.revolving.draw_min)
     default = product.amount.default or (lo + hi) / 2
-    raw = float(default) * math.exp(rng.gauss(0.0, 0.55))
+    # a log-normal spread around the default: the random factor is a plain number, the
+    # amount stays Decimal (rounded to whole steps of 100 / 1,000 / 10,000)
+    factor = Decimal(repr(math.exp(rng.gauss(0.0, 0.55)))).quantize(Decimal("0.000001"))
     step = 100 if default < 50000 else 1000 if default < 500000 else 10000
-    value = Decimal(round(raw / step) * step)
+    value = (default * factor / step).quantize(Decimal(1), ROUND_HALF_EVEN) * step
     return _money(min(max(value, lo), hi))
 
 
