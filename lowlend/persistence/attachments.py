@@ -8,7 +8,7 @@
   written atomically (temporary file in the same directory, ``fsync``, ``os.replace``);
   equal contents are stored once. Files are encrypted at rest with Fernet under a key
   derived from the master key by the **same HKDF-SHA256 scheme** as identity numbers
-  (:class:`~lowlend.persistence.repositories.IdNumberProtector`), with its own ``info``
+  (:func:`lowlend.persistence.keys.derived_fernet`), with its own ``info``
   label (key separation). Without a master key files are stored in clear (a warning is
   logged at boot); the one-line header of each file says which.
 * **Writes follow the transaction** (:func:`stage`, :func:`install_session_events`):
@@ -37,6 +37,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lowlend.persistence.db import db
+from lowlend.persistence.keys import derived_fernet
 
 log = logging.getLogger(__name__)
 
@@ -90,20 +91,14 @@ class Attachment(db.Model):  # type: ignore[name-defined,misc]
 
 
 class AttachmentCipher:
-    """Fernet for attachment bytes: the identity-number key derivation
-    (:class:`~lowlend.persistence.repositories.IdNumberProtector`, HKDF-SHA256 of the
-    master key) with its own ``info`` label."""
+    """Fernet for attachment bytes: the master key's derived key of purpose
+    :attr:`HKDF_INFO` (:func:`lowlend.persistence.keys.derived_fernet`, the scheme of
+    the identity numbers too)."""
 
     HKDF_INFO = b"lowlend:attachments:v1"
 
     def __init__(self, master_key: str | bytes) -> None:
-        # imported here: repositories imports the models, which import this module
-        from lowlend.persistence.repositories import IdNumberProtector
-
-        protector = type(
-            "_AttachmentKey", (IdNumberProtector,), {"HKDF_INFO": self.HKDF_INFO}
-        )(b"", master_key)
-        self._fernet = protector._fernet
+        self._fernet = derived_fernet(master_key, self.HKDF_INFO)
 
     def encrypt_bytes(self, data: bytes) -> bytes:
         token: bytes = self._fernet.encrypt(data)

@@ -17,7 +17,6 @@ ciphertext (display to authorised staff): :class:`IdNumberProtector`.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import re
@@ -27,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from lowlend.persistence.keys import derived_fernet
 from lowlend.persistence.models import (
     Application,
     AuditLog,
@@ -99,15 +99,7 @@ class IdNumberProtector:
         self._pepper = pepper.encode("utf-8") if isinstance(pepper, str) else pepper
         self._fernet: Any = None
         if master_key:
-            from cryptography.fernet import Fernet
-            from cryptography.hazmat.primitives import hashes
-            from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-            secret = master_key.encode("utf-8") if isinstance(master_key, str) else master_key
-            key = HKDF(
-                algorithm=hashes.SHA256(), length=32, salt=b"lowlend", info=self.HKDF_INFO
-            ).derive(secret)
-            self._fernet = Fernet(base64.urlsafe_b64encode(key))
+            self._fernet = derived_fernet(master_key, self.HKDF_INFO)
 
     @property
     def can_encrypt(self) -> bool:
