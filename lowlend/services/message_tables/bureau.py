@@ -1,0 +1,7 @@
+"""Messages of credit-bureau pulls and consents."""
+
+from __future__ import annotations
+
+TABLE: dict[str, tuple[str, str]] = {
+    # code: (en, zh_CN)
+}
