@@ -7,6 +7,8 @@ are checked against ``roles.yaml`` in :mod:`lowlend.spec.checks.references`.
 
 from __future__ import annotations
 
+from lowlend.domain.dispatch import DEFAULT_RULES, DispatchRules
+
 from .. import envs
 from ..context import Ctx, Doc
 from ..model import ApprovalChainSpec, ApprovalStep
@@ -33,7 +35,31 @@ def build_approval_chain(ctx: Ctx, doc: Doc) -> ApprovalChainSpec:
                 s.get("condition"),
                 s.get("sla_hours", 24),
                 s.get("approvers", 1),
+                s.get("stage"),
+                tuple(s.get("users", ())),
+                s.get("escalate_to"),
             )
         )
+        if s.get("users") and s.get("approvers", 1) > len(s["users"]):
+            ctx.error(
+                doc,
+                ["steps", i, "approvers"],
+                f"{s['approvers']} approvers required but only {len(s['users'])} users named",
+            )
     ctx.unique(doc, r["steps"], ["steps"])
-    return ApprovalChainSpec(r["code"], label(r["label"]), r["currency"], tuple(steps))
+    d = r.get("dispatch") or {}
+    dispatch = DispatchRules(
+        strategy=d.get("strategy", DEFAULT_RULES.strategy),
+        same_region=d.get("same_region", DEFAULT_RULES.same_region),
+        require_skill=d.get("require_skill", DEFAULT_RULES.require_skill),
+        department=d.get("department", DEFAULT_RULES.department),
+        max_open=d.get("max_open", DEFAULT_RULES.max_open),
+    )
+    return ApprovalChainSpec(
+        r["code"],
+        label(r["label"]),
+        r["currency"],
+        tuple(steps),
+        r.get("distinct_approvers", True),
+        dispatch,
+    )

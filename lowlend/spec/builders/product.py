@@ -32,6 +32,7 @@ from .. import envs
 from ..context import Ctx, Doc
 from ..model import (
     AllocationSpec,
+    CreditCheckSpec,
     DecimalRange,
     EntrustedSpec,
     FirstDue,
@@ -181,6 +182,7 @@ def build_product(ctx: Ctx, doc: Doc) -> ProductSpec:
     pen = r["penalty"]
     allocation = _allocation(ctx, doc, r)
     pre = r.get("prepayment", {})
+    cc = r.get("credit_check", {})
     grace = r.get("grace", {})
     revolving = _revolving(ctx, doc, r)
     _check_kind_section(ctx, doc, kind, LoanKind.REVOLVING, revolving is not None)
@@ -229,4 +231,7 @@ def build_product(ctx: Ctx, doc: Doc) -> ProductSpec:
         custom_fields=custom,
         revolving=revolving,
         entrusted=entrusted,
+        credit_check=CreditCheckSpec(
+            cc.get("required", True), cc.get("reuse_days", 30), cc.get("consent_valid_days", 90)
+        ),
     )

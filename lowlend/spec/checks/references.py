@@ -208,6 +208,8 @@ def _role_and_event_users(ctx: Ctx, b: Built) -> None:
         for i, step in enumerate(chain.steps):
             if has_roles:
                 _ref(ctx, doc, ["steps", i, "role"], step.role, roles, "role")
+                if step.escalate_to is not None:
+                    _ref(ctx, doc, ["steps", i, "escalate_to"], step.escalate_to, roles, "role")
     if "collections" in b.singletons:
         cspec, cdoc = b.singletons["collections"]
         template_codes = b.declared.get("template_meta", set())

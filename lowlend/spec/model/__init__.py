@@ -54,6 +54,7 @@ from .platform import (
 )
 from .product import (
     AllocationSpec,
+    CreditCheckSpec,
     EntrustedSpec,
     FirstDue,
     GraceSpec,
@@ -83,6 +84,7 @@ __all__ = [
     "Characteristic",
     "CollectionLevel",
     "CollectionsSpec",
+    "CreditCheckSpec",
     "DecimalRange",
     "Decision",
     "DictionaryItem",

@@ -12,6 +12,7 @@ from lowlend.domain.conventions import (
     FeeParty,
     FeeTrigger,
 )
+from lowlend.domain.dispatch import DEFAULT_RULES, DispatchRules
 
 from .common import Label
 
@@ -62,7 +63,13 @@ class FeeScheduleSpec:
 
 @dataclass(frozen=True, slots=True)
 class ApprovalStep:
-    """One step; it applies when the amount is within [amount_min, amount_max] and ``condition`` holds."""
+    """One step; it applies when the amount is within [amount_min, amount_max] and ``condition`` holds.
+
+    Steps with the same ``stage`` run in parallel (default: each step is its own stage, in
+    file order); ``approvers`` distinct users must approve (k of the pool: the ``role``'s
+    holders, or the named ``users``); past ``sla_hours`` an open step is escalated to the
+    ``escalate_to`` role (default: its own role).
+    """
 
     code: str
     label: Label
@@ -72,14 +79,21 @@ class ApprovalStep:
     condition: str | None = None
     sla_hours: int = 24
     approvers: int = 1
+    stage: str | None = None
+    users: tuple[str, ...] = ()
+    escalate_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ApprovalChainSpec:
+    """An approval chain; ``distinct_approvers``: nobody approves two steps of one application."""
+
     code: str
     label: Label
     currency: str
     steps: tuple[ApprovalStep, ...]
+    distinct_approvers: bool = True
+    dispatch: DispatchRules = DEFAULT_RULES
 
 
 @dataclass(frozen=True, slots=True)

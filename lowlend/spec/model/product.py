@@ -100,6 +100,16 @@ class EntrustedSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class CreditCheckSpec:
+    """征信: whether a bureau report is required on submit, how long one may be reused, and
+    how long a customer's consent to a pull stays valid."""
+
+    required: bool = True
+    reuse_days: int = 30
+    consent_valid_days: int = 90
+
+
+@dataclass(frozen=True, slots=True)
 class ProductSpec:
     code: str
     kind: LoanKind
@@ -128,3 +138,4 @@ class ProductSpec:
     custom_fields: tuple[FieldSpec, ...]
     revolving: RevolvingSpec | None = None
     entrusted: EntrustedSpec | None = None
+    credit_check: CreditCheckSpec = CreditCheckSpec()

@@ -14,6 +14,7 @@ from .vocabulary import (
     Schema,
     arr,
     enum,
+    enum_str,
     money_range,
     nullable,
     obj,
@@ -118,6 +119,10 @@ def product() -> Schema:
             "overpayment": enum(cv.OverpaymentPolicy),
             "approval_chain": ref("code"),
             "scorecard": nullable(ref("code")),
+            "credit_check": obj(
+                [],
+                {"required": BOOL, "reuse_days": NNINT, "consent_valid_days": POSINT},
+            ),
             "notifications": arr(ref("code"), uniqueItems=True),
             "custom_fields": arr(ref("field")),
             "revolving": obj(
@@ -188,6 +193,19 @@ def approval_chain() -> Schema:
             "condition": ref("expression"),
             "sla_hours": POSINT,
             "approvers": POSINT,
+            "stage": ref("code"),
+            "users": arr(ref("code"), uniqueItems=True),
+            "escalate_to": ref("code"),
+        },
+    )
+    dispatch = obj(
+        [],
+        {
+            "strategy": enum_str("least_loaded", "round_robin"),
+            "same_region": enum_str("required", "preferred", "ignore"),
+            "require_skill": BOOL,
+            "department": enum_str("same", "tree", "any"),
+            "max_open": POSINT,
         },
     )
     return obj(
@@ -196,6 +214,8 @@ def approval_chain() -> Schema:
             "code": ref("code"),
             "label": ref("label"),
             "currency": ref("currency"),
+            "distinct_approvers": BOOL,
+            "dispatch": dispatch,
             "steps": arr(step, minItems=1),
         },
     )
