@@ -135,6 +135,11 @@ class Customer(db.Model):  # type: ignore[name-defined,misc]
         sa.ForeignKey("staff.id", name="fk_customers_owner_staff_id"), index=True
     )
     custom: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: derived from a resident ID on save (``lowlend.services.lending.customers``), never typed
+    birth_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    sex: Mapped[str | None] = mapped_column(sa.String(10))  # male | female
+    credit_limit: Mapped[Decimal | None] = mapped_column(Money)
+    credit_limit_currency: Mapped[str | None] = mapped_column(sa.String(3))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), default=_utcnow, onupdate=_utcnow
@@ -145,6 +150,45 @@ class Customer(db.Model):  # type: ignore[name-defined,misc]
 
     __table_args__ = (
         sa.UniqueConstraint("id_type", "id_number_hash", name="uq_customers_id_type_hash"),
+        sa.Index("ix_customers_phone", "phone"),  # duplicate-phone check (stored normalised)
+    )
+
+
+class CustomerRelation(db.Model):  # type: ignore[name-defined,misc]
+    """A link between two customers: ``guarantor_of``, ``related_party`` or ``household``
+    (dictionary ``customer_relation_kind``).
+
+    Never a customer with itself, at most one per (customer, related customer, kind);
+    deleting either customer deletes the link (``ON DELETE CASCADE``).
+    """
+
+    __tablename__ = "customer_relations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey(
+            "customers.id", name="fk_customer_relations_customer_id", ondelete="CASCADE"
+        ),
+        index=True,
+    )
+    related_customer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey(
+            "customers.id", name="fk_customer_relations_related_customer_id", ondelete="CASCADE"
+        ),
+        index=True,
+    )
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_utcnow)
+    created_by: Mapped[int | None] = mapped_column()  # ab_user.id, no DB-level FK
+
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "customer_id", "related_customer_id", "kind", name="uq_customer_relations_pair"
+        ),
+        sa.CheckConstraint(
+            "customer_id <> related_customer_id", name="ck_customer_relations_not_self"
+        ),
     )
 
 
@@ -231,6 +275,12 @@ class Application(db.Model):  # type: ignore[name-defined,misc]
     )
     submitted_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    score: Mapped[int | None] = mapped_column()
+    round: Mapped[int] = mapped_column(default=0)  # submissions so far (a return starts anew)
+    created_by: Mapped[int | None] = mapped_column()  # ab_user.id, no DB-level FK
+    credit_report_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("credit_reports.id", name="fk_applications_credit_report_id")
+    )
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), default=_utcnow, onupdate=_utcnow
@@ -274,6 +324,11 @@ class Loan(db.Model):  # type: ignore[name-defined,misc]
     )
     terms_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     custom: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    credit_line_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("credit_lines.id", name="fk_loans_credit_line_id"), index=True
+    )
+    entrusting_party_id: Mapped[int | None] = mapped_column()  # config entity record id
+    contract_no: Mapped[str | None] = mapped_column(sa.String(50))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), default=_utcnow, onupdate=_utcnow
@@ -450,6 +505,7 @@ LOWLEND_TABLES: frozenset[str] = frozenset(
         Department,
         Staff,
         Customer,
+        CustomerRelation,
         ConfigVersion,
         ConfigState,
         PublishedProduct,
@@ -465,6 +521,9 @@ LOWLEND_TABLES: frozenset[str] = frozenset(
 """Names of the tables owned by lowlend's migrations (FAB's ``ab_*`` tables are not)."""
 
 from lowlend.persistence.attachments import Attachment  # noqa: E402,F401  same metadata
+from lowlend.persistence.lending_models import LENDING_TABLES  # noqa: E402  same metadata
+
+LOWLEND_TABLES = LOWLEND_TABLES | LENDING_TABLES
 
 metadata = db.Model.metadata
 """The shared metadata (also holds FAB's tables once FAB's models are imported)."""
