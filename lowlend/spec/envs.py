@@ -39,12 +39,18 @@ CUSTOMER = T.obj(
     custom=T.MAP,
 )
 BUREAU = T.obj(
+    has_file=T.BOOL,
     score=T.INT,
     overdue_accounts=T.INT,
     queries_3m=T.INT,
+    queries_6m=T.INT,
     max_dpd_24m=T.INT,
+    outstanding_debt=T.INT,
+    monthly_debt_service=T.INT,
     debt_to_income_bp=T.INT,
+    blacklist_hits=T.INT,
 )
+"""Facts of a credit report (:meth:`lowlend.domain.credit_report.BureauFacts.as_expression_values`)."""
 LOAN = T.obj(
     dpd=T.INT,
     outstanding=T.INT,
