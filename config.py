@@ -63,3 +63,12 @@ LANGUAGES = {
     "zh_CN": {"flag": "cn", "name": "中文"},
     "en": {"flag": "gb", "name": "English"},
 }
+
+# The lender named on loan contracts (借款合同); the contract PDF needs a CJK font
+# (LOWLEND_CJK_FONT or a Debian font package, see docs/operations.md).
+LOWLEND_LENDER_NAME = os.environ.get("LOWLEND_LENDER_NAME", "低贷小额贷款有限公司")
+LOWLEND_LENDER_ADDRESS = os.environ.get("LOWLEND_LENDER_ADDRESS", "江西省南昌市红谷滩区")
+LOWLEND_LENDER_LICENCE = os.environ.get("LOWLEND_LENDER_LICENCE", "")
+LOWLEND_CONTRACT_PDF = os.environ.get("LOWLEND_CONTRACT_PDF", "1") == "1"
+# Credit bureau: "sandbox" (local, deterministic) or "http" (LOWLEND_BUREAU_URL, ...).
+LOWLEND_BUREAU = os.environ.get("LOWLEND_BUREAU", "sandbox")

@@ -11,6 +11,7 @@ they are part of the public contract (see CONTRACTS.md): never rename a value.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -200,3 +201,17 @@ class Severity(str, Enum):
     MEDIUM = "medium"
     HIGH = "high"
     CRITICAL = "critical"
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchRules:
+    """How work is handed out (smart dispatch, 智能分单); see :mod:`lowlend.domain.dispatch`."""
+
+    strategy: str = "least_loaded"  # least_loaded | round_robin
+    same_region: str = "preferred"  # required | preferred | ignore
+    require_skill: bool = False
+    department: str = "any"  # same | tree | any
+    max_open: int | None = None
+
+
+DEFAULT_RULES = DispatchRules()

@@ -25,23 +25,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from lowlend.domain.conventions import DEFAULT_RULES, DispatchRules
+
 __all__ = ["DEFAULT_RULES", "Candidate", "Choice", "DispatchRules", "Work", "choose"]
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class DispatchRules:
-    """How work is handed out (validated configuration)."""
-
-    strategy: str = "least_loaded"  # least_loaded | round_robin
-    same_region: str = "preferred"  # required | preferred | ignore
-    require_skill: bool = False
-    department: str = "any"  # same | tree | any
-    max_open: int | None = None
-
-
-DEFAULT_RULES = DispatchRules()
 
 
 @dataclass(frozen=True, slots=True)

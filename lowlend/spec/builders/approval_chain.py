@@ -7,7 +7,7 @@ are checked against ``roles.yaml`` in :mod:`lowlend.spec.checks.references`.
 
 from __future__ import annotations
 
-from lowlend.domain.dispatch import DEFAULT_RULES, DispatchRules
+from lowlend.domain.conventions import DEFAULT_RULES, DispatchRules
 
 from .. import envs
 from ..context import Ctx, Doc

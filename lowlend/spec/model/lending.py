@@ -7,12 +7,13 @@ from decimal import Decimal
 from enum import StrEnum
 
 from lowlend.domain.conventions import (
+    DEFAULT_RULES,
+    DispatchRules,
     FeeCalculation,
     FeeCollection,
     FeeParty,
     FeeTrigger,
 )
-from lowlend.domain.dispatch import DEFAULT_RULES, DispatchRules
 
 from .common import Label
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from lowlend.web.api.lending import register_lending_apis
 from lowlend.web.api.quote import QuoteApi
 
 
 def register(appbuilder: Any, registry: Any) -> None:
     """Add the use-case APIs (they read the current registry per request)."""
     appbuilder.add_api(QuoteApi)
+    register_lending_apis(appbuilder)

@@ -1,0 +1,36 @@
+"""The error of the lending use cases: a stable code, the field at fault, an HTTP status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from lowlend.domain.errors import DomainError
+
+__all__ = ["LendingError"]
+
+
+class LendingError(DomainError):
+    """A refused lending operation.
+
+    :param code: stable code with a message in ``message_tables/lending.py``.
+    :param field: the input field at fault (form error next to it; REST ``errors`` key).
+    :param status: the HTTP status the edge answers with (422 bad input, 404, 409 state, 503).
+    :param errors: already worded field errors (e.g. from the quote checks).
+
+    >>> err = LendingError("application_not_found", status=404, value=7)
+    >>> (err.code, err.status, err.field)
+    ('application_not_found', 404, None)
+    """
+
+    def __init__(
+        self,
+        code: str,
+        field: str | None = None,
+        *,
+        status: int = 422,
+        errors: Mapping[str, list[str]] | None = None,
+        **params: object,
+    ) -> None:
+        super().__init__(code, field, **params)
+        self.status = status
+        self.errors = dict(errors or {})

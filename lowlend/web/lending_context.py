@@ -1,0 +1,96 @@
+"""The lending use cases' collaborators for one app: units of work, the pinned registry,
+the bureau, the contract renderer, the acting user. Built lazily per app and kept in
+``app.extensions`` (no import-time state, no sharing between apps).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+
+from lowlend.domain.approval import Actor
+from lowlend.services.lending.loans import ContractRenderer
+from lowlend.services.lending.ports import BureauPort
+from lowlend.web import registry_hooks
+from lowlend.web.user_context import current_principal
+
+__all__ = ["LendingContext", "actor", "business_today", "lending"]
+
+_KEY = "lowlend_lending"
+
+
+@dataclass
+class LendingContext:
+    """What a lending view needs to call a use case."""
+
+    uow: Callable[[], Any]
+    bureau: BureauPort | None
+    contract: ContractRenderer | None
+
+    @staticmethod
+    def registry_for(version_id: int) -> Any:
+        """The registry of a pinned configuration version (the current one as a fallback
+        only when the provider cannot load old versions)."""
+        prov = registry_hooks.provider()
+        if prov is None:
+            raise RuntimeError("no registry provider: the configuration store is not set up")
+        return prov.for_version(version_id)
+
+
+def _build(app: Flask) -> LendingContext:
+    from sqlalchemy.orm import sessionmaker
+
+    from lowlend.integrations.bureau.factory import bureau_from_settings
+    from lowlend.persistence.db import db
+    from lowlend.persistence.lending_repository import lending_uow_factory
+    from lowlend.services.contracts import Lender
+    from lowlend.services.lending.contract_facts import contract_renderer
+    from lowlend.web.generic.stamping import id_protector
+
+    with app.app_context():
+        maker = sessionmaker(bind=db.engine, expire_on_commit=False)
+    settings = {k: str(v) for k, v in os.environ.items() if k.startswith("LOWLEND_BUREAU")}
+    settings.update(
+        {k: str(v) for k, v in app.config.items() if k.startswith("LOWLEND_BUREAU")}
+    )
+    settings.setdefault("LOWLEND_BUREAU", "sandbox")
+    bureau: BureauPort = bureau_from_settings(settings)
+    admin_role = str(app.config.get("AUTH_ROLE_ADMIN", "Admin"))
+    with app.app_context():
+        protector = id_protector()
+    lender = Lender(
+        name=str(app.config.get("LOWLEND_LENDER_NAME", "")),
+        address=str(app.config.get("LOWLEND_LENDER_ADDRESS", "")),
+        licence_no=str(app.config.get("LOWLEND_LENDER_LICENCE", "")),
+    )
+    renderer = contract_renderer(lender, with_pdf=bool(app.config.get("LOWLEND_CONTRACT_PDF", True)))
+    return LendingContext(
+        uow=lending_uow_factory(maker, admin_role, protector.decrypt),
+        bureau=bureau,
+        contract=renderer,
+    )
+
+
+def lending() -> LendingContext:
+    """This app's :class:`LendingContext` (built on first use)."""
+    found = current_app.extensions.get(_KEY)
+    if found is None:
+        found = _build(current_app._get_current_object())  # type: ignore[attr-defined]
+        current_app.extensions[_KEY] = found
+    return found  # type: ignore[no-any-return]
+
+
+def actor() -> Actor:
+    """The signed-in user as the approval engine sees them."""
+    p = current_principal()
+    return Actor(int(p.user_id or 0), p.username, frozenset(p.role_codes))
+
+
+def business_today() -> dt.date:
+    """The business date new work is dated with (today until end-of-day runs exist)."""
+    return dt.date.today()
