@@ -1,0 +1,167 @@
+"""The origination story through the REST API on the demo data set.
+
+customer → consent → sandbox bureau pull → application → scorecard refers to manual
+review → dispatch assigns a risk officer → two-step approval (amount above the
+consumer chain's threshold) by two different users → loan with schedule and contract.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+CLEAN_ID = "110101199003070011"  # sandbox bureau: a clean file
+
+
+def token(client: Any, username: str) -> dict[str, str]:
+    response = client.post(
+        "/api/v1/security/login",
+        json={"username": username, "password": "lowlend-demo", "provider": "db", "refresh": False},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+def new_customer(app: Any, id_number: str = CLEAN_ID) -> int:
+    from lowlend.persistence.db import db
+    from lowlend.persistence.models import Customer
+    from lowlend.web.generic.stamping import id_protector
+
+    with app.app_context():
+        protector = id_protector()
+        dept = _department_of(db, "manager")
+        customer = Customer(
+            kind="individual", name="王小明", id_type="resident_id",
+            id_number_hash=protector.hash(id_number), id_number_enc=protector.encrypt(id_number),
+            phone="13900000011", region="CN-JX", department_id=dept, custom={},
+        )
+        import datetime as dt
+
+        customer.birth_date = dt.date(1990, 3, 7)
+        customer.sex = "male"
+        db.session.add(customer)
+        db.session.commit()
+        return int(customer.id)
+
+
+def _department_of(db: Any, username: str) -> int:
+    return int(db.session.execute(sa.text(
+        "SELECT s.department_id FROM staff s JOIN ab_user u ON u.id = s.user_id "
+        "WHERE u.username = :u"), {"u": username}).scalar_one())
+
+
+def new_application(app: Any, customer_id: int, amount: str, income: str, user: str) -> int:
+    from lowlend.persistence.db import db
+    from lowlend.persistence.models import Application, ConfigState
+
+    with app.app_context():
+        version = db.session.execute(sa.select(ConfigState.current_version_id)).scalar_one()
+        user_id = db.session.execute(
+            sa.text("SELECT id FROM ab_user WHERE username = :u"), {"u": user}
+        ).scalar_one()
+        application = Application(
+            customer_id=customer_id, product_code="consumer_emi", config_version_id=version,
+            amount=Decimal(amount), currency="CNY", term=12, rate=Decimal("0.18"),
+            status="draft", created_by=user_id, department_id=_department_of(db, "manager"),
+            custom={"employer": "南昌某公司", "monthly_income": income, "purpose": "consumption"},
+        )
+        db.session.add(application)
+        db.session.commit()
+        return int(application.id)
+
+
+def test_customer_to_loan_with_referral_dispatch_and_two_step_approval(lending_app: Any) -> None:
+    client = lending_app.test_client()
+    manager, risk, admin = token(client, "manager"), token(client, "risk"), token(client, "admin")
+    customer_id = new_customer(lending_app)
+
+    # no consent yet: the pull is refused, nothing is decided
+    app_id = new_application(lending_app, customer_id, "80000.00", "4000.00", "admin")
+    r = client.post(f"/api/v1/applications/{app_id}/submit", headers=manager)
+    assert r.status_code == 422, r.get_data(as_text=True)
+    assert r.get_json()["code"] == "bureau_consent_required"
+
+    r = client.post(f"/api/v1/customers/{customer_id}/consents", headers=manager,
+                    json={"valid_days": 30, "channel": "paper"})
+    assert r.status_code == 201, r.get_data(as_text=True)
+
+    r = client.post(f"/api/v1/applications/{app_id}/submit", headers=manager)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    body = r.get_json()
+    assert body["status"] == "in_review", body["reasons"]
+    assert 560 <= body["score"] < 650
+    assert body["open_tasks"]
+
+    from lowlend.persistence.db import db
+    from lowlend.persistence.lending_models import ApprovalTask, Assignment, CreditReportRecord
+
+    with lending_app.app_context():
+        tasks = db.session.execute(
+            sa.select(ApprovalTask).where(ApprovalTask.application_id == app_id)
+            .order_by(ApprovalTask.stage)
+        ).scalars().all()
+        assert [(t.step_code, t.status) for t in tasks] == [
+            ("risk_review", "open"), ("manager_approval", "waiting"),
+        ]
+        assert tasks[0].assignee_staff_id is not None  # dispatched to a risk officer
+        assert db.session.execute(
+            sa.select(sa.func.count()).select_from(Assignment)
+            .where(Assignment.subject_id == tasks[0].id)
+        ).scalar_one() == 1
+        assert db.session.execute(
+            sa.select(sa.func.count()).select_from(CreditReportRecord)
+            .where(CreditReportRecord.customer_id == customer_id)
+        ).scalar_one() == 1
+
+    # out of turn: the manager's step waits for the risk review
+    r = client.post(f"/api/v1/applications/{app_id}/decision", headers=manager,
+                    json={"decision": "approve", "task_id": tasks[1].id})
+    assert r.status_code == 409 and r.get_json()["code"] == "approval_step_not_open"
+    # the applicant (admin) may not approve their own application
+    r = client.post(f"/api/v1/applications/{app_id}/decision", headers=admin,
+                    json={"decision": "approve"})
+    assert r.status_code == 403 and r.get_json()["code"] == "approval_self"
+    r = client.post(f"/api/v1/applications/{app_id}/decision", headers=risk,
+                    json={"decision": "approve", "comment": "收入与征信核实"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert r.get_json()["status"] == "in_review"
+    r = client.post(f"/api/v1/applications/{app_id}/decision", headers=risk,
+                    json={"decision": "approve"})
+    assert r.status_code in (403, 409)  # acting again is refused
+    r = client.post(f"/api/v1/applications/{app_id}/decision", headers=manager,
+                    json={"decision": "approve", "comment": "同意放款"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    result = r.get_json()
+    assert result["status"] == "approved" and result["loan_id"]
+
+    from lowlend.persistence.lending_models import ApplicationDecision, LoanDocument
+    from lowlend.persistence.models import Application, Instalment, Loan
+
+    with lending_app.app_context():
+        loan = db.session.get(Loan, result["loan_id"])
+        assert loan.status == "approved" and loan.application_id == app_id
+        assert loan.principal == Decimal("80000.00") and loan.contract_no
+        rows = db.session.execute(
+            sa.select(Instalment).where(Instalment.loan_id == loan.id).order_by(Instalment.seq)
+        ).scalars().all()
+        assert len(rows) == 12
+        assert sum(r.principal for r in rows) == Decimal("80000.00")
+        docs = db.session.execute(
+            sa.select(LoanDocument).where(LoanDocument.loan_id == loan.id)
+        ).scalars().all()
+        assert sorted(d.locale for d in docs) == ["en", "zh_CN"]
+        assert all(d.pdf and d.pdf.startswith(b"%PDF") for d in docs)
+        zh = next(d for d in docs if d.locale == "zh_CN")
+        assert "王小明" in zh.html and loan.contract_no in zh.html
+        assert db.session.get(Application, app_id).status == "approved"
+        kinds = db.session.execute(
+            sa.select(ApplicationDecision.kind, ApplicationDecision.decision)
+            .where(ApplicationDecision.application_id == app_id)
+            .order_by(ApplicationDecision.id)
+        ).all()
+        assert [tuple(k) for k in kinds] == [
+            ("scorecard", "refer"), ("approval", "approve"), ("approval", "approve"),
+            ("final", "approved"),
+        ]
