@@ -521,7 +521,11 @@ LOWLEND_TABLES: frozenset[str] = frozenset(
 """Names of the tables owned by lowlend's migrations (FAB's ``ab_*`` tables are not)."""
 
 from lowlend.persistence.attachments import Attachment  # noqa: E402,F401  same metadata
-from lowlend.persistence.lending_models import LENDING_TABLES  # noqa: E402  same metadata
+from lowlend.persistence.lending_models import (  # noqa: E402,F401  same metadata
+    LENDING_TABLES,
+    ApprovalTask,
+    CreditLine,
+)
 
 LOWLEND_TABLES = LOWLEND_TABLES | LENDING_TABLES
 

@@ -137,6 +137,7 @@ def _organisation(app: Any) -> SimpleNamespace:
     record of every config entity on each loan."""
     from lowlend.persistence.db import db
     from lowlend.persistence.entity_tables import entity_model
+    from lowlend.persistence.lending_models import ApprovalTask, CreditLine
     from lowlend.persistence.models import (
         Application,
         ConfigVersion,
@@ -197,9 +198,18 @@ def _organisation(app: Any) -> SimpleNamespace:
                                     principal=Decimal("100.00"), status="overdue")
             transaction = Transaction(loan_id=loan.id, type="repayment",
                                       value_date=dt.date(2026, 1, 1), amount=Decimal("1.00"))
-            s.add_all([instalment, transaction])
+            task = ApprovalTask(application_id=application.id, round=1, chain_code="c",
+                                step_code="review", stage=0, role="business_manager",
+                                status="open", department_id=dept.id)
+            line = CreditLine(customer_id=customer.id, application_id=application.id,
+                              product_code=product, config_version_id=version.id,
+                              credit_limit=Decimal(principal), annual_rate=Decimal("0.100000"),
+                              starts_on=dt.date(2026, 1, 1), expires_on=dt.date(2027, 1, 1),
+                              department_id=dept.id, owner_staff_id=owner.id)
+            s.add_all([instalment, transaction, task, line])
             out = {"customers": customer, "applications": application, "loans": loan,
-                   "instalments": instalment, "transactions": transaction}
+                   "instalments": instalment, "transactions": transaction,
+                   "approval_tasks": task, "credit_lines": line}
             for code, spec in registry.entities.items():
                 model = entity_model(spec)
                 row = model(parent_id=loan.id, department_id=dept.id)

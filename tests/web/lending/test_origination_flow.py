@@ -165,3 +165,41 @@ def test_customer_to_loan_with_referral_dispatch_and_two_step_approval(lending_a
             ("scorecard", "refer"), ("approval", "approve"), ("approval", "approve"),
             ("final", "approved"),
         ]
+
+
+def test_my_tasks_lists_the_open_step_and_decides_it(lending_app: Any) -> None:
+    import re
+
+    client = lending_app.test_client()
+    manager = token(client, "manager")
+    customer_id = new_customer(lending_app)
+    app_id = new_application(lending_app, customer_id, "80000.00", "4000.00", "admin")
+    assert client.post(f"/api/v1/customers/{customer_id}/consents", headers=manager,
+                       json={}).status_code == 201
+    assert client.post(f"/api/v1/applications/{app_id}/submit", headers=manager).status_code == 200
+
+    def login(username: str) -> None:
+        client.get("/logout/")
+        form = client.get("/login/").get_data(as_text=True)
+        found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+        data = {"username": username, "password": "lowlend-demo"}
+        if found:
+            data["csrf_token"] = found.group(1)
+        assert client.post("/login/", data=data).status_code == 302
+
+    login("risk")
+    page = client.get("/my_tasks/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f"/applications/show/{app_id}" in html and "risk_review" in html
+    csrf = re.search(r'name="csrf_token" value="([^"]*)"', html)
+    task = re.search(r'data-task="(\d+)"', html).group(1)
+    form = {"decision": "approve", "comment": "ok"}
+    if csrf and csrf.group(1):
+        form["csrf_token"] = csrf.group(1)
+    done = client.post(f"/my_tasks/{task}/decide", data=form)
+    assert done.status_code == 302
+    after = client.get("/my_tasks/").get_data(as_text=True)
+    assert f"/applications/show/{app_id}" not in after  # the manager's step is not risk's
+    login("manager")
+    assert f"/applications/show/{app_id}" in client.get("/my_tasks/").get_data(as_text=True)

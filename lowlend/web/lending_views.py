@@ -1,0 +1,125 @@
+"""My tasks (我的待办): the approval steps the signed-in user may act on now, with
+approve / reject / return buttons that call the decision use case, and the user's
+applications returned for correction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask import flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_login import login_required
+from flask_babel import lazy_gettext as _l
+
+from lowlend.domain.approval import Verdict
+from lowlend.domain.errors import DomainError
+from lowlend.persistence.db import db
+from lowlend.persistence.lending_models import ApprovalTask
+from lowlend.persistence.models import Application, Customer
+from lowlend.services.lending import applications
+from lowlend.services.messages import message
+from lowlend.web.api.quote import _locale
+from lowlend.web.lending_context import actor, business_today, lending
+from lowlend.web.user_context import current_principal
+
+__all__ = ["MyTasksView", "register"]
+
+MESSAGES = (
+    _l("My tasks"),
+    _l("Approval steps waiting for me"),
+    _l("Returned for correction"),
+    _l("Nothing is waiting for you."),
+    _l("Approve"),
+    _l("Reject"),
+    _l("Return"),
+    _l("Comment (required to reject or return)"),
+    _l("Application"),
+    _l("Customer"),
+    _l("Amount"),
+    _l("Step"),
+    _l("Due by"),
+    _l("Assigned to me"),
+    _l("Decision recorded."),
+)
+
+
+def _open_tasks_for(principal: Any) -> list[dict[str, Any]]:
+    roles = set(principal.role_codes)
+    stmt = (
+        sa.select(ApprovalTask, Application, Customer.name)
+        .join(Application, Application.id == ApprovalTask.application_id)
+        .join(Customer, Customer.id == Application.customer_id)
+        .where(ApprovalTask.status == "open", Application.status == "in_review")
+        .order_by(ApprovalTask.due_at, ApprovalTask.id)
+        .limit(200)
+    )
+    rows = []
+    for task, app, customer in db.session.execute(stmt).all():
+        named = list(task.users or [])
+        mine = task.assignee_staff_id is not None and task.assignee_staff_id == principal.staff_id
+        eligible = principal.username in named if named else task.role in roles
+        if not (mine or eligible) or app.created_by == principal.user_id:
+            continue
+        rows.append({"task": task, "application": app, "customer": customer, "mine": mine})
+    return rows
+
+
+class MyTasksView(BaseView):
+    """我的待办 / My tasks."""
+
+    route_base = "/my_tasks"
+    class_permission_name = "my_tasks"
+    default_view = "list"
+    # every signed-in staff member has a to-do list; what it shows is limited to the
+    # steps they may act on, and deciding goes through the approval use case's checks
+    base_permissions: list[str] = []
+
+    @expose("/")
+    @login_required
+    def list(self) -> Any:
+        principal = current_principal()
+        returned = db.session.execute(
+            sa.select(Application)
+            .where(Application.status == "returned", Application.created_by == principal.user_id)
+            .order_by(Application.updated_at.desc())
+            .limit(100)
+        ).scalars().all()
+        return self.render_template(
+            "lending/my_tasks.html",
+            title=_l("My tasks"),
+            tasks=_open_tasks_for(principal),
+            returned=returned,
+            now=dt.datetime.now(dt.UTC),
+        )
+
+    @expose("/<int:task_id>/decide", methods=["POST"])
+    @login_required
+    def decide(self, task_id: int) -> Any:
+        task = db.session.get(ApprovalTask, task_id)
+        verdict_raw = request.form.get("decision", "")
+        if task is None or verdict_raw not in {v.value for v in Verdict}:
+            flash(str(_l("Not found.")), "danger")
+            return redirect(url_for("MyTasksView.list"))
+        ctx = lending()
+        try:
+            applications.decide(
+                ctx.uow(), task.application_id, actor=actor(), verdict=Verdict(verdict_raw),
+                comment=request.form.get("comment", "")[:2000], task_id=task.id,
+                registry_for=ctx.registry_for, now=dt.datetime.now(dt.UTC),
+                today=business_today(), department_path=current_principal().department_path,
+                contract=ctx.contract,
+            )
+        except DomainError as exc:
+            flash(message(exc.code, _locale(), **exc.params), "danger")
+        else:
+            flash(str(_l("Decision recorded.")), "success")
+        db.session.expire_all()
+        return redirect(url_for("MyTasksView.list"))
+
+
+def register(appbuilder: Any) -> None:
+    """Add the lending screens that are not generated CRUD."""
+    appbuilder.add_view_no_menu(MyTasksView())
