@@ -6,13 +6,13 @@ applications returned for correction.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
-from flask_login import login_required
 from flask_babel import lazy_gettext as _l
+from flask_login import login_required
 
 from lowlend.domain.approval import Verdict
 from lowlend.domain.errors import DomainError
@@ -75,7 +75,7 @@ class MyTasksView(BaseView):
     default_view = "list"
     # every signed-in staff member has a to-do list; what it shows is limited to the
     # steps they may act on, and deciding goes through the approval use case's checks
-    base_permissions: list[str] = []
+    base_permissions: ClassVar[list[str]] = []
 
     @expose("/")
     @login_required
