@@ -51,10 +51,27 @@ APPLICATION_STATUS = _dict(
 LOAN_STATUS = _dict(
     "loan_status",
     ("pending", "Pending", "待放款"),
+    ("approved", "Approved, awaiting disbursement", "已批准待放款"),
     ("active", "Active", "正常"),
     ("overdue", "Overdue", "逾期"),
     ("closed", "Closed", "结清"),
     ("written_off", "Written off", "核销"),
+)
+#: approval task statuses (``ApprovalTask.status``; lowlend.services.lending.applications)
+APPROVAL_TASK_STATUS = _dict(
+    "approval_task_status",
+    ("waiting", "Waiting", "待开始"),
+    ("open", "Open", "待办理"),
+    ("done", "Done", "已完成"),
+    ("cancelled", "Cancelled", "已取消"),
+)
+#: credit line statuses (``CreditLine.status``)
+CREDIT_LINE_STATUS = _dict(
+    "credit_line_status",
+    ("active", "Active", "有效"),
+    ("frozen", "Frozen", "冻结"),
+    ("expired", "Expired", "已到期"),
+    ("closed", "Closed", "已关闭"),
 )
 #: instalment statuses (``Instalment.status``; lowlend.services.demo_data.INSTALMENT_STATUSES)
 INSTALMENT_STATUS = _dict(
@@ -280,6 +297,8 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
             "updated_at": ("Updated at", "更新时间"),
         },
         dictionaries=(LOAN_STATUS,),
+        # money, schedule and status change only through the lending use cases
+        read_only=True,
     ),
     CoreEntity(
         code="departments",
@@ -478,7 +497,79 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
             "entity": "entity",  # a view code, shown as the view's label
         },
     ),
+    CoreEntity(
+        code="approval_tasks",
+        model_name="ApprovalTask",
+        label=("Approval tasks", "审批任务"),
+        fields=(
+            _f("application_id", "reference", "Application", "贷款申请", reference="applications"),
+            _f("step_code", "text", "Step", "审批步骤"),
+            _f("role", "text", "Role", "审批角色"),
+            _f("status", "enum", "Status", "状态", dictionary="approval_task_status"),
+            _f("assignee_staff_id", "reference", "Assigned to", "经办人", reference="staff"),
+            _f("department_id", "reference", "Department", "部门", reference="departments"),
+        ),
+        list_columns=(
+            "id", "application_id", "step_code", "role", "status", "assignee_staff_id", "due_at",
+        ),
+        search_columns=("status", "role", "step_code", "application_id"),
+        show_columns=(
+            "id", "application_id", "round", "chain_code", "step_code", "stage", "role",
+            "required", "status", "assignee_staff_id", "department_id", "opened_at", "due_at",
+            "escalated_at", "closed_at",
+        ),
+        extra_labels={
+            "id": ("ID", "编号"),
+            "round": ("Round", "轮次"),
+            "chain_code": ("Approval chain", "审批流程"),
+            "stage": ("Stage", "阶段"),
+            "required": ("Approvals required", "所需审批人数"),
+            "opened_at": ("Opened at", "开始时间"),
+            "due_at": ("Due by", "办理时限"),
+            "escalated_at": ("Escalated at", "升级时间"),
+            "closed_at": ("Closed at", "完成时间"),
+        },
+        read_only=True,
+        dictionaries=(APPROVAL_TASK_STATUS,),
+        extra_actions=("approve",),
+    ),
+    CoreEntity(
+        code="credit_lines",
+        model_name="CreditLine",
+        label=("Credit lines", "授信额度"),
+        fields=(
+            _f("customer_id", "reference", "Customer", "客户", reference="customers"),
+            _f("product_code", "text", "Product", "贷款产品"),
+            _f("credit_limit", "money", "Credit limit", "授信额度"),
+            _f("currency", "text", "Currency", "币种"),
+            _f("annual_rate", "rate", "Annual rate", "年利率"),
+            _f("starts_on", "date", "Starts on", "起始日"),
+            _f("expires_on", "date", "Expires on", "到期日"),
+            _f("status", "enum", "Status", "状态", dictionary="credit_line_status"),
+            _f("department_id", "reference", "Department", "部门", reference="departments"),
+            _f("owner_staff_id", "reference", "Account manager", "客户经理", reference="staff"),
+        ),
+        list_columns=(
+            "id", "customer_id", "product_code", "credit_limit", "expires_on", "status",
+        ),
+        search_columns=("status", "product_code", "customer_id"),
+        show_columns=(
+            "id", "customer_id", "application_id", "product_code", "credit_limit", "currency",
+            "annual_rate", "starts_on", "expires_on", "status", "department_id",
+            "owner_staff_id", "config_version_id", "created_at",
+        ),
+        extra_labels={
+            "id": ("ID", "编号"),
+            "application_id": ("Application", "贷款申请"),
+            "config_version_id": ("Config version", "配置版本"),
+            "created_at": ("Created at", "创建时间"),
+        },
+        read_only=True,
+        dictionaries=(CREDIT_LINE_STATUS,),
+    ),
 )
+
+
 
 
 def core_descriptors() -> list[EntityDescriptor]:
