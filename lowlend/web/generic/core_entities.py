@@ -531,7 +531,6 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
         },
         read_only=True,
         dictionaries=(APPROVAL_TASK_STATUS,),
-        extra_actions=("approve",),
     ),
     CoreEntity(
         code="credit_lines",
