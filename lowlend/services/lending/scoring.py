@@ -16,8 +16,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lowlend.domain.approval import Step
-from lowlend.spec.envs import APPROVAL_ENV, SCORECARD_ENV
-from lowlend.spec.expressions import compile_expression, to_basis_points, to_minor_units
+from lowlend.spec.envs import APPROVAL_ENV, BUREAU, SCORECARD_ENV
+from lowlend.spec.expressions import (
+    ExpressionEnv,
+    ExpressionError,
+    compile_expression,
+    to_basis_points,
+    to_minor_units,
+)
 from lowlend.spec.model import ApprovalChainSpec, Decision, ProductSpec, ScorecardSpec
 
 __all__ = ["Reason", "ScoreResult", "route_for", "rule_facts", "score"]
@@ -126,7 +132,23 @@ def rule_facts(
         "blacklisted": bool(customer_custom.get("blacklisted")) or bool(bureau.get("blacklist_hits")),
         "custom": dict(customer_custom),
     }
-    return {"application": application, "customer": customer, "bureau": dict(bureau)}
+    facts_bureau = {name: 0 for name in _BUREAU_FIELDS}  # no report: zeros, has_file false
+    facts_bureau["has_file"] = False
+    facts_bureau.update(bureau)
+    return {"application": application, "customer": customer, "bureau": facts_bureau}
+
+
+_BUREAU_FIELDS = tuple(name for name, _ in BUREAU.fields)
+
+
+def _holds(source: str, env: ExpressionEnv, facts: Mapping[str, Any], failed: list[str]) -> bool:
+    """Whether a rule holds; a rule that cannot be evaluated (a missing custom value)
+    does not hold, and is reported in ``failed``."""
+    try:
+        return compile_expression(source, env).evaluate(facts) is True
+    except ExpressionError:
+        failed.append(source)
+        return False
 
 
 def _label(value: Any, fallback: str) -> tuple[str, str]:
@@ -138,18 +160,22 @@ def _label(value: Any, fallback: str) -> tuple[str, str]:
 def score(card: ScorecardSpec, facts: Mapping[str, Any]) -> ScoreResult:
     """Run ``card`` over ``facts``; a knock-out decides alone (its decision, score 0 kept)."""
     reasons: list[Reason] = []
+    failed: list[str] = []
     for rule in card.knockouts:
-        if compile_expression(rule.when, SCORECARD_ENV).evaluate(facts) is True:
+        if _holds(rule.when, SCORECARD_ENV, facts, failed):
             en, zh = _label(rule.label, rule.code)
             reasons.append(Reason(rule.code, 0, en, zh, knockout=True))
     total = card.base_points
     for char in card.characteristics:
         for number, item in enumerate(char.bins):
-            if compile_expression(item.when, SCORECARD_ENV).evaluate(facts) is True:
+            if _holds(item.when, SCORECARD_ENV, facts, failed):
                 en, zh = _label(item.label or char.label, char.code)
                 reasons.append(Reason(f"{char.code}.{number + 1}", item.points, en, zh))
                 total += item.points
                 break
+    reasons += [
+        Reason("rule_not_evaluated", 0, f"Not evaluated: {f}", f"无法计算：{f}") for f in failed
+    ]
     knocked = [r for r in reasons if r.knockout]
     if knocked:
         verdict = next(
@@ -169,7 +195,9 @@ def route_for(chain: ApprovalChainSpec, facts: Mapping[str, Any]) -> tuple[Step,
             continue
         if step.amount_max is not None and amount > step.amount_max:
             continue
-        if step.condition and compile_expression(step.condition, APPROVAL_ENV).evaluate(facts) is not True:
+        # a condition that cannot be evaluated keeps the step: review rather than skip it
+        failed: list[str] = []
+        if step.condition and not _holds(step.condition, APPROVAL_ENV, facts, failed) and not failed:
             continue
         key = step.stage or f"step:{step.code}"
         stage = stages.setdefault(key, len(stages))
