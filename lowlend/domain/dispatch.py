@@ -101,14 +101,10 @@ def choose(rules: DispatchRules, work: Work, candidates: Sequence[Candidate]) ->
     pool = [c for c in candidates if c.active and not c.absent and work.role in c.roles]
     if not pool:
         return Choice(None, "no_candidate_with_role")
-    if work.region and rules.same_region != "ignore":
-        local = [c for c in pool if c.region == work.region]
-        if rules.same_region == "required":
-            if not local:
-                return Choice(None, "no_candidate_in_region")
-            pool = local
-        elif local and any(_under_cap(rules, c) for c in local):
-            pool = local
+    if work.region and rules.same_region == "required":
+        pool = [c for c in pool if c.region == work.region]
+        if not pool:
+            return Choice(None, "no_candidate_in_region")
     if rules.require_skill and work.skill:
         pool = [c for c in pool if work.skill in c.skills]
         if not pool:
@@ -119,6 +115,9 @@ def choose(rules: DispatchRules, work: Work, candidates: Sequence[Candidate]) ->
     pool = [c for c in pool if _under_cap(rules, c)]
     if not pool:
         return Choice(None, "all_candidates_at_capacity")
+    if work.region and rules.same_region == "preferred":
+        # only among those who fit every other rule: a preference never leaves work unassigned
+        pool = [c for c in pool if c.region == work.region] or pool
     if rules.strategy == "round_robin":
         best = min(pool, key=lambda c: (c.last_assigned_at or _EPOCH, c.staff_id))
     else:

@@ -115,14 +115,6 @@ def test_unfit_local_officer_is_filtered_out_when_the_region_is_ignored(blocker:
     assert pick(replace(r, same_region="ignore"), work, local).staff_id is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: same_region='preferred' narrows the pool to the local staff before the skill "
-    "and department filters (only the workload cap is looked at when preferring), so a local "
-    "officer who lacks the skill or sits outside the department tree leaves the work "
-    "unassigned although a non-local officer fits",
-)
 @pytest.mark.parametrize("blocker", ["skill", "department"])
 def test_region_preference_never_makes_work_unassignable(blocker: str) -> None:
     r, work, local, away = _preference_case(blocker)

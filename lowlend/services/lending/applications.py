@@ -159,7 +159,10 @@ def _bureau_facts(
     """The bureau facts for scoring: a reusable stored report, else a fresh pull."""
     check = product.credit_check
     latest = repo.latest_report(app.customer_id)
-    if latest is not None and is_reusable(latest.pulled_at, now, check.reuse_days):
+    pulled = latest.pulled_at if latest is not None else None
+    if pulled is not None and pulled.tzinfo is None:  # SQLite returns naive UTC
+        pulled = pulled.replace(tzinfo=dt.UTC)
+    if latest is not None and pulled is not None and is_reusable(pulled, now, check.reuse_days):
         return dict(latest.facts), latest.id
     if not check.required:
         return {}, None

@@ -92,14 +92,6 @@ def _decide(client: Any, headers: dict[str, str], app_id: int, decision: str,
 def test_return_for_correction_then_a_new_round(
     lending_app: Any, database_url: str, request: pytest.FixtureRequest
 ) -> None:
-    if database_url.startswith("sqlite"):
-        request.applymarker(pytest.mark.xfail(
-            strict=True, raises=ValueError,
-            reason="bug: on SQLite the stored report's pulled_at is read back naive and "
-            "submit() hands it to is_reusable(), which raises ValueError ('needs "
-            "timezone-aware date-times'): resubmitting (or any new submission for a customer "
-            "with a stored report) fails with a server error instead of reusing the report",
-        ))
     from lowlend.persistence.db import db
     from lowlend.persistence.lending_models import (
         ApplicationDecision,
