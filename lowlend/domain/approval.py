@@ -75,6 +75,7 @@ class Step:
     required: int = 1
     users: tuple[str, ...] = ()  # named approvers (user names); empty = anyone with ``role``
     sla_hours: int = 24
+    also_roles: tuple[str, ...] = ()  # after an SLA escalation: the escalation role too
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,10 @@ class Actor:
     roles: frozenset[str] = field(default_factory=frozenset)
 
     def may_take(self, step: Step) -> bool:
-        """Whether this user is in the step's pool (role or named user)."""
+        """Whether this user is in the step's pool (role or named user; once the step is
+        escalated, also the holders of the escalation role)."""
+        if any(role in self.roles for role in step.also_roles):
+            return True
         if step.users:
             return self.username in step.users
         return step.role in self.roles

@@ -46,6 +46,14 @@ def make_celery(app: Flask) -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
     )
+    from lowlend.tasks.approvals import ESCALATE_TASK
+
+    celery.conf.beat_schedule = {
+        "approval-sla-escalation": {
+            "task": ESCALATE_TASK,
+            "schedule": float(app.config.get("LOWLEND_APPROVAL_SLA_CHECK_SECONDS", 300)),
+        },
+    }
     extra = app.config.get("CELERY_CONFIG")
     if isinstance(extra, dict):
         celery.conf.update(extra)

@@ -169,7 +169,8 @@ def _bureau_facts(
     if bureau is None:
         raise LendingError("bureau_not_configured", status=503)
     consent = repo.valid_consent(app.customer_id, now.date())
-    if consent is None:
+    oldest = now.date() - dt.timedelta(days=check.consent_valid_days)
+    if consent is None or consent.granted_on < oldest:
         raise LendingError("bureau_consent_required", field="consent")
     customer = repo.customer(app.customer_id)
     assert customer is not None
@@ -360,7 +361,13 @@ def _votes(repo: LendingRepository, app: ApplicationRow) -> tuple[list[ApprovalT
 
 
 def _route_of(tasks: Sequence[ApprovalTaskRow]) -> tuple[Step, ...]:
-    return tuple(Step(t.step_code, t.role, t.stage, t.required, tuple(t.users)) for t in tasks)
+    return tuple(
+        Step(
+            t.step_code, t.role, t.stage, t.required, tuple(t.users),
+            also_roles=(t.escalate_to,) if t.escalated_at and t.escalate_to else (),
+        )
+        for t in tasks
+    )
 
 
 def decide(
@@ -503,7 +510,8 @@ def reassign(uow: LendingUnitOfWork, task_id: int, staff_id: int | None, *, acto
 
 
 def escalate_overdue(uow: LendingUnitOfWork, *, now: dt.datetime) -> list[int]:
-    """Escalate every open task past its SLA: re-dispatched to the escalation role.
+    """Escalate every open task past its SLA: re-dispatched to a holder of the escalation
+    role, who may then act on it besides the step's own approvers.
 
     Each task is escalated once (``escalated_at``); the dispatch log records it.
     Returns the ids of the escalated tasks.
@@ -518,7 +526,6 @@ def escalate_overdue(uow: LendingUnitOfWork, *, now: dt.datetime) -> list[int]:
                 _ESCALATION_RULES, Work(role=role, department_id=task.department_id), candidates
             )
             previous = task.assignee_staff_id
-            task.role = role
             task.assignee_staff_id = choice.staff_id
             task.escalated_at = now
             repo.add_assignment(

@@ -44,7 +44,12 @@ _APPROVAL_STATUS = {
 def _error(exc: DomainError) -> Response:
     locale = _locale()
     text = message(exc.code, locale, **exc.params)
-    status = getattr(exc, "status", None) or _APPROVAL_STATUS.get(exc.code, 422)
+    if isinstance(exc, LendingError):
+        status = exc.status
+    elif exc.code.startswith("bureau_"):
+        status = 502  # the bureau refused or answered garbage: not the caller's input
+    else:
+        status = _APPROVAL_STATUS.get(exc.code, 422)
     errors: dict[str, list[str]] = dict(getattr(exc, "errors", {}) or {})
     if exc.field and exc.field not in errors:
         errors[exc.field] = [text]

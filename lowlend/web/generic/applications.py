@@ -151,7 +151,26 @@ def custom_json(
     return out
 
 
+EDITABLE_STATUSES = frozenset({"draft", "returned"})
+"""Applications the applicant may still change (lowlend.domain.application_state.EDITABLE)."""
+
+
+def locked_message(item: Any) -> str | None:
+    """Why ``item`` may not be edited or deleted any more, or ``None`` when it may."""
+    status = getattr(item, "status", None) or "draft"
+    if status in EDITABLE_STATUSES:
+        return None
+    return str(
+        translate("Application %(id)s is %(status)s: it can no longer be changed.")
+        % {"id": getattr(item, "id", ""), "status": status}
+    )
+
+
 def fill_application(item: Any, product: Any, custom: dict[str, Any]) -> None:
+    from lowlend.web.generic.interface import current_user_info
+
+    if getattr(item, "created_by", None) is None:
+        item.created_by = current_user_info()[0]  # the applicant: never their own approver
     for name in list(item.__dict__):
         if name.startswith(CUSTOM_PREFIX):
             item.__dict__.pop(name, None)
@@ -200,6 +219,10 @@ class ApplicationsView(GenericModelView):
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             abort(404)
+        locked = locked_message(item)
+        if locked is not None:
+            flash(locked, "warning")
+            return redirect(url_for(f"{self.endpoint}.show", pk=pk))
         product = pinned_product(item)
         if product is not None:
             g._lowlend_product = product
@@ -243,6 +266,12 @@ class ApplicationsView(GenericModelView):
         widgets = widgets or {}
         widgets["edit"] = self._product_widget(product, self.edit_widget, form, exclude_cols)
         return widgets
+
+    def pre_delete(self, item: Any) -> None:
+        locked = locked_message(item)
+        if locked is not None:
+            raise ValueError(locked)  # FAB shows the message and deletes nothing
+        super().pre_delete(item)
 
     def pre_update(self, item: Any) -> None:
         product = g.get("_lowlend_product")

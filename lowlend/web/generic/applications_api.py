@@ -24,6 +24,7 @@ from lowlend.web.generic.applications import (
     current_product,
     custom_json,
     fill_application,
+    locked_message,
     may_apply,
     pinned_product,
     range_errors,
@@ -42,6 +43,21 @@ class ApplicationsApi(GenericModelApi):
 
     def validate_input(self, data: dict[str, Any], item: Any | None) -> ValidationResult:
         return _put_validate_input(self, data, item)
+
+    def put_headless(self, pk: Any) -> Any:
+        refused = self._locked(pk)
+        return refused if refused is not None else super().put_headless(pk)
+
+    def delete_headless(self, pk: Any) -> Any:
+        refused = self._locked(pk)
+        return refused if refused is not None else super().delete_headless(pk)
+
+    def _locked(self, pk: Any) -> Any | None:
+        """409 when the application left draft/returned (status moves go through the
+        lending actions, never through PUT/DELETE)."""
+        item = self.datamodel.get(pk, self._base_filters)
+        text = locked_message(item) if item is not None else None
+        return None if text is None else self.response(409, message=text, errors={})
 
     def apply_values(self, item: Any, result: ValidationResult, codes: set[str]) -> None:
         _put_apply_values(self, item, result, codes)

@@ -142,6 +142,7 @@ def _organisation(app: Any) -> SimpleNamespace:
         Application,
         ConfigVersion,
         Customer,
+        CustomerRelation,
         Department,
         Instalment,
         Loan,
@@ -183,7 +184,7 @@ def _organisation(app: Any) -> SimpleNamespace:
             s.flush()
             application = Application(customer_id=customer.id, product_code=product,
                                       config_version_id=version.id, amount=Decimal(principal),
-                                      term=6, rate=Decimal("0.100000"), status="submitted",
+                                      term=6, rate=Decimal("0.100000"), status="draft",
                                       department_id=dept.id, owner_staff_id=owner.id)
             s.add(application)
             s.flush()
@@ -226,6 +227,13 @@ def _organisation(app: Any) -> SimpleNamespace:
 
         in_a = records(a, staff["collector"], "A", "11111.00")
         in_b = records(b, staff["collector_b"], "B", "22222.00")
+        # a relation per side, owned by its customer (customer_relations are scoped by it)
+        for side, other, kind in ((in_a, in_b, "household"), (in_b, in_a, "guarantor_of")):
+            side["customer_relations"] = CustomerRelation(
+                customer_id=side["customers"].id, related_customer_id=other["customers"].id,
+                kind=kind)
+            s.add(side["customer_relations"])
+        s.flush()
         s.commit()
         data = SimpleNamespace(
             depts={"hq": hq.id, "a": a.id, "b": b.id},

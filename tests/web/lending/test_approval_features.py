@@ -243,12 +243,17 @@ def test_sla_escalation_once_to_the_escalation_role(lending_app: Any) -> None:
 
     # not overdue yet at an earlier time
     assert applications.escalate_overdue(uow(), now=now - dt.timedelta(hours=2)) == []
-    assert applications.escalate_overdue(uow(), now=now) == [risk_task.id]
+    # the Celery beat entry runs the task (in-process here: no broker configured)
+    from lowlend.tasks.approvals import ESCALATE_TASK
+
+    celery = lending_app.extensions["celery"]
+    assert celery.conf.beat_schedule["approval-sla-escalation"]["task"] == ESCALATE_TASK
+    assert celery.tasks[ESCALATE_TASK].apply().get() == [risk_task.id]
 
     escalated, waiting = _tasks(lending_app, app_id)
     assert escalated.escalated_at is not None
-    assert _utc(escalated.escalated_at) == now
-    assert escalated.role == "business_manager"  # consumer_standard: escalate_to
+    assert _utc(escalated.escalated_at) >= now
+    assert escalated.role == "risk_officer"  # the step's own approvers keep it …
     assert escalated.status == "open" and escalated.escalate_to == "business_manager"
     assert escalated.assignee_staff_id == _staff_id(lending_app, "manager")
     assert (waiting.role, waiting.status, waiting.escalated_at) == (
@@ -265,6 +270,15 @@ def test_sla_escalation_once_to_the_escalation_role(lending_app: Any) -> None:
         ("least_loaded", risk_task.assignee_staff_id, None, _user_id(lending_app, "manager")),
         ("sla_escalation", _staff_id(lending_app, "manager"), risk_task.assignee_staff_id, None),
     ]
+
+    # … and the escalation role may act too (Step.also_roles)
+    from lowlend.domain.approval import Actor
+    from lowlend.services.lending.applications import _route_of
+
+    route = _route_of([escalated])
+    assert Actor(1, "m", frozenset({"business_manager"})).may_take(route[0])
+    assert Actor(2, "r", frozenset({"risk_officer"})).may_take(route[0])
+    assert not Actor(3, "f", frozenset({"finance"})).may_take(route[0])
 
     # each task is escalated once
     assert applications.escalate_overdue(uow(), now=now + dt.timedelta(days=3)) == []
