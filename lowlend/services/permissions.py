@@ -54,6 +54,7 @@ VIEW_METHOD_ACTIONS: Final = MappingProxyType(
         "action": "edit",
         "action_post": "edit",
         "export": "export",
+        "act": "show",  # application actions; each checks its own permission (edit/approve)
     }
 )
 

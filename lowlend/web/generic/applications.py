@@ -187,6 +187,31 @@ class ApplicationsView(GenericModelView):
 
     dynamic_add = True
     _base_add_form: Any = None
+    show_template = "lending/application_show.html"
+
+    def render_template(self, template: str, **kwargs: Any) -> Any:
+        if template == self.show_template and "pk" in kwargs:
+            from lowlend.web.application_panel import panel_for
+
+            kwargs.setdefault("application_panel", panel_for(kwargs["pk"]))
+        return super().render_template(template, **kwargs)
+
+    @expose("/<int:pk>/act", methods=["POST"])
+    @has_access
+    def act(self, pk: int) -> Any:
+        """Submit, withdraw or decide from the application page (one use case each)."""
+        from lowlend.web.application_panel import ACTIONS, act
+
+        if self.datamodel.get(pk, self._base_filters) is None:
+            abort(404)
+        action = request.form.get("action", "")
+        if action not in ACTIONS:
+            abort(400)
+        needed = "edit" if action in ("submit", "withdraw") else "approve"
+        if not current_app.appbuilder.sm.has_access(f"can_{needed}", self.descriptor.code):
+            abort(403)
+        act(pk, action, request.form.get("comment", "")[:2000])
+        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
 
     @property  # type: ignore[override]
     def add_form(self) -> Any:

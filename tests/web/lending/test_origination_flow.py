@@ -203,3 +203,63 @@ def test_my_tasks_lists_the_open_step_and_decides_it(lending_app: Any) -> None:
     assert f"/applications/show/{app_id}" not in after  # the manager's step is not risk's
     login("manager")
     assert f"/applications/show/{app_id}" in client.get("/my_tasks/").get_data(as_text=True)
+
+
+def _web_login(client: Any, username: str) -> None:
+    import re
+
+    client.get("/logout/")
+    form = client.get("/login/").get_data(as_text=True)
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+    data = {"username": username, "password": "lowlend-demo"}
+    if found:
+        data["csrf_token"] = found.group(1)
+    assert client.post("/login/", data=data).status_code == 302
+
+
+def test_application_page_submits_explains_and_decides(lending_app: Any) -> None:
+    client = lending_app.test_client()
+    customer_id = new_customer(lending_app)
+    app_id = new_application(lending_app, customer_id, "30000.00", "4000.00", "admin")
+    manager = token(client, "manager")
+    assert client.post(f"/api/v1/customers/{customer_id}/consents", headers=manager,
+                       json={}).status_code == 201
+
+    def act(action: str, comment: str = "") -> Any:
+        import re
+
+        page = client.get(f"/applications/show/{app_id}").get_data(as_text=True)
+        token_ = re.search(r'name="csrf_token" value="([^"]*)"', page)
+        data = {"action": action, "comment": comment}
+        if token_ and token_.group(1):
+            data["csrf_token"] = token_.group(1)
+        return client.post(f"/applications/{app_id}/act", data=data)
+
+    _web_login(client, "manager")
+    page = client.get(f"/applications/show/{app_id}").get_data(as_text=True)
+    assert 'value="submit"' in page and 'value="approve"' not in page
+    r = act("submit")
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/applications/show/{app_id}")
+    page = client.get(f"/applications/show/{app_id}").get_data(as_text=True)
+    assert 'data-status="in_review"' in page
+    assert "lowlend-reasons" in page and "(+50)" in page  # the age bin, with its points
+    # the consumer chain's small-amount step is the business manager's own
+    r = act("approve", "同意")
+    assert r.status_code == 302
+    page = client.get(f"/applications/show/{app_id}").get_data(as_text=True)
+    assert 'data-status="approved"' in page and "/loans/show/" in page
+
+    # an approved application cannot be edited any more, on the web or by REST
+    r = client.get(f"/applications/edit/{app_id}")
+    assert r.status_code == 302 and f"/applications/show/{app_id}" in r.headers["Location"]
+    r = client.put(f"/api/v1/applications/{app_id}", headers=manager, json={"term": 6})
+    assert r.status_code == 409
+
+    # a collector may see neither the actions nor act
+    _web_login(client, "collector")
+    assert act("withdraw").status_code in (302, 403, 404)
+    from lowlend.persistence.db import db
+    from lowlend.persistence.models import Application
+
+    with lending_app.app_context():
+        assert db.session.get(Application, app_id).status == "approved"

@@ -1,0 +1,179 @@
+"""The application page's lending panel: status, score and the reasons of every
+decision ("why was this rejected"), the approval steps of the current round, and the
+actions the signed-in user may take (submit, withdraw, approve / return / reject).
+
+The actions post to ``/applications/<pk>/act`` (:func:`act`), which calls one use case
+and shows its message; nothing here decides anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, flash
+from flask_babel import lazy_gettext as _l
+
+from lowlend.domain.approval import Verdict
+from lowlend.domain.errors import DomainError
+from lowlend.persistence.db import db
+from lowlend.persistence.lending_models import ApplicationDecision, ApprovalTask, CreditLine
+from lowlend.persistence.models import Application, Loan
+from lowlend.services.lending import applications
+from lowlend.services.messages import message
+from lowlend.web.api.quote import _locale
+from lowlend.web.generic.core_entities import APPLICATION_STATUS
+from lowlend.web.generic.labels import translate
+from lowlend.web.lending_context import actor, business_today, lending
+from lowlend.web.user_context import current_principal
+
+__all__ = ["ACTIONS", "Panel", "act", "panel_for"]
+
+MESSAGES = (
+    _l("Decisions"),
+    _l("Approval steps"),
+    _l("Score"),
+    _l("Reasons"),
+    _l("Submit"),
+    _l("Withdraw"),
+    _l("Loan"),
+    _l("Credit line"),
+    _l("Comment"),
+    _l("Open"),
+    _l("Waiting"),
+    _l("Done"),
+    _l("Cancelled"),
+    _l("Scorecard"),
+    _l("Approval"),
+    _l("Final decision"),
+    _l("Compliance"),
+    _l("Done: %(status)s"),
+)
+
+KIND_LABELS = {
+    "scorecard": _l("Scorecard"),
+    "approval": _l("Approval"),
+    "final": _l("Final decision"),
+    "compliance": _l("Compliance"),
+}
+TASK_STATUS_LABELS = {
+    "open": _l("Open"),
+    "waiting": _l("Waiting"),
+    "done": _l("Done"),
+    "cancelled": _l("Cancelled"),
+}
+ACTIONS = ("submit", "withdraw", "approve", "return", "reject")
+
+
+@dataclass
+class Panel:
+    """What the application page shows below the record."""
+
+    status: str
+    score: int | None
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    can_submit: bool = False
+    can_withdraw: bool = False
+    can_decide: bool = False
+    loan_id: int | None = None
+    credit_line_id: int | None = None
+
+
+def _may(action: str, view: str) -> bool:
+    return bool(current_app.appbuilder.sm.has_access(f"can_{action}", view))
+
+
+def _reason_text(reason: dict[str, Any], locale: str) -> str:
+    label = reason.get("label") or {}
+    text = label.get("zh_CN" if locale == "zh_CN" else "en") or reason.get("code", "")
+    points = reason.get("points")
+    if reason.get("knockout"):
+        return f"✖ {text}"
+    return f"{text} ({points:+d})" if isinstance(points, int) else str(text)
+
+
+def panel_for(pk: Any) -> Panel | None:
+    """The panel of application ``pk`` (``None`` when it does not exist)."""
+    app = db.session.get(Application, pk)
+    if app is None:
+        return None
+    locale = _locale()
+    panel = Panel(status=app.status, score=app.score)
+    rows = db.session.execute(
+        sa.select(ApplicationDecision)
+        .where(ApplicationDecision.application_id == app.id)
+        .order_by(ApplicationDecision.id)
+    ).scalars()
+    for row in rows:
+        panel.decisions.append(
+            {
+                "kind": KIND_LABELS.get(row.kind, row.kind),
+                "decision": row.decision,
+                "score": row.score,
+                "reasons": [_reason_text(r, locale) for r in row.reasons or [] if isinstance(r, dict)],
+                "comment": row.comment,
+                "at": row.created_at,
+                "step": (row.inputs or {}).get("step") if row.kind == "approval" else None,
+            }
+        )
+    tasks = db.session.execute(
+        sa.select(ApprovalTask)
+        .where(ApprovalTask.application_id == app.id, ApprovalTask.round == app.round)
+        .order_by(ApprovalTask.stage, ApprovalTask.id)
+    ).scalars()
+    for task in tasks:
+        panel.tasks.append(
+            {
+                "step": task.step_code,
+                "role": task.role,
+                "status": TASK_STATUS_LABELS.get(task.status, task.status),
+                "assignee": task.assignee.name if task.assignee is not None else "",
+                "due_at": task.due_at,
+                "votes": [(v.username, v.verdict, v.comment) for v in task.votes],
+            }
+        )
+    panel.can_submit = app.status in ("draft", "returned", "submitted") and _may("edit", "applications")
+    panel.can_withdraw = app.status in ("draft", "returned", "submitted", "in_review") and _may(
+        "edit", "applications"
+    )
+    panel.can_decide = app.status == "in_review" and _may("approve", "applications")
+    panel.loan_id = db.session.execute(
+        sa.select(Loan.id).where(Loan.application_id == app.id).limit(1)
+    ).scalar_one_or_none()
+    panel.credit_line_id = db.session.execute(
+        sa.select(CreditLine.id).where(CreditLine.application_id == app.id).limit(1)
+    ).scalar_one_or_none()
+    return panel
+
+
+def act(pk: int, action: str, comment: str) -> None:
+    """Run ``action`` on application ``pk`` and flash the outcome."""
+    ctx = lending()
+    now = dt.datetime.now(dt.UTC)
+    try:
+        if action == "submit":
+            result = applications.submit(
+                ctx.uow(), pk, actor=actor(), registry_for=ctx.registry_for, bureau=ctx.bureau,
+                now=now, today=business_today(),
+                department_path=current_principal().department_path, contract=ctx.contract,
+            )
+            status = result.status
+        elif action == "withdraw":
+            status = applications.withdraw(ctx.uow(), pk, actor=actor(), now=now, reason=comment)
+        else:
+            status = applications.decide(
+                ctx.uow(), pk, actor=actor(), verdict=Verdict(action), comment=comment,
+                registry_for=ctx.registry_for, now=now, today=business_today(),
+                department_path=current_principal().department_path, contract=ctx.contract,
+            ).status
+    except DomainError as exc:
+        flash(message(exc.code, _locale(), **exc.params), "danger")
+        return
+    finally:
+        db.session.expire_all()
+    item = next((i for i in APPLICATION_STATUS.items if i.code == status), None)
+    label = item.label.get(_locale()) if item is not None else status
+    flash(str(translate("Done: %(status)s") % {"status": label}), "success")
