@@ -22,17 +22,26 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": 30})
-        engine = sa.create_engine(url, **kwargs)
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-        return engine
+        return enforce_sqlite_foreign_keys(sa.create_engine(url, **kwargs))
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def enforce_sqlite_foreign_keys(engine: sa.Engine) -> sa.Engine:
+    """Make every new connection of a SQLite ``engine`` enforce foreign keys (SQLite does
+    not by default); other engines are returned unchanged. Used by :func:`make_engine`
+    and by the Flask app's engines (:mod:`lowlend.persistence.db`)."""
+    if engine.dialect.name == "sqlite" and not event.contains(
+        engine, "connect", _sqlite_pragmas
+    ):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def make_session_factory(engine: sa.Engine) -> sessionmaker[Session]:

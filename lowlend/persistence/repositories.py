@@ -182,6 +182,17 @@ class SqlCustomerRepository(_Repository):
             )
         ).first()
 
+    def ids_by_phone(self, phones: Iterable[str]) -> dict[str, int]:
+        """Existing customer ids by (stored, normalised) phone number among ``phones``."""
+        found: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(phones))):
+            rows = self.session.execute(
+                sa.select(Customer.phone, Customer.id).where(Customer.phone.in_(chunk))
+            )
+            for phone, customer_id in rows:
+                found.setdefault(phone, customer_id)
+        return found
+
     def ids_by_hash(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Existing customer ids by ``(id_type, id_number_hash)`` among ``keys``."""
         wanted = set(keys)

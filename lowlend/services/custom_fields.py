@@ -15,6 +15,9 @@ message vocabulary live in :mod:`lowlend.services.field_values`):
   ``{"id": ...}`` from ids or objects with an ``id``; that the ids exist and may be
   used is checked by the web layer, :mod:`lowlend.web.attachments`);
 * ``required`` and ``required_if`` (CEL), ``min``/``max``, ``max_length``, ``pattern``;
+* ``format`` of text fields (``resident_id``, ``uscc``, ``bank_card``, ``id_number`` by
+  the record's ``id_type``; :func:`~lowlend.services.field_values.check_format`): a
+  valid number is replaced by its canonical form before the other checks;
 * ``visible_if`` (CEL): a hidden field's value is **dropped** (``None``) and it
   raises no error.
 
@@ -52,6 +55,7 @@ from lowlend.services.field_values import (
     MESSAGE_TEXTS,
     FieldMessage,
     InvalidValue,
+    check_format,
     coerce,
     coerce_value,
     is_blank,
@@ -94,9 +98,9 @@ class ValidationResult:
     def ok(self) -> bool:
         return not self.errors
 
-    def messages(self, translate: Any = None) -> dict[str, list[str]]:
-        """Errors as texts (the REST ``errors`` object)."""
-        return {k: [m.text(translate) for m in v] for k, v in self.errors.items()}
+    def messages(self, translate: Any = None, locale: str | None = None) -> dict[str, list[str]]:
+        """Errors as texts (the REST ``errors`` object), see :meth:`FieldMessage.text`."""
+        return {k: [m.text(translate, locale) for m in v] for k, v in self.errors.items()}
 
 
 def _range_checks(spec: FieldSpec, value: Any) -> list[FieldMessage]:
@@ -214,6 +218,12 @@ def _validate(
         if required and (is_blank(value) if spec.kind is not FieldKind.BOOL else value is None):
             errors.setdefault(spec.code, []).append(FieldMessage("required"))
             continue
+        if spec.format is not None:
+            try:
+                value = typed[spec.code] = check_format(spec, value, typed)
+            except InvalidValue as exc:
+                errors[spec.code] = [exc.message]
+                continue
         found = _range_checks(spec, value)
         if spec.kind is FieldKind.CHILD_TABLE and value:
             found.extend(_row_checks(spec, value, dictionaries))

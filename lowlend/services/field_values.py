@@ -1,11 +1,18 @@
 """Typed values of config-declared fields: parsing by kind, and the message vocabulary.
 
-Pure (standard library and :mod:`lowlend.spec`). :func:`coerce` turns what a form, a
-JSON body or an importer gives into the value a field of a kind holds (``Decimal`` with
-the kind's places, ``date``, dictionary codes, attachment references, …) or raises
-:class:`InvalidValue` carrying a :class:`FieldMessage`. The rule pass over a whole
-record (``required``, ``required_if``, ``visible_if``, ranges, rows) is
-:mod:`lowlend.services.custom_fields`.
+Pure (standard library, :mod:`lowlend.spec` and :mod:`lowlend.domain`). :func:`coerce`
+turns what a form, a JSON body or an importer gives into the value a field of a kind holds
+(``Decimal`` with the kind's places, ``date``, dictionary codes, attachment references, …)
+or raises :class:`InvalidValue` carrying a :class:`FieldMessage`. :func:`check_format`
+checks a text field's number ``format`` (resident ID, unified social credit code, bank
+card, identity number by the record's ``id_type``) and gives its canonical form. The
+rule pass over a whole record (``required``, ``required_if``, ``visible_if``, formats,
+ranges, rows) is :mod:`lowlend.services.custom_fields`.
+
+Message texts: the codes of :data:`MESSAGE_TEXTS` are English msgids the web layer
+translates with its catalogue; codes of the message tables
+(:mod:`lowlend.services.messages`, e.g. ``resident_id_checksum``) are worded there in
+both languages and chosen by ``locale``.
 """
 
 from __future__ import annotations
@@ -18,7 +25,15 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from lowlend.spec.model import DictionarySpec, FieldKind, FieldSpec
+from lowlend.domain.identity import (
+    IdentityError,
+    check_bank_card,
+    check_id_number,
+    check_uscc,
+    parse_resident_id,
+)
+from lowlend.services.messages import MESSAGES, message
+from lowlend.spec.model import DictionarySpec, FieldFormat, FieldKind, FieldSpec
 
 __all__ = [
     "MESSAGE_TEXTS",
@@ -26,6 +41,7 @@ __all__ = [
     "RATE_PLACES",
     "FieldMessage",
     "InvalidValue",
+    "check_format",
     "coerce",
     "coerce_value",
     "is_blank",
@@ -70,14 +86,21 @@ class FieldMessage:
     code: str
     params: Mapping[str, Any] = field(default_factory=dict)
 
-    def text(self, translate: Any = None) -> str:
-        """The message text; ``translate`` maps a msgid to its translation."""
+    def text(self, translate: Any = None, locale: str | None = None) -> str:
+        """The message text; ``translate`` maps a msgid to its translation, ``locale``
+        (``zh_CN``/``en``, English when ``None``) picks a message table's wording.
+
+        >>> FieldMessage("bank_card_checksum").text(locale="zh_CN")
+        '银行卡号校验位错误，请核对卡号。'
+        """
+        if self.code not in MESSAGE_TEXTS and self.code in MESSAGES:
+            return message(self.code, locale or "en", **self.params)
         template = MESSAGE_TEXTS.get(self.code, self.code)
         if translate is not None:
             template = str(translate(template))
         params = dict(self.params)
         if self.code == "row" and isinstance(params.get("message"), FieldMessage):
-            params["message"] = params["message"].text(translate)
+            params["message"] = params["message"].text(translate, locale)
         try:
             return template % params if params else template
         except (KeyError, TypeError, ValueError):
@@ -244,6 +267,42 @@ def coerce(spec: FieldSpec, value: Any, dictionaries: Mapping[str, DictionarySpe
     if kind is FieldKind.FILE:
         return _attachment_list(value)
     return value  # pragma: no cover - every kind is handled above
+
+
+def check_format(spec: FieldSpec, value: Any, record: Mapping[str, Any]) -> Any:
+    """The canonical form of a text ``value`` of a field with a ``format``.
+
+    ``id_number`` is checked according to ``record["id_type"]``. Blank values and fields
+    without a format are returned unchanged.
+
+    >>> from lowlend.spec.model import Label
+    >>> card = FieldSpec("card", FieldKind.TEXT, Label("卡号", "Card"),
+    ...                  format=FieldFormat.BANK_CARD)
+    >>> check_format(card, "6222 0212 3456 7890 128", {})
+    '6222021234567890128'
+    >>> number = FieldSpec("id_number", FieldKind.TEXT, Label("证件号码", "ID number"),
+    ...                    format=FieldFormat.ID_NUMBER)
+    >>> try:
+    ...     check_format(number, "ABC", {"id_type": "unified_credit_code"})
+    ... except InvalidValue as exc:
+    ...     exc.message.code
+    'uscc_invalid_length'
+
+    :raises InvalidValue: with the :class:`~lowlend.domain.identity.IdentityError` code.
+    """
+    if spec.format is None or not isinstance(value, str) or not value.strip():
+        return value
+    try:
+        if spec.format is FieldFormat.RESIDENT_ID:
+            return parse_resident_id(value, spec.code).number
+        if spec.format is FieldFormat.USCC:
+            return check_uscc(value, spec.code)
+        if spec.format is FieldFormat.BANK_CARD:
+            return check_bank_card(value, spec.code)
+        id_type = record.get("id_type")
+        return check_id_number(id_type if isinstance(id_type, str) else "", value, spec.code)
+    except IdentityError as exc:
+        raise InvalidValue(exc.code) from None
 
 
 def _code_list(

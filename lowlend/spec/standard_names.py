@@ -22,6 +22,7 @@ BUILTIN_VIEWS = frozenset(
         "my_tasks",
         "customers",
         "customer_contacts",
+        "customer_relations",
         "applications",
         "approval_tasks",
         "loans",

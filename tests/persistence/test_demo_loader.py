@@ -241,7 +241,8 @@ def test_department_tree_and_staff(db: Db) -> None:
         audit = s.scalars(sa.select(AuditLog).where(AuditLog.action == DEMO_ACTION)).all()
         # no loans: only the config entities without a parent get (pool) records
         pool = {code for code, e in db.registry.entities.items() if e.parent is None}
-        assert pool and {a.entity for a in audit} == {"customers", "applications"} | pool
+        assert pool and {a.entity for a in audit} == {
+        "customers", "applications", "customer_relations"} | pool
 
 
 def test_one_transaction_nothing_written_on_failure(db: Db) -> None:

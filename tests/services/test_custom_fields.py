@@ -64,6 +64,7 @@ def test_types_ranges_patterns_and_dictionaries(registry) -> None:  # type: igno
     assert codes(result) == {
         "guarantor_type": ["invalid_choice"],
         "name": ["max_length"],
+        "id_number": ["resident_id_invalid_length"],  # format: id_number (by id_type)
         "phone": ["pattern"],
     }
     prop = registry.entities["property_collateral"]

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from lowlend.persistence.demo_loader.summary import DEMO_ACTION, DEMO_AUTHOR, DemoSummary
@@ -15,6 +17,7 @@ from lowlend.persistence.models import (
     Application,
     ConfigVersion,
     Customer,
+    CustomerRelation,
     Department,
     Instalment,
     Loan,
@@ -23,8 +26,65 @@ from lowlend.persistence.models import (
 )
 from lowlend.persistence.repositories import IdNumberProtector
 from lowlend.services.demo_data import DemoDataSet
+from lowlend.services.demo_data.records import DemoCustomer
+from lowlend.services.lending.customers import (
+    CustomerCheckError,
+    ExistingCustomer,
+    PreparedCustomer,
+    check_relation,
+    prepare_customer,
+)
+
+log = logging.getLogger(__name__)
 
 _SH_TZ = dt.timezone(dt.timedelta(hours=8))
+
+
+def _prepared(c: DemoCustomer) -> PreparedCustomer:
+    """The demo customer through the customer rules (identity number, derived facts, phone)."""
+    try:
+        return prepare_customer(
+            {"kind": c.kind, "id_type": c.id_type, "id_number": c.id_number, "phone": c.phone}
+        )
+    except CustomerCheckError as exc:
+        raise ValueError(f"demo customer {c.ref} breaks the customer rules: {exc}") from None
+
+
+class _KnownCustomers:
+    """Customer look-up of the loader: the customers of the data set (all may be seen)."""
+
+    def __init__(self, ids: set[int]) -> None:
+        self.ids = ids
+
+    def by_id_number(self, id_type: str, number: str) -> ExistingCustomer | None:
+        return None  # identity numbers are matched by hash before (one row per number)
+
+    def by_phone(self, phone: str, exclude_id: int | None) -> ExistingCustomer | None:
+        return None
+
+    def get(self, customer_id: int) -> ExistingCustomer | None:
+        return ExistingCustomer(customer_id, "") if customer_id in self.ids else None
+
+
+class _KnownRelations:
+    """Relation look-up of the loader: stored relations and the ones added in this run."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.pending: set[tuple[int, int, str]] = set()
+
+    def find(
+        self, customer_id: int, related_customer_id: int, kind: str, exclude_id: int | None
+    ) -> int | None:
+        if (customer_id, related_customer_id, kind) in self.pending:
+            return 0
+        return self.session.scalars(
+            sa.select(CustomerRelation.id).where(
+                CustomerRelation.customer_id == customer_id,
+                CustomerRelation.related_customer_id == related_customer_id,
+                CustomerRelation.kind == kind,
+            )
+        ).first()
 
 
 def _booked_at(day: date) -> dt.datetime:
@@ -153,11 +213,19 @@ class _Writer:
         refs = uow.audit.refs(DEMO_ACTION)
         audit = self.audit
 
-        # customers: by demo reference, else by identity-number hash, else new
+        # customers: by demo reference, else by identity-number hash, else new; each through
+        # the customer rules (identity check, birth date and sex, normalised phone)
         customer_ids: dict[str, int] = {}
-        hashes = {c.ref: self.protector.hash(c.id_number) for c in self.data.customers}
+        prepared = {c.ref: _prepared(c) for c in self.data.customers}
+        hashes = {
+            c.ref: self.protector.hash(prepared[c.ref].id_number or c.id_number)
+            for c in self.data.customers
+        }
         existing = uow.customers.ids_by_hash(
             (c.id_type, hashes[c.ref]) for c in self.data.customers
+        )
+        phones_taken = set(
+            uow.customers.ids_by_phone(p.phone for p in prepared.values() if p.phone)
         )
         new_customers: list[tuple[str, Customer]] = []
         pending: dict[tuple[str, str], Customer] = {}
@@ -170,13 +238,20 @@ class _Writer:
             if found is not None:
                 customer_ids[c.ref] = found
                 continue
+            facts = prepared[c.ref]
+            phone = facts.phone
+            if phone in phones_taken:  # the duplicate-phone rule: the phone is left out
+                log.warning("demo data: customer %s has another customer's phone; left out", c.ref)
+                phone = None
             row = Customer(
                 kind=c.kind,
                 name=c.name,
                 id_type=c.id_type,
                 id_number_hash=hashes[c.ref],
-                id_number_enc=self.protector.encrypt(c.id_number),
-                phone=c.phone,
+                id_number_enc=self.protector.encrypt(facts.id_number or c.id_number),
+                phone=phone,
+                birth_date=facts.birth_date,
+                sex=facts.sex,
                 region=c.region,
                 department_id=self._dep_id(c.department_code),
                 owner_staff_id=self._staff_id(c.owner_employee_no),
@@ -189,6 +264,8 @@ class _Writer:
                 aliases.append((c.ref, pending[key]))
                 continue
             pending[key] = row
+            if phone:
+                phones_taken.add(phone)
             new_customers.append((c.ref, row))
         uow.customers.add_all(row for _, row in new_customers)
         uow.customers.flush()
@@ -198,6 +275,7 @@ class _Writer:
         for ref, row in aliases:
             customer_ids[ref] = row.id
         self.counts["customers"] = len(new_customers)
+        self.relations(refs, customer_ids)
 
         # applications
         application_ids = {
@@ -309,6 +387,38 @@ class _Writer:
         self.counts["transactions"] = len(transactions)
         self.ids["customers"] = customer_ids
         self.ids["applications"] = application_ids
+
+    def relations(self, refs: Mapping[tuple[str, str], Any], customer_ids: Mapping[str, int]) -> None:
+        """The relations between demo customers, through the relation rules."""
+        customers = _KnownCustomers(set(customer_ids.values()))
+        known = _KnownRelations(self.session)
+        rows: list[tuple[str, CustomerRelation]] = []
+        for r in self.data.relations:
+            if ("customer_relations", r.ref) in refs:
+                continue
+            a, b = customer_ids.get(r.customer_ref), customer_ids.get(r.related_customer_ref)
+            if a is None or b is None:
+                continue
+            values: dict[str, Any] = {"customer_id": a, "related_customer_id": b, "kind": r.kind}
+            try:
+                check_relation(values, customers, known)
+            except CustomerCheckError as exc:
+                log.warning("demo data: relation %s left out (%s)", r.ref, exc)
+                continue
+            known.pending.add((a, b, r.kind))
+            row = CustomerRelation(
+                customer_id=a,
+                related_customer_id=b,
+                kind=r.kind,
+                note=r.note or None,
+                created_by=self.user_ids.get("admin"),
+            )
+            rows.append((r.ref, row))
+        self.session.add_all(row for _, row in rows)
+        self.session.flush()
+        for ref, row in rows:
+            self.audit("customer_relations", row.id, ref)
+        self.counts["relations"] = len(rows)
 
     def summary(self) -> DemoSummary:
         c = self.counts

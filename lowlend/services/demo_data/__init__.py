@@ -76,6 +76,7 @@ from lowlend.services.demo_data.records import (
     DemoDepartment,
     DemoInstalment,
     DemoLoan,
+    DemoRelation,
     DemoStaff,
     DemoTransaction,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "DemoDepartment",
     "DemoInstalment",
     "DemoLoan",
+    "DemoRelation",
     "DemoStaff",
     "DemoTransaction",
     "classify",

@@ -8,7 +8,7 @@ from datetime import date
 from lowlend.services.demo_data.common import _at, _money, _rng
 from lowlend.services.demo_data.identity import _hkid, _resident_id, _uscc
 from lowlend.services.demo_data.organisation import _officers
-from lowlend.services.demo_data.records import DemoCustomer
+from lowlend.services.demo_data.records import DemoCustomer, DemoRelation
 from lowlend.services.demo_data.vocabulary import (
     _AREAS_JX,
     _AREAS_OTHER,
@@ -90,3 +90,38 @@ def _enterprise(seed: int, k: int, created: date) -> DemoCustomer:
 
 
 ENTERPRISE_POOL = 8
+
+
+#: how many relations the demo has at most, and among how many first individuals
+RELATION_COUNT = 12
+RELATION_POOL = 30
+_RELATION_NOTES = {
+    "household": ("配偶", "父子", "母女", "兄弟"),
+    "guarantor_of": ("为其贷款提供连带责任保证",),
+    "related_party": ("法定代表人", "股东", "实际控制人"),
+}
+
+
+def _relations(seed: int, customers: list[DemoCustomer]) -> tuple[DemoRelation, ...]:
+    """A few relations among the first individuals (and the enterprises): households,
+    guarantors, related parties — never a customer with itself, never twice. Drawn from
+    the first customers only, so a larger data set keeps them."""
+    rng = _rng(seed, "relations", 0)
+    people = [c for c in customers if c.kind == "individual"][:RELATION_POOL]
+    firms = [c for c in customers if c.kind == "enterprise"]
+    out: list[DemoRelation] = []
+    seen: set[tuple[str, str, str]] = set()
+    if len(people) < 2:
+        return ()
+    for k in range(RELATION_COUNT):
+        kind = ("household", "guarantor_of", "related_party")[k % 3]
+        a = rng.choice(people)
+        b = rng.choice(firms) if kind == "related_party" and firms else rng.choice(people)
+        keys = {(a.ref, b.ref, kind), (b.ref, a.ref, kind)}
+        if a.ref == b.ref or keys & seen:
+            continue
+        seen |= keys
+        out.append(DemoRelation(ref=f"S{seed}-R{k:03d}", customer_ref=a.ref,
+                                related_customer_ref=b.ref, kind=kind,
+                                note=rng.choice(_RELATION_NOTES[kind])))
+    return tuple(out)

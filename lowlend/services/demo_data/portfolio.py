@@ -14,7 +14,12 @@ from lowlend.domain.replay import replay
 from lowlend.domain.schedule import build_schedule
 from lowlend.services.demo_data.common import _at, _rng
 from lowlend.services.demo_data.custom_values import _custom_values
-from lowlend.services.demo_data.customers import ENTERPRISE_POOL, _enterprise, _individual
+from lowlend.services.demo_data.customers import (
+    ENTERPRISE_POOL,
+    _enterprise,
+    _individual,
+    _relations,
+)
 from lowlend.services.demo_data.loans import (
     _dpd_ranges,
     _instalments,
@@ -230,4 +235,5 @@ def generate_demo_data(
         customers=customers,
         applications=tuple(apps),
         loans=tuple(loan_rows),
+        relations=_relations(seed, list(customers)),
     )

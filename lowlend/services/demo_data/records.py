@@ -71,6 +71,17 @@ class DemoCustomer:
 
 
 @dataclass(frozen=True)
+class DemoRelation:
+    """A relation between two demo customers (``customer_relation_kind`` code)."""
+
+    ref: str
+    customer_ref: str
+    related_customer_ref: str
+    kind: str  # guarantor_of | related_party | household
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class DemoApplication:
     ref: str
     customer_ref: str
@@ -148,3 +159,4 @@ class DemoDataSet:
     customers: tuple[DemoCustomer, ...]
     applications: tuple[DemoApplication, ...]
     loans: tuple[DemoLoan, ...]
+    relations: tuple[DemoRelation, ...] = ()

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..context import Ctx, Doc
 from ..expressions import ExpressionEnv
-from ..model import FieldKind, FieldSpec
+from ..model import FieldFormat, FieldKind, FieldSpec
 from .values import freeze, label, opt_dec, opt_label
 
 __all__ = ["build_fields"]
@@ -48,6 +48,8 @@ def _field(ctx: Ctx, doc: Doc, raw: Any, path: list[str | int]) -> FieldSpec:
             re.compile(str(raw["pattern"]))
         except re.error as exc:
             ctx.error(doc, [*path, "pattern"], f"invalid regular expression: {exc}")
+    if "format" in raw and kind is not FieldKind.TEXT:
+        ctx.error(doc, [*path, "format"], "format applies to text fields only")
     if kind in (FieldKind.ENUM, FieldKind.ENUM_LIST) and "dictionary" not in raw:
         ctx.error(doc, path, f"an {kind.value} field needs a 'dictionary'")
     if kind is FieldKind.REFERENCE and "reference" not in raw:
@@ -58,6 +60,8 @@ def _field(ctx: Ctx, doc: Doc, raw: Any, path: list[str | int]) -> FieldSpec:
         _field(ctx, doc, col, [*path, "columns", i]) for i, col in enumerate(raw.get("columns", ()))
     )
     for i, column in enumerate(columns):
+        if column.format is not None:
+            ctx.error(doc, [*path, "columns", i, "format"], "format applies to fields, not columns")
         if column.kind not in COLUMN_KINDS:
             ctx.error(
                 doc,
@@ -85,6 +89,7 @@ def _field(ctx: Ctx, doc: Doc, raw: Any, path: list[str | int]) -> FieldSpec:
         help=opt_label(raw.get("help")),
         pii=raw.get("pii"),
         default=freeze(raw.get("default")),
+        format=FieldFormat(raw["format"]) if raw.get("format") else None,
     )
 
 
@@ -94,6 +99,10 @@ def build_fields(
     """Build a list of fields; their expressions are compiled in ``env_of(fields)``."""
     fields = tuple(_field(ctx, doc, raw, [*path, i]) for i, raw in enumerate(raw_list or ()))
     ctx.unique(doc, raw_list, path)
+    codes = {f.code for f in fields}
+    for i, spec in enumerate(fields):
+        if spec.format is FieldFormat.ID_NUMBER and "id_type" not in codes:
+            ctx.error(doc, [*path, i, "format"], "format id_number needs an 'id_type' field")
     env = env_of(fields)
     for i, spec in enumerate(fields):
         ctx.expr(doc, [*path, i, "visible_if"], spec.visible_if, env)

@@ -20,7 +20,7 @@ True
 
 from __future__ import annotations
 
-from .common import EMPTY, DecimalRange, FieldKind, FieldSpec, IntRange, Label
+from .common import EMPTY, DecimalRange, FieldFormat, FieldKind, FieldSpec, IntRange, Label
 from .lending import (
     ApprovalChainSpec,
     ApprovalStep,
@@ -97,6 +97,7 @@ __all__ = [
     "FeeScheduleSpec",
     "FeeSpec",
     "FeeTier",
+    "FieldFormat",
     "FieldKind",
     "FieldSpec",
     "FirstDue",

@@ -40,6 +40,20 @@ class FieldKind(StrEnum):
     JSON = "json"
 
 
+class FieldFormat(StrEnum):
+    """Checked number formats of a ``text`` field (attribute ``format``).
+
+    ``id_number`` is checked according to the record's ``id_type`` (a resident ID or a
+    unified social credit code; other identity documents are only trimmed). A valid
+    value is stored in its canonical form (no spaces, upper case).
+    """
+
+    RESIDENT_ID = "resident_id"  # 居民身份证号码: length, birth date, check digit
+    USCC = "uscc"  # 统一社会信用代码: GB 32100-2015 check character
+    BANK_CARD = "bank_card"  # 银行卡号: 12-19 digits, Luhn check digit
+    ID_NUMBER = "id_number"  # by the record's ``id_type``
+
+
 @dataclass(frozen=True, slots=True)
 class Label:
     """A translated label; ``get(locale)`` falls back to English."""
@@ -93,3 +107,4 @@ class FieldSpec:
     help: Label | None = None
     pii: str | None = None  # data-protection field class, e.g. ``phone`` (masking from region)
     default: Any = None
+    format: FieldFormat | None = None  # checked number format of a text field

@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from ..model import FieldKind
+from ..model import FieldFormat, FieldKind
 
 Schema = dict[str, Any]
 
@@ -110,5 +110,6 @@ FIELD: Schema = obj(
         "help": ref("label"),
         "pii": ref("code"),
         "default": FREE,
+        "format": enum(FieldFormat),
     },
 )

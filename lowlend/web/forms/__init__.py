@@ -38,7 +38,7 @@ from flask_appbuilder.forms import DynamicForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from lowlend.web.forms.child_table import ChildTableField
-from lowlend.web.generic.labels import translate
+from lowlend.web.generic.labels import locale_key, translate
 
 __all__ = ["ChildTableField", "JsonTextField", "SpecForm", "build_form", "field_for"]
 
@@ -217,7 +217,10 @@ class SpecForm(DynamicForm):
         names = {code: name for name, code in self._spec_fields}
         for code, messages in result.errors.items():
             field = self._fields.get(names.get(code, code))
-            texts = [m.text(translate) if hasattr(m, "text") else str(m) for m in messages]
+            texts = [
+                m.text(translate, locale_key()) if hasattr(m, "text") else str(m)
+                for m in messages
+            ]
             if field is None:
                 self.form_errors.extend(f"{code}: {t}" for t in texts)
                 continue

@@ -19,8 +19,9 @@ from lowlend.services.custom_fields import FieldMessage, ValidationResult
 from lowlend.services.permissions import API_METHOD_ACTIONS
 from lowlend.web.generic import common, stamping
 from lowlend.web.generic.entities import EntityDescriptor
-from lowlend.web.generic.interface import DATAMODEL
-from lowlend.web.generic.labels import can_view_pii, mask_rules, translate
+from lowlend.web.generic.hooks import refused_fields
+from lowlend.web.generic.interface import DATAMODEL, WriteError
+from lowlend.web.generic.labels import can_view_pii, locale_key, mask_rules, translate
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def api_class_name(code: str) -> str:
 
 
 def errors_json(result: ValidationResult) -> dict[str, list[str]]:
-    return result.messages(translate)
+    return result.messages(translate, locale_key())
 
 
 class GenericModelApi(ModelRestApi):
@@ -67,14 +68,17 @@ class GenericModelApi(ModelRestApi):
 
     # -- writes ---------------------------------------------------------------------
     def editable_codes(self, creating: bool) -> set[str]:
+        """Fields the caller may send: on update not the add-only ones, and never those
+        whose ``field_actions`` permission the caller lacks."""
         desc = self.descriptor
+        refused = refused_fields(desc) if desc.field_actions else set()
         if creating:
-            return {f.code for f in desc.fields}
+            return {f.code for f in desc.fields} - refused
         return {
             f.code
             for f in desc.fields
             if f.code not in desc.edit_read_only and f.code not in desc.virtual
-        }
+        } - refused
 
     def validate_input(self, data: dict[str, Any], item: Any | None) -> ValidationResult:
         creating = item is None
@@ -105,7 +109,10 @@ class GenericModelApi(ModelRestApi):
         )
         for key, messages in found.items():
             result.errors.setdefault(key, []).extend(messages)
-        return result
+        sent = {k: v for k, v in result.values.items() if k in data and k not in result.errors}
+        for key in common.missing_references(self.descriptor, sent):
+            result.errors.setdefault(key, []).append(FieldMessage("invalid_reference"))
+        return common.check_record(self.descriptor, result, item)
 
     def apply_values(self, item: Any, result: ValidationResult, codes: set[str]) -> None:
         for code, value in result.values.items():
@@ -117,7 +124,9 @@ class GenericModelApi(ModelRestApi):
         link_values(item, result.values, files, entity=self.descriptor.code)
 
     def _write_error(self, exc: SQLAlchemyError) -> Any:
-        if isinstance(exc, IntegrityError) or getattr(exc, "conflict", False):
+        if isinstance(exc, WriteError):  # a user-facing message (referenced, conflict, …)
+            return self.response(exc.status, message=str(exc), errors={})
+        if isinstance(exc, IntegrityError):
             return self.response(
                 409, message=translate("The record conflicts with an existing one."), errors={}
             )
@@ -160,7 +169,7 @@ class GenericModelApi(ModelRestApi):
         if result.errors:
             return self.validation_error(errors_json(result))
         self.apply_values(item, result, self.editable_codes(False))
-        stamping.stamp_update(item)
+        stamping.stamp_update(item, self.descriptor)
         try:
             self.datamodel.edit(item)
         except SQLAlchemyError as exc:

@@ -183,8 +183,62 @@ def validate(
 
 def form_validator(desc: EntityDescriptor) -> Callable[[Mapping[str, Any]], ValidationResult]:
     def run(values: Mapping[str, Any]) -> ValidationResult:
-        return validate(desc, values, only=set(values))
+        result = validate(desc, values, only=set(values))
+        return check_record(desc, result, edited_item(desc))
 
     return run
+
+
+def edited_item(desc: EntityDescriptor) -> Any | None:
+    """The record of the edit page being posted (``/<code>/edit/<pk>``), else ``None``."""
+    from flask import has_request_context, request
+
+    if not has_request_context() or not request.view_args:
+        return None
+    pk = request.view_args.get("pk")
+    if pk is None or not str(request.endpoint or "").endswith(".edit"):
+        return None
+    from lowlend.persistence.db import db
+
+    try:
+        with db.session.no_autoflush:
+            return db.session.get(desc.model, int(pk))
+    except (TypeError, ValueError):
+        return None
+
+
+def check_record(
+    desc: EntityDescriptor, result: ValidationResult, item: Any | None
+) -> ValidationResult:
+    """Run the descriptor's record rules (:class:`~lowlend.web.generic.hooks.RecordHooks`)
+    on the fields that passed their own checks; their messages join ``result.errors``
+    and canonical values replace the typed ones."""
+    if desc.hooks is None:
+        return result
+    valid = {k: v for k, v in result.values.items() if k not in result.errors}
+    found = desc.hooks.check(desc, valid, item)
+    result.values.update(valid)
+    for code, messages in found.items():
+        result.errors.setdefault(code, []).extend(messages)
+    return result
+
+
+def missing_references(desc: EntityDescriptor, values: Mapping[str, Any]) -> set[str]:
+    """Reference fields among ``values`` whose id names no record of the target view
+    (targets without a generated view are not checked)."""
+    from lowlend.persistence.db import db
+    from lowlend.web.generic import EXTENSION_KEY
+
+    views = current_app.extensions.get(EXTENSION_KEY, {})
+    out: set[str] = set()
+    for f in desc.fields:
+        value = values.get(f.code)
+        target = views.get(f.reference or "")
+        if f.kind.value != "reference" or value is None or target is None:
+            continue
+        with db.session.no_autoflush:
+            if db.session.get(target.model, value) is None:
+                out.add(f.code)
+    return out
 
 

@@ -9,12 +9,19 @@ same server-side validator checks both.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from lowlend.spec.model import DictionaryItem, DictionarySpec, FieldKind, FieldSpec, Label
+from lowlend.spec.model import (
+    DictionaryItem,
+    DictionarySpec,
+    FieldFormat,
+    FieldKind,
+    FieldSpec,
+    Label,
+)
 from lowlend.web.generic.entities import EntityDescriptor
 from lowlend.web.generic.labels import bilingual
 
@@ -100,6 +107,30 @@ AUDIT_ACTION = _dict(
     ("delete", "Delete", "删除"),
     ("demo_create", "Demo data loaded", "导入演示数据"),
 )
+#: sex derived from a resident ID (``Customer.sex``; lowlend.domain.identity.ResidentId.sex)
+CUSTOMER_SEX = _dict("customer_sex", ("male", "Male", "男"), ("female", "Female", "女"))
+#: relation kinds between customers; a ``customer_relation_kind`` dictionary of
+#: dictionaries.yaml, when published, takes precedence (labels, more kinds)
+CUSTOMER_RELATION_KIND = _dict(
+    "customer_relation_kind",
+    ("guarantor_of", "Guarantor of", "为其担保"),
+    ("related_party", "Related party", "关联方"),
+    ("household", "Same household", "同一家庭"),
+)
+
+
+def _customer_hooks() -> Any:
+    from lowlend.web.generic.customer_files import CustomerHooks
+
+    return CustomerHooks()
+
+
+def _relation_hooks() -> Any:
+    from lowlend.web.generic.customer_files import RelationHooks
+
+    return RelationHooks()
+
+
 #: staff skills: labels come from a ``staff_skill`` dictionary of dictionaries.yaml when one
 #: is published (the codes are shown otherwise)
 STAFF_SKILL_DICTIONARY = "staff_skill"
@@ -121,6 +152,9 @@ class CoreEntity:
     virtual: tuple[str, ...] = ()
     edit_read_only: tuple[str, ...] = ()
     kinds: Mapping[str, str] = field(default_factory=dict)
+    field_actions: Mapping[str, str] = field(default_factory=dict)
+    extra_actions: tuple[str, ...] = ()
+    hooks: Callable[[], Any] | None = None
 
 
 CORE_ENTITIES: tuple[CoreEntity, ...] = (
@@ -147,6 +181,7 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
                 required=True,
                 max_length=30,
                 pii="id_number",
+                format=FieldFormat.ID_NUMBER,
             ),
             _f(
                 "phone",
@@ -160,17 +195,24 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
             _f("region", "text", "Region", "地区", max_length=20),
             _f("department_id", "reference", "Department", "部门", reference="departments"),
             _f("owner_staff_id", "reference", "Account manager", "客户经理", reference="staff"),
+            _f("credit_limit", "money", "Credit limit", "授信额度", min=0),
+            _f("credit_limit_currency", "text", "Credit limit currency", "授信币种", max_length=3),
             _f("custom", "json", "Custom fields", "自定义字段"),
         ),
         list_columns=("name", "kind", "id_type", "phone", "region"),
         search_columns=("name", "phone", "region", "kind"),
         show_columns=(
+            "id",
             "name",
             "kind",
             "id_type",
             "id_number_enc",
+            "birth_date",
+            "sex",
             "phone",
             "region",
+            "credit_limit",
+            "credit_limit_currency",
             "department_id",
             "owner_staff_id",
             "custom",
@@ -178,14 +220,67 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
             "updated_at",
         ),
         extra_labels={
+            "id": ("ID", "编号"),
             "id_number_enc": ("ID number", "证件号码"),
+            "birth_date": ("Date of birth", "出生日期"),
+            "sex": ("Sex", "性别"),
             "created_at": ("Created at", "创建时间"),
             "updated_at": ("Updated at", "更新时间"),
         },
         pii={"phone": "phone", "id_number_enc": "id_number"},
-        dictionaries=(CUSTOMER_KIND,),
+        dictionaries=(CUSTOMER_KIND, CUSTOMER_SEX),
         virtual=("id_number",),
         edit_read_only=("id_type", "id_number"),
+        kinds={"birth_date": "date", "sex": "enum:customer_sex"},
+        # 授信: set only by users who may approve credit (roles.yaml ``customers: [approve]``)
+        field_actions={"credit_limit": "approve", "credit_limit_currency": "approve"},
+        extra_actions=("approve",),
+        hooks=_customer_hooks,
+    ),
+    CoreEntity(
+        code="customer_relations",
+        model_name="CustomerRelation",
+        label=("Customer relations", "客户关系"),
+        fields=(
+            _f(
+                "customer_id", "reference", "Customer", "客户", reference="customers", required=True
+            ),
+            _f(
+                "kind",
+                "enum",
+                "Relation",
+                "关系类型",
+                dictionary="customer_relation_kind",
+                required=True,
+            ),
+            _f(
+                "related_customer_id",
+                "reference",
+                "Related customer",
+                "关联客户",
+                reference="customers",
+                required=True,
+            ),
+            _f("note", "text", "Note", "备注", max_length=500),
+        ),
+        list_columns=("customer_id", "kind", "related_customer_id", "created_at"),
+        search_columns=("customer_id", "related_customer_id", "kind"),
+        show_columns=(
+            "id",
+            "customer_id",
+            "kind",
+            "related_customer_id",
+            "note",
+            "created_at",
+            "created_by",
+        ),
+        extra_labels={
+            "id": ("ID", "编号"),
+            "created_at": ("Created at", "创建时间"),
+            "created_by": ("Created by", "创建人"),
+        },
+        dictionaries=(CUSTOMER_RELATION_KIND,),
+        hooks=_relation_hooks,
     ),
     CoreEntity(
         code="applications",
@@ -531,6 +626,7 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
         },
         read_only=True,
         dictionaries=(APPROVAL_TASK_STATUS,),
+        extra_actions=("approve",),
     ),
     CoreEntity(
         code="credit_lines",
@@ -569,8 +665,6 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
 )
 
 
-
-
 def core_descriptors() -> list[EntityDescriptor]:
     """Descriptors of the core entities (models from :mod:`lowlend.persistence.models`)."""
     from lowlend.persistence import models
@@ -598,6 +692,9 @@ def core_descriptors() -> list[EntityDescriptor]:
                 virtual=core.virtual,
                 edit_read_only=core.edit_read_only,
                 kinds=kinds,
+                field_actions=dict(core.field_actions),
+                extra_actions=core.extra_actions,
+                hooks=core.hooks() if core.hooks is not None else None,
             )
         )
     return out

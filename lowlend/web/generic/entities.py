@@ -46,6 +46,12 @@ class EntityDescriptor:
     owner_field: str | None = None
     menu_category: str | None = None
     parent: str | None = None  # view code of the parent record (config entities)
+    #: field code → roles.yaml action needed to set it (other users neither see it on the
+    #: form nor may send it over REST), e.g. ``{"credit_limit": "approve"}``
+    field_actions: dict[str, str] = field(default_factory=dict)
+    extra_actions: tuple[str, ...] = ()  # permissions beyond CRUD (``approve``)
+    #: record rules beyond the field rules (a :class:`~lowlend.web.generic.hooks.RecordHooks`)
+    hooks: Any = None
 
 
 def _field_labels(fields: tuple[FieldSpec, ...]) -> dict[str, Any]:

@@ -23,7 +23,14 @@ from lowlend.services.audit import CREATE, DELETE, UPDATE
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DATAMODEL", "AuditMixin", "WriteError", "current_user_info"]
+__all__ = [
+    "DATAMODEL",
+    "AuditMixin",
+    "ReferencedError",
+    "WriteError",
+    "current_user_info",
+    "referring_records",
+]
 
 
 def current_user_info() -> tuple[int | None, str]:
@@ -66,8 +73,15 @@ class AuditMixin:
     def _failed(self, exc: Exception, what: str) -> WriteError:
         log.warning("%s %s failed: %s", what, self.entity_code, exc)
         self.session.rollback()
+        if isinstance(exc, WriteError):
+            return exc
         cause = getattr(exc, "__cause__", None) or exc
-        return WriteError(isinstance(exc, IntegrityError) or isinstance(cause, IntegrityError))
+        integrity = next((e for e in (exc, cause) if isinstance(e, IntegrityError)), None)
+        if integrity is not None and what == "delete":
+            return ReferencedError("")
+        if integrity is not None and _foreign_key_violation(integrity):
+            return WriteError(False, reason=MISSING_REFERENCE)
+        return WriteError(integrity is not None)
 
     def add(self, item: Any, commit: bool = True) -> None:
         try:
@@ -95,6 +109,11 @@ class AuditMixin:
 
     def delete(self, item: Any, commit: bool = True) -> None:
         try:
+            referring = referring_records(self.session, item)
+            if referring:
+                raise ReferencedError(
+                    ", ".join(f"{label} {count}" for label, count in referring)
+                )
             self._audit(item, DELETE, record_image(item), None)
             super().delete(item, commit=False)  # type: ignore[misc]
             if commit:
@@ -103,23 +122,136 @@ class AuditMixin:
             raise self._failed(exc, "delete") from exc
 
 
+MISSING_REFERENCE = "missing_reference"
+""":attr:`WriteError.reason` of a record naming a record that does not exist."""
+
+
 class WriteError(SQLAlchemyError):
     """A write through a generated view/API failed (rolled back; audit row discarded too).
 
-    ``conflict``: a uniqueness/foreign-key conflict (REST 409), else 422. ``str()`` is a
-    user-facing message (no SQL, no parameter values — they may hold PII).
+    ``conflict``: a uniqueness/foreign-key conflict (REST 409), else 422. ``reason``
+    :data:`MISSING_REFERENCE`: a reference to a record that does not exist (422). ``str()``
+    is a user-facing message (no SQL, no parameter values — they may hold PII).
     """
 
-    def __init__(self, conflict: bool) -> None:
+    def __init__(self, conflict: bool, reason: str | None = None) -> None:
         super().__init__()
         self.conflict = conflict
+        self.reason = reason
+
+    @property
+    def status(self) -> int:
+        """The REST status of the failure."""
+        return 409 if self.conflict else 422
 
     def __str__(self) -> str:
         from lowlend.web.generic.labels import translate
 
+        if self.reason == MISSING_REFERENCE:
+            return translate("The record refers to a record that does not exist.")
         if self.conflict:
             return translate("The record conflicts with an existing one.")
         return translate("The record could not be saved.")
+
+
+class ReferencedError(WriteError):
+    """A delete refused because other records still refer to the record (REST 409).
+
+    ``what``: the referring records (``"Loans 3, Applications 1"``), or ``""`` when only
+    the database noticed.
+    """
+
+    def __init__(self, what: str) -> None:
+        super().__init__(True)
+        self.what = what
+
+    def __str__(self) -> str:
+        from lowlend.web.generic.labels import translate
+
+        if self.what:
+            return translate(
+                "This record cannot be deleted: other records still refer to it (%(what)s)."
+            ) % {"what": self.what}
+        return translate("This record cannot be deleted: other records still refer to it.")
+
+
+def _foreign_key_violation(exc: IntegrityError) -> bool:
+    """Whether ``exc`` is a foreign-key violation (PostgreSQL 23503, SQLite's message)."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "pgcode", None) == "23503" or "FOREIGN KEY" in str(orig).upper()
+
+
+def referring_records(session: Any, item: Any) -> list[tuple[str, int]]:
+    """(label, count) of the records that still refer to ``item`` and would block or
+    orphan its deletion: rows of tables with a foreign key to it (without ``ON DELETE``
+    action, and not deleted with it by an ORM cascade), and records of config entities
+    whose parent it is (``parent_id``, no database foreign key).
+    """
+    import sqlalchemy as sa
+
+    table = getattr(item, "__table__", None)
+    pk = getattr(item, "id", None)
+    if table is None or pk is None:
+        return []
+    mapper = sa.inspect(type(item))
+    cascaded = {rel.mapper.local_table for rel in mapper.relationships if rel.cascade.delete}
+    counts: dict[str, int] = {}
+    with session.no_autoflush:
+        for other in table.metadata.tables.values():
+            if other in cascaded:
+                continue
+            for fk in other.foreign_keys:
+                if fk.column.table is not table or (fk.ondelete or "").upper() in (
+                    "CASCADE",
+                    "SET NULL",
+                ):
+                    continue
+                count = session.execute(
+                    sa.select(sa.func.count()).select_from(other).where(fk.parent == pk)
+                ).scalar_one()
+                if count:
+                    counts[other.name] = counts.get(other.name, 0) + int(count)
+        for table_name, parent_column in _child_tables(table.name):
+            child = table.metadata.tables.get(table_name)
+            if child is None or parent_column not in child.c:
+                continue
+            count = session.execute(
+                sa.select(sa.func.count()).select_from(child).where(child.c[parent_column] == pk)
+            ).scalar_one()
+            if count:
+                counts[table_name] = counts.get(table_name, 0) + int(count)
+    labels = _table_labels()
+    return [(labels.get(name, name), n) for name, n in sorted(counts.items())]
+
+
+def _descriptors() -> dict[str, Any]:
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return {}
+    from lowlend.web.generic import EXTENSION_KEY
+
+    return dict(current_app.extensions.get(EXTENSION_KEY, {}))
+
+
+def _child_tables(table_name: str) -> list[tuple[str, str]]:
+    """(table, ``parent_id``) of the config entities whose parent view has ``table_name``."""
+    descs = _descriptors()
+    codes = {code for code, d in descs.items() if d.model.__tablename__ == table_name}
+    return [
+        (d.model.__tablename__, "parent_id") for d in descs.values() if d.parent in codes
+    ]
+
+
+def _table_labels() -> dict[str, str]:
+    """Table name → label of its generated view in the request locale."""
+    out: dict[str, str] = {}
+    for desc in _descriptors().values():
+        try:
+            out.setdefault(desc.model.__tablename__, str(desc.label))
+        except Exception:  # pragma: no cover - a label that cannot be rendered
+            continue
+    return out
 
 
 def _scoped_base() -> type | None:

@@ -87,6 +87,8 @@ def stamp_new(desc: EntityDescriptor, item: Any, extra: Mapping[str, Any] | None
             item.id_number_enc = protector.encrypt(str(number))
         if not getattr(item, "custom", None):
             item.custom = {}
+    if desc.hooks is not None:  # derived columns (e.g. a customer's birth date and sex)
+        desc.hooks.before_save(desc, item, extra or {}, True)
     empty_lists(item)
 
 
@@ -127,11 +129,14 @@ def keep_not_null(item: Any) -> None:
             setattr(item, column.key, history.deleted[0])
 
 
-def stamp_update(item: Any) -> None:
+def stamp_update(item: Any, desc: EntityDescriptor | None = None) -> None:
+    """Fill the editor stamp and (with ``desc``) the derived columns of a changed record."""
     keep_not_null(item)
     user_id, _ = current_user_info()
     if "updated_by" in item.__table__.columns.keys():
         item.updated_by = user_id
+    if desc is not None and desc.hooks is not None:
+        desc.hooks.before_save(desc, item, {}, False)
 
 def id_protector() -> Any:
     """The identity-number hasher/encrypter (``LOWLEND_ID_PEPPER``, ``MASTER_KEY``)."""

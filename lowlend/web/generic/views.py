@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import flash
+from flask import abort, flash
 from flask_appbuilder import ModelView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
@@ -92,7 +92,39 @@ class GenericModelView(ModelView):
         stamping.stamp_new(self.descriptor, item, getattr(g, "_lowlend_form_extra", None))
 
     def pre_update(self, item: Any) -> None:
-        stamping.stamp_update(item)
+        stamping.stamp_update(item, self.descriptor)
+
+    # -- fields the user may not set (``field_actions``) are not on the form -------------
+    def _present(self, form: Any, columns: Any, fieldsets: Any) -> tuple[Any, Any]:
+        if not self.descriptor.field_actions:
+            return columns, fieldsets
+        columns = [c for c in columns if c in form]
+        if fieldsets:
+            fieldsets = [
+                (label, {**spec, "fields": [c for c in spec["fields"] if c in form]})
+                for label, spec in fieldsets
+            ]
+        return columns, fieldsets
+
+    def _get_add_widget(self, form: Any, exclude_cols: Any = None, widgets: Any = None) -> Any:
+        if not self.descriptor.field_actions:
+            return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+        widgets = widgets or {}
+        columns, fieldsets = self._present(form, self.add_columns, self.add_fieldsets)
+        widgets["add"] = self.add_widget(
+            form=form, include_cols=columns, exclude_cols=exclude_cols or [], fieldsets=fieldsets
+        )
+        return widgets
+
+    def _get_edit_widget(self, form: Any, exclude_cols: Any = None, widgets: Any = None) -> Any:
+        if not self.descriptor.field_actions:
+            return super()._get_edit_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+        widgets = widgets or {}
+        columns, fieldsets = self._present(form, self.edit_columns, self.edit_fieldsets)
+        widgets["edit"] = self.edit_widget(
+            form=form, include_cols=columns, exclude_cols=exclude_cols or [], fieldsets=fieldsets
+        )
+        return widgets
 
     @expose("/export/")
     @has_access
@@ -103,10 +135,35 @@ class GenericModelView(ModelView):
         return export_response(self, self.descriptor.code)
 
     def _delete(self, pk: Any) -> None:
+        """FAB's delete, with its refusals flashed as errors: a record other records still
+        refer to is kept and the message says which (:class:`~.interface.ReferencedError`)."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
         try:
-            super()._delete(pk)
-        except Exception as exc:  # pragma: no cover - FAB flashes most errors itself
+            self.pre_delete(item)
+            self.datamodel.delete(item)
+            self.post_delete(item)
+        except Exception as exc:
             flash(str(exc), "danger")
+        else:
+            flash(self.delete_row_message, "success")
+        self.update_redirect()
+
+
+def _guarded_form(desc: EntityDescriptor) -> type[SpecForm]:
+    """A form base without the fields the current user may not set (``field_actions``):
+    they are neither shown nor read from the post, so the stored values stay."""
+    from lowlend.web.generic.hooks import refused_fields
+
+    class GuardedSpecForm(SpecForm):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            for name in refused_fields(desc):
+                if name in self:
+                    del self[name]
+
+    return GuardedSpecForm
 
 
 def _fieldsets(desc: EntityDescriptor, codes: list[str]) -> list[tuple[Any, dict[str, Any]]] | None:
@@ -133,6 +190,7 @@ def base_permissions(desc: EntityDescriptor) -> list[str]:
     """
     actions = ["list", "show"] if desc.read_only else ["list", "show", "add", "edit", "delete"]
     actions.append("export")
+    actions.extend(a for a in desc.extra_actions if a not in actions)
     if desc.pii or desc.code == "audit_log":  # audit images hold PII of every entity
         actions.append("view_pii")
     return [permission_name(a) for a in actions]
@@ -149,6 +207,7 @@ def make_view(desc: EntityDescriptor, base: type[GenericModelView] = GenericMode
     ]
     validator = common.form_validator(desc)
     choices = common.choices_for(desc)
+    form_base = _guarded_form(desc) if desc.field_actions else SpecForm
     add_fields = tuple(f for f in desc.fields)
     edit_fields = tuple(f for f in desc.fields if f.code in edit_codes)
     attrs: dict[str, Any] = {
@@ -181,11 +240,11 @@ def make_view(desc: EntityDescriptor, base: type[GenericModelView] = GenericMode
         attrs["add_columns"] = add_codes
         attrs["edit_columns"] = edit_codes
         add_form = build_form(
-            f"{desc.code}_AddForm", add_fields, desc.labels, validator, choices, base=SpecForm
+            f"{desc.code}_AddForm", add_fields, desc.labels, validator, choices, base=form_base
         )
         attrs["_base_add_form" if getattr(base, "dynamic_add", False) else "add_form"] = add_form
         edit_form = build_form(
-            f"{desc.code}_EditForm", edit_fields, desc.labels, validator, choices, base=SpecForm
+            f"{desc.code}_EditForm", edit_fields, desc.labels, validator, choices, base=form_base
         )
         attrs["_base_edit_form" if getattr(base, "dynamic_add", False) else "edit_form"] = edit_form
         attrs["add_fieldsets"] = _fieldsets(desc, add_codes)

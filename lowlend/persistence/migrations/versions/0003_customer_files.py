@@ -29,11 +29,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _normalise_phone(phone: str) -> str:
-    """Digits only, without a leading ``+86``/``0086`` (same rule as the customer use case)."""
-    digits = re.sub(r"\D", "", phone)
-    if phone.strip().startswith("+86") or digits.startswith("0086"):
-        digits = digits[2:] if phone.strip().startswith("+86") else digits[4:]
-    return digits or phone.strip()
+    """Digits only; ``+86``/``0086`` dropped, other country codes kept as ``+<digits>``
+    (the rule of ``lowlend.services.lending.customers.normalise_phone`` at this revision)."""
+    text = phone.strip()
+    digits = re.sub(r"\D", "", text)
+    if not digits:
+        return text
+    international = text.startswith("+")
+    if not international and digits.startswith("00"):
+        international, digits = True, digits[2:]
+    if international and digits.startswith("86"):
+        return digits[2:]
+    return ("+" if international else "") + digits
 
 
 def upgrade() -> None:
