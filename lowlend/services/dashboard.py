@@ -73,7 +73,7 @@ class TileDef:
 
 TILES: tuple[TileDef, ...] = (
     TileDef("applications_pending", "applications", "applications", "fa-inbox", "warning"),
-    TileDef("loans_to_disburse", "loans", "loans", "fa-money", "warning", {"status": "pending"}),
+    TileDef("loans_to_disburse", "loans", "loans", "fa-money", "warning", {"status": "approved"}),
     TileDef(
         "loans_overdue",
         "loans",

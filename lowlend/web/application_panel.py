@@ -19,13 +19,18 @@ from flask_babel import lazy_gettext as _l
 from lowlend.domain.approval import Verdict
 from lowlend.domain.errors import DomainError
 from lowlend.persistence.db import db
-from lowlend.persistence.lending_models import ApplicationDecision, ApprovalTask, CreditLine
+from lowlend.persistence.lending_models import (
+    ApplicationDecision,
+    ApprovalTask,
+    CreditConsent,
+    CreditLine,
+)
 from lowlend.persistence.models import Application, Loan
 from lowlend.services.lending import applications
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _locale
 from lowlend.web.generic.core_entities import APPLICATION_STATUS
-from lowlend.web.generic.labels import translate
+from lowlend.web.generic.labels import format_date, translate
 from lowlend.web.lending_context import actor, business_today, lending
 from lowlend.web.user_context import current_principal
 
@@ -50,6 +55,8 @@ MESSAGES = (
     _l("Final decision"),
     _l("Compliance"),
     _l("Done: %(status)s"),
+    _l("Record the customer's signed consent to a credit report (90 days)"),
+    _l("The customer's consent to a credit report is recorded."),
 )
 
 KIND_LABELS = {
@@ -64,7 +71,17 @@ TASK_STATUS_LABELS = {
     "done": _l("Done"),
     "cancelled": _l("Cancelled"),
 }
-ACTIONS = ("submit", "withdraw", "approve", "return", "reject")
+DECISION_LABELS = {
+    "approve": _l("approve"),
+    "refer": _l("refer to manual review"),
+    "reject": _l("reject"),
+    "return": _l("return for correction"),
+    "approved": _l("approved"),
+    "rejected": _l("rejected"),
+    "returned": _l("returned"),
+    "withdrawn": _l("withdrawn"),
+}
+ACTIONS = ("consent", "submit", "withdraw", "approve", "return", "reject")
 
 
 @dataclass
@@ -78,6 +95,7 @@ class Panel:
     can_submit: bool = False
     can_withdraw: bool = False
     can_decide: bool = False
+    needs_consent: bool = False
     loan_id: int | None = None
     credit_line_id: int | None = None
 
@@ -111,11 +129,11 @@ def panel_for(pk: Any) -> Panel | None:
         panel.decisions.append(
             {
                 "kind": KIND_LABELS.get(row.kind, row.kind),
-                "decision": row.decision,
+                "decision": DECISION_LABELS.get(row.decision, row.decision),
                 "score": row.score,
                 "reasons": [_reason_text(r, locale) for r in row.reasons or [] if isinstance(r, dict)],
                 "comment": row.comment,
-                "at": row.created_at,
+                "at": format_date(row.created_at),
                 "step": (row.inputs or {}).get("step") if row.kind == "approval" else None,
             }
         )
@@ -131,7 +149,7 @@ def panel_for(pk: Any) -> Panel | None:
                 "role": task.role,
                 "status": TASK_STATUS_LABELS.get(task.status, task.status),
                 "assignee": task.assignee.name if task.assignee is not None else "",
-                "due_at": task.due_at,
+                "due_at": format_date(task.due_at) if task.due_at else "",
                 "votes": [(v.username, v.verdict, v.comment) for v in task.votes],
             }
         )
@@ -140,6 +158,16 @@ def panel_for(pk: Any) -> Panel | None:
         "edit", "applications"
     )
     panel.can_decide = app.status == "in_review" and _may("approve", "applications")
+    panel.needs_consent = (
+        panel.can_submit
+        and _may("edit", "customers")
+        and db.session.execute(
+            sa.select(CreditConsent.id).where(
+                CreditConsent.customer_id == app.customer_id,
+                CreditConsent.expires_on >= business_today(),
+            ).limit(1)
+        ).scalar_one_or_none() is None
+    )
     panel.loan_id = db.session.execute(
         sa.select(Loan.id).where(Loan.application_id == app.id).limit(1)
     ).scalar_one_or_none()
@@ -154,6 +182,15 @@ def act(pk: int, action: str, comment: str) -> None:
     ctx = lending()
     now = dt.datetime.now(dt.UTC)
     try:
+        if action == "consent":
+            app = db.session.get(Application, pk)
+            assert app is not None
+            applications.record_consent(
+                ctx.uow(), app.customer_id, granted_on=business_today(), valid_days=90,
+                channel="paper", actor=actor(),
+            )
+            flash(str(translate("The customer's consent to a credit report is recorded.")), "success")
+            return
         if action == "submit":
             result = applications.submit(
                 ctx.uow(), pk, actor=actor(), registry_for=ctx.registry_for, bureau=ctx.bureau,

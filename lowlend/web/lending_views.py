@@ -22,6 +22,7 @@ from lowlend.persistence.models import Application, Customer
 from lowlend.services.lending import applications
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _locale
+from lowlend.web.generic.labels import format_date, format_money
 from lowlend.web.lending_context import actor, business_today, lending
 from lowlend.web.user_context import current_principal
 
@@ -63,7 +64,13 @@ def _open_tasks_for(principal: Any) -> list[dict[str, Any]]:
         eligible = principal.username in named if named else task.role in roles
         if not (mine or eligible) or app.created_by == principal.user_id:
             continue
-        rows.append({"task": task, "application": app, "customer": customer, "mine": mine})
+        rows.append(
+            {
+                "task": task, "application": app, "customer": customer, "mine": mine,
+                "due": format_date(task.due_at) if task.due_at else "",
+                "amount": format_money(app.amount),
+            }
+        )
     return rows
 
 

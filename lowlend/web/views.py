@@ -151,7 +151,7 @@ def todo_counts(user: Any = None) -> dict[str, int | None]:
         "applications",
         Application.status.in_(dashboard.APPROVAL_STATUSES),
     )
-    count("loans_to_disburse", Loan, "loans", Loan.status == "pending")
+    count("loans_to_disburse", Loan, "loans", Loan.status == "approved")
     count("loans_overdue", Loan, "loans", Loan.status == "overdue")
     count(
         "installments_due_soon",

@@ -207,8 +207,12 @@ class ApplicationsView(GenericModelView):
         action = request.form.get("action", "")
         if action not in ACTIONS:
             abort(400)
-        needed = "edit" if action in ("submit", "withdraw") else "approve"
-        if not current_app.appbuilder.sm.has_access(f"can_{needed}", self.descriptor.code):
+        needed, view = {
+            "submit": ("edit", "applications"),
+            "withdraw": ("edit", "applications"),
+            "consent": ("edit", "customers"),
+        }.get(action, ("approve", "applications"))
+        if not current_app.appbuilder.sm.has_access(f"can_{needed}", view):
             abort(403)
         act(pk, action, request.form.get("comment", "")[:2000])
         return redirect(url_for(f"{self.endpoint}.show", pk=pk))
@@ -259,6 +263,7 @@ class ApplicationsView(GenericModelView):
             title=self.edit_title,
             widgets=widgets,
             related_views=self._related_views,
+            product=product,
         )
 
     def prefill_form(self, form: Any, pk: Any) -> None:
@@ -431,6 +436,17 @@ class ApplicationsView(GenericModelView):
         if product is not None:
             fill_application(item, product, g.get("_lowlend_custom") or {})
         super().pre_add(item)
+
+    def post_add(self, item: Any) -> None:
+        g._lowlend_new_application = item.id
+        super().post_add(item)
+
+    def post_add_redirect(self) -> Any:
+        """A new application opens on its own page, where it is submitted."""
+        pk = g.get("_lowlend_new_application")
+        if pk is not None:
+            return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        return super().post_add_redirect()
 
 
 def pinned_product(item: Any) -> Any | None:

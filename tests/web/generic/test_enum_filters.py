@@ -61,16 +61,10 @@ def test_filtering_by_a_code_returns_only_matching_rows(
     from lowlend.persistence.db import db
     from lowlend.persistence.models import Loan
 
+    from tests.web.generic.test_generated_admin import insert_loan
+
     for status in ("written_off", "written_off", "closed"):
-        payload = {
-            "customer_id": 1,
-            "product_code": "consumer_emi",
-            "principal": "10000",
-            "annual_rate": "0.15",
-            "term": 12,
-            "status": status,
-        }
-        assert admin_client.post("/api/v1/loans/", json=payload).status_code == 201
+        insert_loan(generic_app, status=status)
     with generic_app.app_context():
         expected = {loan.id for loan in db.session.query(Loan).filter(Loan.status == "written_off")}
         others = db.session.query(Loan).filter(Loan.status != "written_off").count()
@@ -119,16 +113,8 @@ def test_filters_on_postgresql_and_sqlite(database_url: str, make_generic_app: A
     login(client, "admin")
     fields = _filter_fields(client.get("/loans/list/").get_data(as_text=True))
     assert _options(fields["status"])["overdue"] == "逾期"
-    payload = {
-        "customer_id": 1,
-        "product_code": "consumer_emi",
-        "principal": "10000",
-        "annual_rate": "0.15",
-        "term": 12,
-        "status": "written_off",
-    }
-    response = client.post("/api/v1/loans/", json=payload)
-    assert response.status_code == 201
-    pk = response.get_json()["id"]
+    from tests.web.generic.test_generated_admin import insert_loan
+
+    pk = insert_loan(app, status="written_off")
     html = client.get("/loans/list/?_flt_3_status=written_off").get_data(as_text=True)
     assert {int(p) for p in re.findall(r'href="/loans/show/(\d+)"', html)} == {pk}
