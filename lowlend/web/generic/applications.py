@@ -161,7 +161,7 @@ def locked_message(item: Any) -> str | None:
     if status in EDITABLE_STATUSES:
         return None
     return str(
-        translate("Application %(id)s is %(status)s: it can no longer be changed.")
+        _l("Application %(id)s is %(status)s: it can no longer be changed.")
         % {"id": getattr(item, "id", ""), "status": status}
     )
 

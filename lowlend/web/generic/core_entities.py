@@ -599,7 +599,7 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
         fields=(
             _f("application_id", "reference", "Application", "贷款申请", reference="applications"),
             _f("step_code", "text", "Step", "审批步骤"),
-            _f("role", "text", "Role", "审批角色"),
+            _f("role", "text", "Approver role", "审批角色"),
             _f("status", "enum", "Status", "状态", dictionary="approval_task_status"),
             _f("assignee_staff_id", "reference", "Assigned to", "经办人", reference="staff"),
             _f("department_id", "reference", "Department", "部门", reference="departments"),
