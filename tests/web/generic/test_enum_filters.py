@@ -60,7 +60,6 @@ def test_filtering_by_a_code_returns_only_matching_rows(
 ) -> None:
     from lowlend.persistence.db import db
     from lowlend.persistence.models import Loan
-
     from tests.web.generic.test_generated_admin import insert_loan
 
     for status in ("written_off", "written_off", "closed"):
