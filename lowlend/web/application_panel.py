@@ -31,7 +31,13 @@ from lowlend.services.messages import message
 from lowlend.web.api.quote import _locale
 from lowlend.web.generic.core_entities import APPLICATION_STATUS
 from lowlend.web.generic.labels import format_date, translate
-from lowlend.web.lending_context import actor, business_today, lending
+from lowlend.web.lending_context import (
+    actor,
+    business_today,
+    lending,
+    role_labels,
+    step_labels,
+)
 from lowlend.web.user_context import current_principal
 
 __all__ = ["ACTIONS", "Panel", "act", "panel_for"]
@@ -120,6 +126,7 @@ def panel_for(pk: Any) -> Panel | None:
         return None
     locale = _locale()
     panel = Panel(status=app.status, score=app.score)
+    steps = step_labels(app.config_version_id, app.product_code)
     rows = db.session.execute(
         sa.select(ApplicationDecision)
         .where(ApplicationDecision.application_id == app.id)
@@ -134,7 +141,11 @@ def panel_for(pk: Any) -> Panel | None:
                 "reasons": [_reason_text(r, locale) for r in row.reasons or [] if isinstance(r, dict)],
                 "comment": row.comment,
                 "at": format_date(row.created_at),
-                "step": (row.inputs or {}).get("step") if row.kind == "approval" else None,
+                "step": (
+                    steps.get((row.inputs or {}).get("step", ""), (row.inputs or {}).get("step"))
+                    if row.kind == "approval"
+                    else None
+                ),
             }
         )
     tasks = db.session.execute(
@@ -142,11 +153,12 @@ def panel_for(pk: Any) -> Panel | None:
         .where(ApprovalTask.application_id == app.id, ApprovalTask.round == app.round)
         .order_by(ApprovalTask.stage, ApprovalTask.id)
     ).scalars()
+    roles = role_labels()
     for task in tasks:
         panel.tasks.append(
             {
-                "step": task.step_code,
-                "role": task.role,
+                "step": steps.get(task.step_code, task.step_code),
+                "role": roles.get(task.role, task.role),
                 "status": TASK_STATUS_LABELS.get(task.status, task.status),
                 "assignee": task.assignee.name if task.assignee is not None else "",
                 "due_at": format_date(task.due_at) if task.due_at else "",
@@ -157,7 +169,11 @@ def panel_for(pk: Any) -> Panel | None:
     panel.can_withdraw = app.status in ("draft", "returned", "submitted", "in_review") and _may(
         "edit", "applications"
     )
-    panel.can_decide = app.status == "in_review" and _may("approve", "applications")
+    panel.can_decide = (
+        app.status == "in_review"
+        and _may("approve", "applications")
+        and app.created_by != current_principal().user_id  # never one's own application
+    )
     panel.needs_consent = (
         panel.can_submit
         and _may("edit", "customers")

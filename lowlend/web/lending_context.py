@@ -91,6 +91,29 @@ def actor() -> Actor:
     return Actor(int(p.user_id or 0), p.username, frozenset(p.role_codes))
 
 
+def step_labels(config_version_id: int, product_code: str) -> dict[str, str]:
+    """The labels (in the user's language) of the approval steps of a product's chain, as
+    pinned by ``config_version_id``; codes stay as they are when the version is unknown."""
+    from lowlend.web.generic.labels import label_text
+
+    try:
+        registry = LendingContext.registry_for(config_version_id)
+    except (RuntimeError, LookupError, ValueError):
+        return {}
+    product = registry.products.get(product_code)
+    chain = registry.approval_chains.get(product.approval_chain) if product else None
+    return {step.code: label_text(step.label) for step in (chain.steps if chain else ())}
+
+
+def role_labels() -> dict[str, str]:
+    """Role codes → labels of the current configuration, in the user's language."""
+    from lowlend.web.generic.labels import label_text
+
+    registry = registry_hooks.current_registry()
+    roles = getattr(registry, "roles", None) or {}
+    return {code: label_text(role.label) for code, role in roles.items()}
+
+
 def business_today() -> dt.date:
     """The business date new work is dated with (today until end-of-day runs exist)."""
     return dt.date.today()

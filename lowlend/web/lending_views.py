@@ -19,11 +19,15 @@ from lowlend.domain.errors import DomainError
 from lowlend.persistence.db import db
 from lowlend.persistence.lending_models import ApprovalTask
 from lowlend.persistence.models import Application, Customer
+from lowlend.persistence.scope import scope_condition
+from lowlend.services.data_scope import scope_for
 from lowlend.services.lending import applications
 from lowlend.services.messages import message
+from lowlend.web import registry_hooks
 from lowlend.web.api.quote import _locale
 from lowlend.web.generic.labels import format_date, format_money
-from lowlend.web.lending_context import actor, business_today, lending
+from lowlend.web.generic.scope_check import record_visible
+from lowlend.web.lending_context import actor, business_today, lending, step_labels
 from lowlend.web.user_context import current_principal
 
 __all__ = ["MyTasksView", "register"]
@@ -49,6 +53,9 @@ MESSAGES = (
 
 def _open_tasks_for(principal: Any) -> list[dict[str, Any]]:
     roles = set(principal.role_codes)
+    scope = scope_for(registry_hooks.current_registry(), principal, "applications")
+    if scope is None:
+        return []
     stmt = (
         sa.select(ApprovalTask, Application, Customer.name)
         .join(Application, Application.id == ApprovalTask.application_id)
@@ -57,7 +64,11 @@ def _open_tasks_for(principal: Any) -> list[dict[str, Any]]:
         .order_by(ApprovalTask.due_at, ApprovalTask.id)
         .limit(200)
     )
+    visible = scope_condition(Application, scope, principal)  # the applications I may see
+    if visible is not None:
+        stmt = stmt.where(visible)
     rows = []
+    labels: dict[tuple[int, str], dict[str, str]] = {}
     for task, app, customer in db.session.execute(stmt).all():
         named = list(task.users or [])
         mine = task.assignee_staff_id is not None and task.assignee_staff_id == principal.staff_id
@@ -68,6 +79,10 @@ def _open_tasks_for(principal: Any) -> list[dict[str, Any]]:
             {
                 "task": task, "application": app, "customer": customer, "mine": mine,
                 "due": format_date(task.due_at) if task.due_at else "",
+                "step": labels.setdefault(
+                    (app.config_version_id, app.product_code),
+                    step_labels(app.config_version_id, app.product_code),
+                ).get(task.step_code, task.step_code),
                 "amount": format_money(app.amount),
             }
         )
@@ -107,7 +122,11 @@ class MyTasksView(BaseView):
     def decide(self, task_id: int) -> Any:
         task = db.session.get(ApprovalTask, task_id)
         verdict_raw = request.form.get("decision", "")
-        if task is None or verdict_raw not in {v.value for v in Verdict}:
+        if (
+            task is None
+            or verdict_raw not in {v.value for v in Verdict}
+            or not record_visible("applications", task.application_id)
+        ):
             flash(str(_l("Not found.")), "danger")
             return redirect(url_for("MyTasksView.list"))
         ctx = lending()
