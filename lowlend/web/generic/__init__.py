@@ -89,8 +89,14 @@ def register(appbuilder: Any, registry: Any) -> None:
     from lowlend.web.generic.api import GenericModelApi, make_api
     from lowlend.web.generic.applications import ApplicationsView
     from lowlend.web.generic.applications_api import ApplicationsApi
+    from lowlend.web.generic.approval_tasks import ApprovalTasksView
     from lowlend.web.generic.audit_format import PII_COLUMNS
     from lowlend.web.generic.views import GenericModelView, make_view
+
+    special_views: dict[str, type[GenericModelView]] = {
+        "applications": ApplicationsView,  # the form is the product's
+        "approval_tasks": ApprovalTasksView,  # bulk approve
+    }
 
     app = current_app._get_current_object()
     descs = descriptors(registry)
@@ -101,7 +107,7 @@ def register(appbuilder: Any, registry: Any) -> None:
 
     view_classes = {}
     for desc in descs:
-        view_base = ApplicationsView if desc.code == "applications" else GenericModelView
+        view_base = special_views.get(desc.code, GenericModelView)
         view_classes[desc.code] = make_view(desc, base=view_base)
     # tabs on the show page: records that belong to the shown one (FAB related views)
     for parent, children in RELATED_VIEWS.items():

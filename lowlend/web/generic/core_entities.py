@@ -627,6 +627,13 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
         read_only=True,
         dictionaries=(APPROVAL_TASK_STATUS,),
         extra_actions=("approve",),
+        kinds={
+            "status": "enum:approval_task_status",
+            "opened_at": "datetime",
+            "due_at": "datetime",
+            "escalated_at": "datetime",
+            "closed_at": "datetime",
+        },
     ),
     CoreEntity(
         code="credit_lines",

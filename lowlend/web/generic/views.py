@@ -234,8 +234,11 @@ def make_view(desc: EntityDescriptor, base: type[GenericModelView] = GenericMode
     if enum_filters:
         attrs["search_form_extra_fields"] = enum_filters
     attrs["base_permissions"] = base_permissions(desc)
+    attrs["method_permission_name"].update(getattr(base, "extra_method_permissions", {}))
     if desc.read_only:
-        attrs["include_route_methods"] = {"list", "show", "export"}
+        attrs["include_route_methods"] = {"list", "show", "export"} | set(
+            getattr(base, "extra_routes", ())
+        )
     else:
         attrs["add_columns"] = add_codes
         attrs["edit_columns"] = edit_codes

@@ -263,3 +263,42 @@ def test_application_page_submits_explains_and_decides(lending_app: Any) -> None
 
     with lending_app.app_context():
         assert db.session.get(Application, app_id).status == "approved"
+
+
+def test_approval_queue_bulk_approves_what_the_user_may_take(lending_app: Any) -> None:
+    import re
+
+    client = lending_app.test_client()
+    manager = token(client, "manager")
+    ids = []
+    customer_id = new_customer(lending_app)
+    assert client.post(f"/api/v1/customers/{customer_id}/consents", headers=manager,
+                       json={}).status_code == 201
+    for amount in ("20000.00", "30000.00"):  # the consumer chain's one-step path
+        app_id = new_application(lending_app, customer_id, amount, "4000.00", "admin")
+        r = client.post(f"/api/v1/applications/{app_id}/submit", headers=manager)
+        assert r.status_code == 200, r.get_data(as_text=True)
+        ids.append((app_id, r.get_json()))
+    from lowlend.persistence.db import db
+    from lowlend.persistence.lending_models import ApprovalTask
+    from lowlend.persistence.models import Application
+
+    with lending_app.app_context():
+        tasks = db.session.execute(
+            sa.select(ApprovalTask.id).where(
+                ApprovalTask.application_id.in_([i for i, _ in ids]), ApprovalTask.status == "open"
+            )
+        ).scalars().all()
+    assert tasks, [body for _, body in ids]
+
+    _web_login(client, "manager")
+    page = client.get("/approval_tasks/list/").get_data(as_text=True)
+    form = {"action": "approve", "rowid": [str(t) for t in tasks]}
+    token_ = re.search(r'name="csrf_token"[^>]*value="([^"]*)"', page)
+    if token_ and token_.group(1):
+        form["csrf_token"] = token_.group(1)
+    r = client.post("/approval_tasks/action_post", data=form)
+    assert r.status_code == 302, (r.status_code, r.get_data(as_text=True)[:300])
+    with lending_app.app_context():
+        statuses = {db.session.get(Application, i).status for i, _ in ids}
+    assert statuses == {"approved"}, re.findall(r"alert-\w+[^>]*>(.*?)<", r.get_data(as_text=True), re.S)
