@@ -127,13 +127,18 @@ class ApprovalVote(db.Model):  # type: ignore[name-defined,misc]
 
 
 class ApprovalDelegation(db.Model):  # type: ignore[name-defined,misc]
-    """``delegator`` lets ``delegate`` approve in their place between two dates."""
+    """``delegator`` lets ``delegate`` approve in their place between two dates (staff
+    members; the approval engine acts on their user accounts)."""
 
     __tablename__ = "approval_delegations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    delegator_user_id: Mapped[int] = mapped_column(index=True)
-    delegate_user_id: Mapped[int] = mapped_column(index=True)
+    delegator_staff_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff.id", name="fk_approval_delegations_delegator_staff_id"), index=True
+    )
+    delegate_staff_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff.id", name="fk_approval_delegations_delegate_staff_id"), index=True
+    )
     starts_on: Mapped[dt.date] = mapped_column(sa.Date)
     ends_on: Mapped[dt.date] = mapped_column(sa.Date)
     note: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -143,7 +148,7 @@ class ApprovalDelegation(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         sa.CheckConstraint("starts_on <= ends_on", name="ck_approval_delegations_dates"),
         sa.CheckConstraint(
-            "delegator_user_id <> delegate_user_id", name="ck_approval_delegations_not_self"
+            "delegator_staff_id <> delegate_staff_id", name="ck_approval_delegations_not_self"
         ),
     )
 

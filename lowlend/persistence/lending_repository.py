@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from cryptography.fernet import InvalidToken
 from sqlalchemy.orm import Session
 
@@ -241,18 +242,23 @@ class SqlLendingRepository:
         return Actor(int(row[0]), str(row[1]), frozenset(self._roles_of([int(row[0])])[int(row[0])]))
 
     def delegations_to(self, user_id: int, on: dt.date) -> list[Delegation]:
+        delegate = sa.orm.aliased(Staff)
+        delegator = sa.orm.aliased(Staff)
         rows = self.session.execute(
-            sa.select(ApprovalDelegation).where(
-                ApprovalDelegation.delegate_user_id == user_id,
+            sa.select(ApprovalDelegation, delegator.user_id)
+            .join(delegate, delegate.id == ApprovalDelegation.delegate_staff_id)
+            .join(delegator, delegator.id == ApprovalDelegation.delegator_staff_id)
+            .where(
+                delegate.user_id == user_id,
                 ApprovalDelegation.starts_on <= on,
                 ApprovalDelegation.ends_on >= on,
             )
-        ).scalars()
+        ).all()
         out: list[Delegation] = []
-        for d in rows:
-            delegator = self.actor(d.delegator_user_id)
-            if delegator is not None:
-                out.append(Delegation(delegator, d.delegate_user_id, d.starts_on, d.ends_on))
+        for d, delegator_user in rows:
+            principal = self.actor(delegator_user) if delegator_user is not None else None
+            if principal is not None:
+                out.append(Delegation(principal, user_id, d.starts_on, d.ends_on))
         return out
 
     # -------------------------------------------------------------- dispatch

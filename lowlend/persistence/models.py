@@ -523,8 +523,10 @@ LOWLEND_TABLES: frozenset[str] = frozenset(
 from lowlend.persistence.attachments import Attachment  # noqa: E402,F401  same metadata
 from lowlend.persistence.lending_models import (  # noqa: E402,F401  same metadata
     LENDING_TABLES,
+    ApprovalDelegation,
     ApprovalTask,
     CreditLine,
+    StaffAbsence,
 )
 
 LOWLEND_TABLES = LOWLEND_TABLES | LENDING_TABLES

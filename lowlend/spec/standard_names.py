@@ -25,6 +25,8 @@ BUILTIN_VIEWS = frozenset(
         "customer_relations",
         "applications",
         "approval_tasks",
+        "approval_delegations",
+        "staff_absences",
         "loans",
         "credit_lines",
         "disbursements",

@@ -52,6 +52,7 @@ ACTIONS = (
     "import",
     "view_pii",
     "disburse",
+    "draw",
     "reverse",
     "assign",
     "publish",

@@ -326,7 +326,7 @@ class CreditLineActionsApi(BaseApi):
             409: {description: line not active or expired}
             422: {description: field errors}
         """
-        refused = _guard("edit", "credit_lines") or (
+        refused = _guard("draw", "credit_lines") or (
             None if _in_scope("credit_lines", pk) else _not_found()
         )
         if refused is not None:

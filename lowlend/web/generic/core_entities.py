@@ -636,6 +636,42 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
         },
     ),
     CoreEntity(
+        code="approval_delegations",
+        model_name="ApprovalDelegation",
+        label=("Approval delegations", "审批委托"),
+        fields=(
+            _f("delegator_staff_id", "reference", "Delegator", "委托人（原审批人）",
+               reference="staff", required=True),
+            _f("delegate_staff_id", "reference", "Delegate", "受托人（代为审批）",
+               reference="staff", required=True),
+            _f("starts_on", "date", "From", "开始日期", required=True),
+            _f("ends_on", "date", "Until (inclusive)", "结束日期（含）", required=True),
+            _f("note", "text", "Note", "备注", max_length=500),
+        ),
+        list_columns=("delegator_staff_id", "delegate_staff_id", "starts_on", "ends_on", "note"),
+        search_columns=("delegator_staff_id", "delegate_staff_id"),
+        show_columns=(
+            "id", "delegator_staff_id", "delegate_staff_id", "starts_on", "ends_on", "note",
+            "created_at",
+        ),
+        extra_labels={"id": ("ID", "编号"), "created_at": ("Created at", "创建时间")},
+    ),
+    CoreEntity(
+        code="staff_absences",
+        model_name="StaffAbsence",
+        label=("Staff absences", "员工休假"),
+        fields=(
+            _f("staff_id", "reference", "Staff member", "员工", reference="staff", required=True),
+            _f("starts_on", "date", "From", "开始日期", required=True),
+            _f("ends_on", "date", "Until (inclusive)", "结束日期（含）", required=True),
+            _f("reason", "text", "Reason", "事由", max_length=200),
+        ),
+        list_columns=("staff_id", "starts_on", "ends_on", "reason"),
+        search_columns=("staff_id",),
+        show_columns=("id", "staff_id", "starts_on", "ends_on", "reason", "created_at"),
+        extra_labels={"id": ("ID", "编号"), "created_at": ("Created at", "创建时间")},
+    ),
+    CoreEntity(
         code="credit_lines",
         model_name="CreditLine",
         label=("Credit lines", "授信额度"),
@@ -668,6 +704,7 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
         },
         read_only=True,
         dictionaries=(CREDIT_LINE_STATUS,),
+        extra_actions=("draw",),  # POST /api/v1/credit_lines/<id>/draws
     ),
 )
 

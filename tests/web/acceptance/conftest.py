@@ -137,7 +137,12 @@ def _organisation(app: Any) -> SimpleNamespace:
     record of every config entity on each loan."""
     from lowlend.persistence.db import db
     from lowlend.persistence.entity_tables import entity_model
-    from lowlend.persistence.lending_models import ApprovalTask, CreditLine
+    from lowlend.persistence.lending_models import (
+        ApprovalDelegation,
+        ApprovalTask,
+        CreditLine,
+        StaffAbsence,
+    )
     from lowlend.persistence.models import (
         Application,
         ConfigVersion,
@@ -233,6 +238,15 @@ def _organisation(app: Any) -> SimpleNamespace:
                 customer_id=side["customers"].id, related_customer_id=other["customers"].id,
                 kind=kind)
             s.add(side["customer_relations"])
+        # staff absences and approval delegations, one per side (scoped by their staff)
+        for side, owner, other in ((in_a, staff["collector"], staff["manager"]),
+                                   (in_b, staff["collector_b"], staff["collector"])):
+            side["staff_absences"] = StaffAbsence(staff_id=owner.id, starts_on=dt.date(2026, 1, 1),
+                                                  ends_on=dt.date(2026, 1, 5), reason="年假")
+            side["approval_delegations"] = ApprovalDelegation(
+                delegator_staff_id=owner.id, delegate_staff_id=other.id,
+                starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2026, 1, 5))
+            s.add_all([side["staff_absences"], side["approval_delegations"]])
         s.flush()
         s.commit()
         data = SimpleNamespace(

@@ -179,7 +179,8 @@ def test_delegation_only_within_its_dates(lending_app: Any) -> None:
     assert r.status_code == 403 and r.get_json()["code"] == "approval_not_eligible"
 
     with lending_app.app_context():
-        row = ApprovalDelegation(delegator_user_id=risk_id, delegate_user_id=manager_id,
+        row = ApprovalDelegation(delegator_staff_id=_staff_id(lending_app, "risk"),
+                                 delegate_staff_id=_staff_id(lending_app, "manager"),
                                  starts_on=today + day, ends_on=today + 10 * day, note="休假")
         db.session.add(row)
         db.session.commit()

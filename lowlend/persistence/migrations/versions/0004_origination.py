@@ -3,7 +3,7 @@ absences, credit consents and reports, credit lines, loan documents; application
 score, round, creator and credit report; loans gain credit line, entrusting party and
 contract number.
 
-User ids (``created_by``, ``user_id``, ``delegator_user_id`` …) are ``ab_user.id``
+User ids (``created_by``, ``user_id``, ``by_user_id`` …) are ``ab_user.id``
 without a database-level foreign key (see 0001).
 
 Revision ID: 0004
@@ -28,28 +28,34 @@ def upgrade() -> None:
     op.create_table(
         "approval_delegations",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("delegator_user_id", sa.Integer(), nullable=False),
-        sa.Column("delegate_user_id", sa.Integer(), nullable=False),
+        sa.Column("delegator_staff_id", sa.Integer(), nullable=False),
+        sa.Column("delegate_staff_id", sa.Integer(), nullable=False),
         sa.Column("starts_on", sa.Date(), nullable=False),
         sa.Column("ends_on", sa.Date(), nullable=False),
         sa.Column("note", sa.String(length=500), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "delegator_user_id <> delegate_user_id", name="ck_approval_delegations_not_self"
+            "delegator_staff_id <> delegate_staff_id", name="ck_approval_delegations_not_self"
         ),
         sa.CheckConstraint("starts_on <= ends_on", name="ck_approval_delegations_dates"),
+        sa.ForeignKeyConstraint(
+            ["delegator_staff_id"], ["staff.id"], name="fk_approval_delegations_delegator_staff_id"
+        ),
+        sa.ForeignKeyConstraint(
+            ["delegate_staff_id"], ["staff.id"], name="fk_approval_delegations_delegate_staff_id"
+        ),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("approval_delegations", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_approval_delegations_delegate_user_id"),
-            ["delegate_user_id"],
+            batch_op.f("ix_approval_delegations_delegate_staff_id"),
+            ["delegate_staff_id"],
             unique=False,
         )
         batch_op.create_index(
-            batch_op.f("ix_approval_delegations_delegator_user_id"),
-            ["delegator_user_id"],
+            batch_op.f("ix_approval_delegations_delegator_staff_id"),
+            ["delegator_staff_id"],
             unique=False,
         )
 
