@@ -133,7 +133,20 @@ def _facts(
 
 
 def _check_terms_and_compliance(registry: Any, app: ApplicationRow, today: dt.date) -> None:
-    """Product bounds and the region's rate caps; a ``block`` violation refuses."""
+    """Product bounds and the region's rate caps; a ``block`` violation refuses.
+
+    A revolving product's application asks for a credit limit: the amount must lie in the
+    product's ``revolving.credit_limit`` range (its draws are checked when drawn).
+    """
+    product = registry.products.get(app.product_code)
+    revolving = getattr(product, "revolving", None)
+    if revolving is not None and not (
+        revolving.credit_limit.min <= app.amount <= revolving.credit_limit.max
+    ):
+        raise LendingError(
+            "credit_limit_out_of_range", field="amount", value=str(app.amount),
+            min=str(revolving.credit_limit.min), max=str(revolving.credit_limit.max),
+        )
     try:
         offer = quote(
             registry,

@@ -23,6 +23,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "credit_line_not_found": ("Credit line {value} does not exist.", "授信额度 {value} 不存在。"),
     "credit_line_not_active": ("The credit line is {value}, not active.", "授信额度当前状态为 {value}，不可用。"),
     "credit_line_expired": ("The credit line expired on {value}.", "授信额度已于 {value} 到期。"),
+    "credit_limit_out_of_range": ("The credit limit {value} is outside the product's range {min}–{max}.", "授信额度 {value} 不在产品允许的 {min}–{max} 范围内。"),
     "draw_above_available": ("The draw {value} is above the available limit {available}.", "提款金额 {value} 超过可用额度 {available}。"),
     "approval_self": ("You cannot approve an application you made.", "不能审批自己发起的申请。"),
     "approval_not_eligible": ("You are not an approver of step {step} (role {role}).", "您不是审批步骤 {step} 的审批人（角色 {role}）。"),

@@ -91,11 +91,14 @@ def register(appbuilder: Any, registry: Any) -> None:
     from lowlend.web.generic.applications_api import ApplicationsApi
     from lowlend.web.generic.approval_tasks import ApprovalTasksView
     from lowlend.web.generic.audit_format import PII_COLUMNS
+    from lowlend.web.generic.lending_records import CreditLinesView, LoansView
     from lowlend.web.generic.views import GenericModelView, make_view
 
     special_views: dict[str, type[GenericModelView]] = {
         "applications": ApplicationsView,  # the form is the product's
         "approval_tasks": ApprovalTasksView,  # bulk approve
+        "loans": LoansView,  # contract documents
+        "credit_lines": CreditLinesView,  # draws
     }
 
     app = current_app._get_current_object()

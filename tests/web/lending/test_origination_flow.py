@@ -52,7 +52,10 @@ def _department_of(db: Any, username: str) -> int:
         "WHERE u.username = :u"), {"u": username}).scalar_one())
 
 
-def new_application(app: Any, customer_id: int, amount: str, income: str, user: str) -> int:
+def new_application(
+    app: Any, customer_id: int, amount: str, income: str, user: str,
+    product: str = "consumer_emi", term: int = 12,
+) -> int:
     from lowlend.persistence.db import db
     from lowlend.persistence.models import Application, ConfigState
 
@@ -62,8 +65,8 @@ def new_application(app: Any, customer_id: int, amount: str, income: str, user: 
             sa.text("SELECT id FROM ab_user WHERE username = :u"), {"u": user}
         ).scalar_one()
         application = Application(
-            customer_id=customer_id, product_code="consumer_emi", config_version_id=version,
-            amount=Decimal(amount), currency="CNY", term=12, rate=Decimal("0.18"),
+            customer_id=customer_id, product_code=product, config_version_id=version,
+            amount=Decimal(amount), currency="CNY", term=term, rate=Decimal("0.144"),
             status="draft", created_by=user_id, department_id=_department_of(db, "manager"),
             custom={"employer": "南昌某公司", "monthly_income": income, "purpose": "consumption"},
         )

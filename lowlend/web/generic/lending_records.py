@@ -1,0 +1,147 @@
+"""Generated screens of lending records with their actions: a loan's contract documents
+(download, within the user's data scope) and drawing on a credit line (one use case)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import lazy_gettext as _l
+
+from lowlend.domain.errors import DomainError
+from lowlend.persistence.db import db
+from lowlend.persistence.lending_models import CreditLine, LoanDocument
+from lowlend.persistence.models import Instalment, Loan
+from lowlend.services.lending import loans
+from lowlend.services.messages import message
+from lowlend.web.api.quote import _locale
+from lowlend.web.generic.labels import format_money
+from lowlend.web.generic.scope_check import record_visible
+from lowlend.web.generic.views import GenericModelView
+from lowlend.web.lending_context import actor, business_today, lending
+
+__all__ = ["CreditLinesView", "LoansView"]
+
+MESSAGES = (
+    _l("Contract"),
+    _l("Chinese"),
+    _l("English"),
+    _l("Draw on this line"),
+    _l("Available"),
+    _l("Term (periods)"),
+    _l("Draw"),
+    _l("Loan %(id)s is booked under the line."),
+    _l("Give an amount such as 5000.00 and a number of instalments."),
+)
+
+_FORMATS = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
+
+
+class LoansView(GenericModelView):
+    """Loans (read-only) with their contract documents."""
+
+    extra_routes: ClassVar[tuple[str, ...]] = ("contract",)
+    extra_method_permissions: ClassVar[dict[str, str]] = {"contract": "show"}
+    show_template = "lending/loan_show.html"
+
+    def render_template(self, template: str, **kwargs: Any) -> Any:
+        if template == self.show_template and "pk" in kwargs:
+            kwargs.setdefault(
+                "loan_documents",
+                db.session.execute(
+                    sa.select(LoanDocument.locale, LoanDocument.number, LoanDocument.sha256)
+                    .where(LoanDocument.loan_id == int(kwargs["pk"]))
+                    .order_by(LoanDocument.locale)
+                ).all(),
+            )
+        return super().render_template(template, **kwargs)
+
+    @expose("/<int:pk>/contract/<locale>.<fmt>")
+    @has_access
+    def contract(self, pk: int, locale: str, fmt: str) -> Any:
+        """The loan's contract in ``locale`` as PDF or HTML (404 outside the data scope)."""
+        if fmt not in _FORMATS or not record_visible("loans", pk):
+            abort(404)
+        doc = db.session.execute(
+            sa.select(LoanDocument).where(
+                LoanDocument.loan_id == pk, LoanDocument.locale == locale,
+                LoanDocument.kind == "contract",
+            )
+        ).scalar_one_or_none()
+        if doc is None or (fmt == "pdf" and not doc.pdf):
+            abort(404)
+        body = doc.pdf if fmt == "pdf" else doc.html.encode("utf-8")
+        response = Response(body, mimetype=_FORMATS[fmt].split(";")[0])
+        response.headers["Content-Type"] = _FORMATS[fmt]
+        name = f"{doc.number}-{locale}.{fmt}"
+        disposition = "attachment" if fmt == "pdf" else "inline"
+        response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
+        response.headers["X-Content-SHA256"] = doc.sha256
+        return response
+
+
+class CreditLinesView(GenericModelView):
+    """Credit lines (read-only) with "Draw on this line"."""
+
+    extra_routes: ClassVar[tuple[str, ...]] = ("draw",)
+    extra_method_permissions: ClassVar[dict[str, str]] = {"draw": "draw"}
+    show_template = "lending/credit_line_show.html"
+
+    def render_template(self, template: str, **kwargs: Any) -> Any:
+        if template == self.show_template and "pk" in kwargs:
+            line = db.session.get(CreditLine, int(kwargs["pk"]))
+            if line is not None:
+                used = db.session.execute(
+                    sa.select(
+                        sa.func.coalesce(
+                            sa.func.sum(Instalment.principal - Instalment.principal_paid), 0
+                        )
+                    )
+                    .join(Loan, Loan.id == Instalment.loan_id)
+                    .where(
+                        Loan.credit_line_id == line.id,
+                        Loan.status.in_(("approved", "pending", "active", "overdue")),
+                    )
+                ).scalar_one()
+                available = line.credit_limit - Decimal(str(used))
+                kwargs.setdefault("line_available", format_money(available))
+                kwargs.setdefault(
+                    "may_draw",
+                    line.status == "active"
+                    and current_app.appbuilder.sm.has_access("can_draw", "credit_lines"),
+                )
+        return super().render_template(template, **kwargs)
+
+    @expose("/<int:pk>/draw", methods=["POST"])
+    @has_access
+    def draw(self, pk: int) -> Any:
+        """Draw an amount on the line: a new loan (one use case)."""
+        if not record_visible("credit_lines", pk):
+            abort(404)
+        try:
+            amount = Decimal(request.form.get("amount", "").replace(",", "").strip())
+            term = int(request.form.get("term", ""))
+            if not amount.is_finite():
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            flash(str(MESSAGES[-1]), "danger")
+            return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        ctx = lending()
+        try:
+            loan_id = loans.draw(
+                ctx.uow(), pk, amount=amount, term=term, actor=actor(),
+                registry_for=ctx.registry_for, today=business_today(), contract=ctx.contract,
+            )
+        except DomainError as exc:
+            flash(message(exc.code, _locale(), **exc.params), "danger")
+            return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        finally:
+            db.session.expire_all()
+        flash(str(_l("Loan %(id)s is booked under the line.") % {"id": loan_id}), "success")
+        return redirect(f"{request.script_root}/loans/show/{loan_id}")
+
+

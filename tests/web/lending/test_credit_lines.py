@@ -1,0 +1,91 @@
+"""Revolving products: approval grants a credit line; draws become loans under its limit;
+loans' contracts are downloadable within the data scope."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests.web.lending.test_origination_flow import (
+    _web_login,
+    new_application,
+    new_customer,
+    token,
+)
+
+
+def test_credit_line_draws_and_contract_download(lending_app: Any) -> None:
+    from lowlend.persistence.db import db
+    from lowlend.persistence.lending_models import CreditLine
+    from lowlend.persistence.models import Loan
+
+    client = lending_app.test_client()
+    manager = token(client, "manager")
+    customer_id = new_customer(lending_app)
+    assert client.post(f"/api/v1/customers/{customer_id}/consents", headers=manager,
+                       json={}).status_code == 201
+
+    # a limit outside the product's credit_limit range is refused at submission
+    too_small = new_application(lending_app, customer_id, "5000.00", "4000.00", "admin",
+                                product="revolving_credit_line", term=6)
+    r = client.post(f"/api/v1/applications/{too_small}/submit", headers=manager)
+    assert r.status_code == 422 and r.get_json()["code"] == "credit_limit_out_of_range"
+
+    app_id = new_application(lending_app, customer_id, "50000.00", "4000.00", "admin",
+                             product="revolving_credit_line", term=6)
+    r = client.post(f"/api/v1/applications/{app_id}/submit", headers=manager)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    if r.get_json()["status"] == "in_review":
+        r = client.post(f"/api/v1/applications/{app_id}/decision", headers=manager,
+                        json={"decision": "approve"})
+        assert r.status_code == 200, r.get_data(as_text=True)
+    body = r.get_json()
+    assert body["status"] == "approved" and body["credit_line_id"] and not body["loan_id"]
+    line_id = body["credit_line_id"]
+    with lending_app.app_context():
+        line = db.session.get(CreditLine, line_id)
+        assert line.credit_limit == Decimal("50000.00") and line.status == "active"
+        assert (line.expires_on - line.starts_on).days in range(365, 367)
+
+    r = client.post(f"/api/v1/credit_lines/{line_id}/draws", headers=manager,
+                    json={"amount": "30000.00", "term": 6})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    first = r.get_json()["loan_id"]
+    r = client.post(f"/api/v1/credit_lines/{line_id}/draws", headers=manager,
+                    json={"amount": "25000.00", "term": 6})
+    assert r.status_code == 422 and r.get_json()["code"] == "draw_above_available"
+    r = client.post(f"/api/v1/credit_lines/{line_id}/draws", headers=manager,
+                    json={"amount": "100.00", "term": 6})
+    assert r.status_code == 422 and r.get_json()["code"] == "amount_below_draw_min"
+    r = client.post(f"/api/v1/credit_lines/{line_id}/draws", headers=manager,
+                    json={"amount": "x", "term": 0})
+    assert r.status_code == 422 and {"amount", "term"} <= set(r.get_json()["errors"])
+
+    # the web page shows what is left and draws through the same use case
+    _web_login(client, "manager")
+    page = client.get(f"/credit_lines/show/{line_id}").get_data(as_text=True)
+    assert "20,000.00" in page  # 50,000 − 30,000
+    token_ = re.search(r'name="csrf_token" value="([^"]*)"', page)
+    form = {"amount": "5000.00", "term": "3"}
+    if token_ and token_.group(1):
+        form["csrf_token"] = token_.group(1)
+    r = client.post(f"/credit_lines/{line_id}/draw", data=form)
+    assert r.status_code == 302 and "/loans/show/" in r.headers["Location"]
+    with lending_app.app_context():
+        drawn = db.session.execute(
+            sa.select(Loan.principal).where(Loan.credit_line_id == line_id).order_by(Loan.id)
+        ).scalars().all()
+    assert drawn == [Decimal("30000.00"), Decimal("5000.00")]
+
+    # the first draw's contract, in both languages, for those who may see the loan
+    pdf = client.get(f"/loans/{first}/contract/zh_CN.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    html = client.get(f"/loans/{first}/contract/en.html")
+    assert html.status_code == 200 and "30,000.00" in html.get_data(as_text=True)
+    assert client.get(f"/loans/{first}/contract/fr.pdf").status_code == 404
+    _web_login(client, "collector")  # loans of another department are out of scope
+    refused = client.get(f"/loans/{first}/contract/zh_CN.pdf")
+    assert refused.status_code in (403, 404, 302) and not refused.data.startswith(b"%PDF")
