@@ -75,10 +75,58 @@ def new_application(
         return int(application.id)
 
 
+def customer_from_id_card(app: Any, client: Any, headers: dict[str, str]) -> int:
+    """Photograph a (synthetic) ID card, read it with the OCR API and create the customer
+    through the REST API from what was read."""
+    import datetime as dt
+    import io
+    import random
+    from dataclasses import replace
+
+    from tests.integrations.test_ocr_cards import (
+        draw_back,
+        draw_front,
+        font_path,
+        photograph,
+        random_card,
+    )
+
+    font_path()  # skips without the CJK font (fails instead under LOWLEND_REQUIRE_SERVICES)
+    rng = random.Random(7)
+    card = replace(random_card(rng), id_number=CLEAN_ID, birth_date=dt.date(1990, 3, 7),
+                   sex="male")
+    parts = {
+        "front": (io.BytesIO(photograph(draw_front(card, rng), rng)), "front.jpg"),
+        "back": (io.BytesIO(photograph(draw_back(card, rng), rng)), "back.jpg"),
+    }
+    read = client.post("/api/v1/ocr/id-card", data=parts, content_type="multipart/form-data",
+                       headers=headers)
+    assert read.status_code == 200, read.get_data(as_text=True)
+    fields = read.get_json()["fields"]
+    assert fields["id_number"]["value"] == CLEAN_ID and fields["name"]["value"] == card.name
+    from lowlend.persistence.db import db
+
+    with app.app_context():
+        department = _department_of(db, "manager")
+    created = client.post("/api/v1/customers/", headers=headers, json={
+        "kind": "individual", "name": fields["name"]["value"], "id_type": "resident_id",
+        "id_number": fields["id_number"]["value"], "phone": "13900000011", "region": "CN-JX",
+        "department_id": department,
+    })
+    assert created.status_code == 201, created.get_data(as_text=True)
+    return int(created.get_json()["id"])
+
+
 def test_customer_to_loan_with_referral_dispatch_and_two_step_approval(lending_app: Any) -> None:
     client = lending_app.test_client()
     manager, risk, admin = token(client, "manager"), token(client, "risk"), token(client, "admin")
-    customer_id = new_customer(lending_app)
+    customer_id = customer_from_id_card(lending_app, client, manager)
+    from lowlend.persistence.db import db as _db
+    from lowlend.persistence.models import Customer
+
+    with lending_app.app_context():
+        stored = _db.session.get(Customer, customer_id)
+        assert (stored.birth_date.isoformat(), stored.sex) == ("1990-03-07", "male")
 
     # no consent yet: the pull is refused, nothing is decided
     app_id = new_application(lending_app, customer_id, "80000.00", "4000.00", "admin")
@@ -157,7 +205,7 @@ def test_customer_to_loan_with_referral_dispatch_and_two_step_approval(lending_a
         assert sorted(d.locale for d in docs) == ["en", "zh_CN"]
         assert all(d.pdf and d.pdf.startswith(b"%PDF") for d in docs)
         zh = next(d for d in docs if d.locale == "zh_CN")
-        assert "王小明" in zh.html and loan.contract_no in zh.html
+        assert stored.name in zh.html and loan.contract_no in zh.html
         assert db.session.get(Application, app_id).status == "approved"
         kinds = db.session.execute(
             sa.select(ApplicationDecision.kind, ApplicationDecision.decision)
