@@ -16,6 +16,7 @@ from typing import Any
 from flask import g, has_request_context
 from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from lowlend.persistence.audit import add_audit, before_image, record_image
@@ -152,6 +153,13 @@ class WriteError(SQLAlchemyError):
         if self.conflict:
             return translate("The record conflicts with an existing one.")
         return translate("The record could not be saved.")
+
+
+MESSAGES = (  # shown through ``translate``; listed here so the catalogues extract them
+    _l("The record refers to a record that does not exist."),
+    _l("This record cannot be deleted: other records still refer to it (%(what)s)."),
+    _l("This record cannot be deleted: other records still refer to it."),
+)
 
 
 class ReferencedError(WriteError):
