@@ -17,7 +17,7 @@ ESCALATE_TASK = "lowlend.approvals.escalate_overdue"
 @shared_task(name=ESCALATE_TASK)  # type: ignore[untyped-decorator]
 def escalate_overdue_approvals() -> list[int]:
     """Escalate every open approval step past its SLA; returns the escalated task ids."""
-    from lowlend.services.lending.applications import escalate_overdue
+    from lowlend.services.lending.approvals import escalate_overdue
     from lowlend.web.lending_context import lending
 
     return escalate_overdue(lending().uow(), now=dt.datetime.now(dt.UTC))

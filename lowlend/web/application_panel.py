@@ -26,7 +26,7 @@ from lowlend.persistence.lending_models import (
     CreditLine,
 )
 from lowlend.persistence.models import Application, Loan
-from lowlend.services.lending import applications
+from lowlend.services.lending import applications, approvals
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _locale
 from lowlend.web.generic.core_entities import APPLICATION_STATUS
@@ -217,7 +217,7 @@ def act(pk: int, action: str, comment: str) -> None:
         elif action == "withdraw":
             status = applications.withdraw(ctx.uow(), pk, actor=actor(), now=now, reason=comment)
         else:
-            status = applications.decide(
+            status = approvals.decide(
                 ctx.uow(), pk, actor=actor(), verdict=Verdict(action), comment=comment,
                 registry_for=ctx.registry_for, now=now, today=business_today(),
                 department_path=current_principal().department_path, contract=ctx.contract,

@@ -21,7 +21,7 @@ from lowlend.persistence.lending_models import ApprovalTask
 from lowlend.persistence.models import Application, Customer
 from lowlend.persistence.scope import scope_condition
 from lowlend.services.data_scope import scope_for
-from lowlend.services.lending import applications
+from lowlend.services.lending import approvals
 from lowlend.services.messages import message
 from lowlend.web import registry_hooks
 from lowlend.web.api.quote import _locale
@@ -131,7 +131,7 @@ class MyTasksView(BaseView):
             return redirect(url_for("MyTasksView.list"))
         ctx = lending()
         try:
-            applications.decide(
+            approvals.decide(
                 ctx.uow(), task.application_id, actor=actor(), verdict=Verdict(verdict_raw),
                 comment=request.form.get("comment", "")[:2000], task_id=task.id,
                 registry_for=ctx.registry_for, now=dt.datetime.now(dt.UTC),

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 
 from lowlend.domain.approval import ApprovalError, Verdict
 from lowlend.domain.errors import DomainError
-from lowlend.services.lending import applications, loans
+from lowlend.services.lending import applications, approvals, loans
 from lowlend.services.lending.errors import LendingError
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _json, _locale
@@ -187,7 +187,7 @@ class ApplicationActionsApi(BaseApi):
             return _json({"message": text, "errors": {"comment": [text]}}, 422)
         ctx = lending()
         try:
-            result = applications.decide(
+            result = approvals.decide(
                 ctx.uow(), pk, actor=actor(), verdict=verdict, comment=comment, task_id=task_id,
                 registry_for=ctx.registry_for, now=_now(), today=business_today(),
                 department_path=current_principal().department_path, contract=ctx.contract,

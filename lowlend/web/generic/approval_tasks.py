@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from lowlend.domain.approval import Verdict
 from lowlend.domain.errors import DomainError
-from lowlend.services.lending import applications
+from lowlend.services.lending import approvals
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _locale
 from lowlend.web.generic.scope_check import record_visible
@@ -54,7 +54,7 @@ class ApprovalTasksView(GenericModelView):
                 refused[str(_l("Not found."))] += 1
                 continue
             try:
-                applications.decide(
+                approvals.decide(
                     ctx.uow(), task.application_id, actor=actor(), verdict=Verdict.APPROVE,
                     task_id=task.id, registry_for=ctx.registry_for,
                     now=dt.datetime.now(dt.UTC), today=business_today(),

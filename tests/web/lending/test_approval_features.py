@@ -226,7 +226,7 @@ def test_sla_escalation_once_to_the_escalation_role(lending_app: Any) -> None:
     from lowlend.persistence.db import db
     from lowlend.persistence.lending_models import ApprovalTask, Assignment
     from lowlend.persistence.lending_repository import lending_uow_factory
-    from lowlend.services.lending import applications
+    from lowlend.services.lending import approvals
 
     _client, app_id = _referred(lending_app)
     risk_task, _manager_task = _tasks(lending_app, app_id)
@@ -243,7 +243,7 @@ def test_sla_escalation_once_to_the_escalation_role(lending_app: Any) -> None:
         )
 
     # not overdue yet at an earlier time
-    assert applications.escalate_overdue(uow(), now=now - dt.timedelta(hours=2)) == []
+    assert approvals.escalate_overdue(uow(), now=now - dt.timedelta(hours=2)) == []
     # the Celery beat entry runs the task (in-process here: no broker configured)
     from lowlend.tasks.approvals import ESCALATE_TASK
 
@@ -274,15 +274,15 @@ def test_sla_escalation_once_to_the_escalation_role(lending_app: Any) -> None:
 
     # … and the escalation role may act too (Step.also_roles)
     from lowlend.domain.approval import Actor
-    from lowlend.services.lending.applications import _route_of
+    from lowlend.services.lending.approvals import route_of
 
-    route = _route_of([escalated])
+    route = route_of([escalated])
     assert Actor(1, "m", frozenset({"business_manager"})).may_take(route[0])
     assert Actor(2, "r", frozenset({"risk_officer"})).may_take(route[0])
     assert not Actor(3, "f", frozenset({"finance"})).may_take(route[0])
 
     # each task is escalated once
-    assert applications.escalate_overdue(uow(), now=now + dt.timedelta(days=3)) == []
+    assert approvals.escalate_overdue(uow(), now=now + dt.timedelta(days=3)) == []
     assert len(_tasks(lending_app, app_id)) == 2
     with lending_app.app_context():
         assert db.session.execute(
