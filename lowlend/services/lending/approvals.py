@@ -38,6 +38,7 @@ __all__ = [
     "decide",
     "escalate_overdue",
     "open_stage",
+    "assignable_staff",
     "reassign",
     "route_of",
     "start_route",
@@ -228,9 +229,35 @@ def decide(
         return DecisionResult(app.id, app.status, open_ids, loan_id, line_id)
 
 
+def _task_pool(task: ApprovalTaskRow) -> tuple[str, ...]:
+    roles = [task.role]
+    if task.escalated_at and task.escalate_to and task.escalate_to != task.role:
+        roles.append(task.escalate_to)
+    return tuple(roles)
+
+
+def assignable_staff(uow: LendingUnitOfWork, task_id: int, *, day: dt.date) -> list[int]:
+    """Staff ids an open task may be given to: active, not absent on ``day``, holding the
+    step's role (or, once escalated, the escalation role)."""
+    with uow:
+        task = uow.lending.task(task_id)
+        if task is None or task.status != OPEN:
+            return []
+        found: list[int] = []
+        for role in _task_pool(task):
+            for c in uow.lending.candidates(role, day):
+                if c.active and not c.absent and c.staff_id not in found:
+                    found.append(c.staff_id)
+        return found
+
+
 def reassign(uow: LendingUnitOfWork, task_id: int, staff_id: int | None, *, actor: Actor,
-             reason: str = "manual") -> None:
-    """Give an open task to another staff member (``None``: back to the pool); logged."""
+             day: dt.date, reason: str = "manual") -> None:
+    """Give an open task to another staff member (``None``: back to the pool); logged.
+
+    :raises LendingError: unknown task (404), task not open (409), a staff member who
+        cannot take it (422: role, leave, inactive).
+    """
     with uow:
         repo = uow.lending
         task = repo.task(task_id, for_update=True)
@@ -239,7 +266,9 @@ def reassign(uow: LendingUnitOfWork, task_id: int, staff_id: int | None, *, acto
         if task.status != OPEN:
             raise LendingError("approval_task_not_open", status=409, value=task.status)
         if staff_id is not None and not any(
-            c.staff_id == staff_id for c in repo.candidates(task.role, dt.date.today())
+            c.staff_id == staff_id and c.active and not c.absent
+            for role in _task_pool(task)
+            for c in repo.candidates(role, day)
         ):
             raise LendingError("assignee_not_eligible", field="staff_id", value=staff_id)
         previous = task.assignee_staff_id

@@ -27,7 +27,12 @@ from lowlend.web.generic.scope_check import record_visible
 from lowlend.web.lending_context import actor, business_today, lending
 from lowlend.web.user_context import current_principal, signed_in
 
-__all__ = ["ApplicationActionsApi", "CreditLineActionsApi", "register_lending_apis"]
+__all__ = [
+    "ApplicationActionsApi",
+    "ApprovalTaskActionsApi",
+    "CreditLineActionsApi",
+    "register_lending_apis",
+]
 
 _APPROVAL_STATUS = {
     "approval_self": 403,
@@ -358,11 +363,70 @@ class CreditLineActionsApi(BaseApi):
         return _json({"loan_id": loan_id}, 201)
 
 
+class ApprovalTaskActionsApi(BaseApi):
+    """Reassign an open approval step (dispatch by hand)."""
+
+    resource_name = "approval_tasks"
+    openapi_spec_tag = "Approval tasks"
+    route_base = "/api/v1/approval_tasks"
+
+    @expose("/<int:pk>/assign", methods=["POST"])
+    def assign(self, pk: int) -> Response:
+        """Give an open step to another staff member, or back to the pool.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [staff_id]
+                  properties:
+                    staff_id: {type: integer, nullable: true}
+                    reason: {type: string}
+          responses:
+            200: {description: "{id, assignee_staff_id}"}
+            401: {description: not signed in}
+            403: {description: no permission}
+            404: {description: unknown task or outside the data scope}
+            409: {description: the task is not open}
+            422: {description: the staff member cannot take it}
+        """
+        refused = _guard("assign", "approval_tasks")
+        if refused is not None:
+            return refused
+        body = _body()
+        if body is None or "staff_id" not in body:
+            text = _("Give the staff id, or null to put the step back in the pool.")
+            return _json({"message": text, "errors": {"staff_id": [text]}}, 422)
+        staff_id = body["staff_id"]
+        if staff_id is not None and (isinstance(staff_id, bool) or not isinstance(staff_id, int)):
+            text = _("The staff id must be a whole number.")
+            return _json({"message": text, "errors": {"staff_id": [text]}}, 422)
+        from lowlend.persistence.db import db
+        from lowlend.persistence.lending_models import ApprovalTask
+
+        task = db.session.get(ApprovalTask, pk)
+        if task is None or not _in_scope("applications", task.application_id):
+            return _not_found()
+        reason = str(body.get("reason") or "manual")[:50]
+        try:
+            approvals.reassign(lending().uow(), pk, staff_id, actor=actor(),
+                               day=business_today(), reason=reason)
+        except DomainError as exc:
+            return _error(exc)
+        return _json({"id": pk, "assignee_staff_id": staff_id}, 200)
+
+
 def _not_found() -> Response:
     return _json({"message": _("Not found.")}, 404)
 
 
 def register_lending_apis(appbuilder: Any) -> None:
     """Add the origination APIs."""
-    for api in (ApplicationActionsApi, CustomerConsentApi, CreditLineActionsApi):
+    for api in (ApplicationActionsApi, CustomerConsentApi, CreditLineActionsApi,
+                ApprovalTaskActionsApi):
         appbuilder.add_api(api)

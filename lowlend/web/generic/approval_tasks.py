@@ -12,12 +12,18 @@ import datetime as dt
 from collections import Counter
 from typing import Any, ClassVar
 
-from flask import flash, redirect, url_for
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_appbuilder import expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 
 from lowlend.domain.approval import Verdict
 from lowlend.domain.errors import DomainError
+from lowlend.persistence.db import db
+from lowlend.persistence.lending_models import ApprovalTask
+from lowlend.persistence.models import Staff
 from lowlend.services.lending import approvals
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _locale
@@ -32,11 +38,47 @@ __all__ = ["ApprovalTasksView"]
 class ApprovalTasksView(GenericModelView):
     """Approval tasks, with "Approve selected" for those who hold ``approve``."""
 
-    extra_routes: ClassVar[tuple[str, ...]] = ("action_post",)
+    extra_routes: ClassVar[tuple[str, ...]] = ("action_post", "assign")
     extra_method_permissions: ClassVar[dict[str, str]] = {
         "action_post": "list",  # the action itself checks ``approve`` (FAB: by method name)
         "approve_selected": "approve",
+        "assign": "assign",
     }
+    show_template = "lending/approval_task_show.html"
+
+    def render_template(self, template: str, **kwargs: Any) -> Any:
+        if template == self.show_template and "pk" in kwargs and self._may_assign():
+            ids = approvals.assignable_staff(lending().uow(), int(kwargs["pk"]),
+                                             day=business_today())
+            names = dict(
+                db.session.execute(sa.select(Staff.id, Staff.name).where(Staff.id.in_(ids))).all()
+            )
+            kwargs.setdefault("assignable", [(i, names.get(i, f"#{i}")) for i in ids])
+        return super().render_template(template, **kwargs)
+
+    @staticmethod
+    def _may_assign() -> bool:
+        return bool(current_app.appbuilder.sm.has_access("can_assign", "approval_tasks"))
+
+    @expose("/<int:pk>/assign", methods=["POST"])
+    @has_access
+    def assign(self, pk: int) -> Any:
+        """Give the step to the chosen staff member (or back to the pool)."""
+        task = db.session.get(ApprovalTask, pk)
+        if task is None or not record_visible("applications", task.application_id):
+            abort(404)
+        raw = request.form.get("staff_id", "")
+        staff_id = int(raw) if raw.isdigit() else None
+        try:
+            approvals.reassign(lending().uow(), pk, staff_id, actor=actor(),
+                               day=business_today(), reason="manual")
+        except DomainError as exc:
+            flash(message(exc.code, _locale(), **exc.params), "danger")
+        else:
+            flash(str(_l("The step is reassigned.")), "success")
+        finally:
+            db.session.expire_all()
+        return redirect(url_for(f"{self.endpoint}.show", pk=pk))
 
     @action(
         "approve",

@@ -626,7 +626,7 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
         },
         read_only=True,
         dictionaries=(APPROVAL_TASK_STATUS,),
-        extra_actions=("approve",),
+        extra_actions=("approve", "assign"),
         kinds={
             "status": "enum:approval_task_status",
             "opened_at": "datetime",
