@@ -35,10 +35,10 @@ from lowlend.spec.model import ApprovalChainSpec
 
 __all__ = [
     "DecisionResult",
+    "assignable_staff",
     "decide",
     "escalate_overdue",
     "open_stage",
-    "assignable_staff",
     "reassign",
     "route_of",
     "start_route",
