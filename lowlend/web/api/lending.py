@@ -64,6 +64,11 @@ def _error(exc: DomainError) -> Response:
     return _json(body, status)
 
 
+def _invalid(field: str, text: str) -> Response:
+    """422 with ``text`` as the message and as the error of ``field``."""
+    return _json({"message": text, "errors": {field: [text]}}, 422)
+
+
 def _body() -> dict[str, Any] | None:
     try:
         data = json.loads(request.get_data(as_text=True) or "{}", parse_float=Decimal)
@@ -181,15 +186,15 @@ class ApplicationActionsApi(BaseApi):
             verdict = Verdict(str(body.get("decision", "")))
         except ValueError:
             text = _("Choose approve, reject or return.")
-            return _json({"message": text, "errors": {"decision": [text]}}, 422)
+            return _invalid("decision", text)
         task_id = body.get("task_id")
         if task_id is not None and (isinstance(task_id, bool) or not isinstance(task_id, int)):
             text = _("The task id must be a whole number.")
-            return _json({"message": text, "errors": {"task_id": [text]}}, 422)
+            return _invalid("task_id", text)
         comment = body.get("comment") or ""
         if not isinstance(comment, str) or len(comment) > 2000:
             text = _("The comment must be text of at most 2000 characters.")
-            return _json({"message": text, "errors": {"comment": [text]}}, 422)
+            return _invalid("comment", text)
         ctx = lending()
         try:
             result = approvals.decide(
@@ -401,11 +406,11 @@ class ApprovalTaskActionsApi(BaseApi):
         body = _body()
         if body is None or "staff_id" not in body:
             text = _("Give the staff id, or null to put the step back in the pool.")
-            return _json({"message": text, "errors": {"staff_id": [text]}}, 422)
+            return _invalid("staff_id", text)
         staff_id = body["staff_id"]
         if staff_id is not None and (isinstance(staff_id, bool) or not isinstance(staff_id, int)):
             text = _("The staff id must be a whole number.")
-            return _json({"message": text, "errors": {"staff_id": [text]}}, 422)
+            return _invalid("staff_id", text)
         from lowlend.persistence.db import db
         from lowlend.persistence.lending_models import ApprovalTask
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from .test_origination_flow import new_application, new_customer, token
+from tests.web.lending.helpers import new_application, new_customer, token
 
 
 def _referred(app: Any) -> tuple[Any, int]:

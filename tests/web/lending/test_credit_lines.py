@@ -3,17 +3,17 @@ loans' contracts are downloadable within the data scope."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
-from tests.web.lending.test_origination_flow import (
-    _web_login,
+from tests.web.lending.helpers import (
     new_application,
     new_customer,
     token,
+    web_login,
+    with_csrf,
 )
 
 
@@ -65,13 +65,10 @@ def test_credit_line_draws_and_contract_download(lending_app: Any) -> None:
     assert r.status_code == 422 and {"amount", "term"} <= set(r.get_json()["errors"])
 
     # the web page shows what is left and draws through the same use case
-    _web_login(client, "manager")
+    web_login(client, "manager")
     page = client.get(f"/credit_lines/show/{line_id}").get_data(as_text=True)
     assert "20,000.00" in page  # 50,000 − 30,000
-    token_ = re.search(r'name="csrf_token" value="([^"]*)"', page)
-    form = {"amount": "5000.00", "term": "3"}
-    if token_ and token_.group(1):
-        form["csrf_token"] = token_.group(1)
+    form = with_csrf(page, {"amount": "5000.00", "term": "3"})
     r = client.post(f"/credit_lines/{line_id}/draw", data=form)
     assert r.status_code == 302 and "/loans/show/" in r.headers["Location"]
     with lending_app.app_context():
@@ -86,6 +83,6 @@ def test_credit_line_draws_and_contract_download(lending_app: Any) -> None:
     html = client.get(f"/loans/{first}/contract/en.html")
     assert html.status_code == 200 and "30,000.00" in html.get_data(as_text=True)
     assert client.get(f"/loans/{first}/contract/fr.pdf").status_code == 404
-    _web_login(client, "collector")  # loans of another department are out of scope
+    web_login(client, "collector")  # loans of another department are out of scope
     refused = client.get(f"/loans/{first}/contract/zh_CN.pdf")
     assert refused.status_code in (403, 404, 302) and not refused.data.startswith(b"%PDF")

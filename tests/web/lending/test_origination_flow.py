@@ -12,109 +12,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-CLEAN_ID = "110101199003070011"  # sandbox bureau: a clean file
-
-
-def token(client: Any, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/security/login",
-        json={"username": username, "password": "lowlend-demo", "provider": "db", "refresh": False},
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
-
-
-def new_customer(app: Any, id_number: str = CLEAN_ID) -> int:
-    from lowlend.persistence.db import db
-    from lowlend.persistence.models import Customer
-    from lowlend.web.generic.stamping import id_protector
-
-    with app.app_context():
-        protector = id_protector()
-        dept = _department_of(db, "manager")
-        customer = Customer(
-            kind="individual", name="王小明", id_type="resident_id",
-            id_number_hash=protector.hash(id_number), id_number_enc=protector.encrypt(id_number),
-            phone="13900000011", region="CN-JX", department_id=dept, custom={},
-        )
-        import datetime as dt
-
-        customer.birth_date = dt.date(1990, 3, 7)
-        customer.sex = "male"
-        db.session.add(customer)
-        db.session.commit()
-        return int(customer.id)
-
-
-def _department_of(db: Any, username: str) -> int:
-    return int(db.session.execute(sa.text(
-        "SELECT s.department_id FROM staff s JOIN ab_user u ON u.id = s.user_id "
-        "WHERE u.username = :u"), {"u": username}).scalar_one())
-
-
-def new_application(
-    app: Any, customer_id: int, amount: str, income: str, user: str,
-    product: str = "consumer_emi", term: int = 12,
-) -> int:
-    from lowlend.persistence.db import db
-    from lowlend.persistence.models import Application, ConfigState
-
-    with app.app_context():
-        version = db.session.execute(sa.select(ConfigState.current_version_id)).scalar_one()
-        user_id = db.session.execute(
-            sa.text("SELECT id FROM ab_user WHERE username = :u"), {"u": user}
-        ).scalar_one()
-        application = Application(
-            customer_id=customer_id, product_code=product, config_version_id=version,
-            amount=Decimal(amount), currency="CNY", term=term, rate=Decimal("0.144"),
-            status="draft", created_by=user_id, department_id=_department_of(db, "manager"),
-            custom={"employer": "南昌某公司", "monthly_income": income, "purpose": "consumption"},
-        )
-        db.session.add(application)
-        db.session.commit()
-        return int(application.id)
-
-
-def customer_from_id_card(app: Any, client: Any, headers: dict[str, str]) -> int:
-    """Photograph a (synthetic) ID card, read it with the OCR API and create the customer
-    through the REST API from what was read."""
-    import datetime as dt
-    import io
-    import random
-    from dataclasses import replace
-
-    from tests.integrations.test_ocr_cards import (
-        draw_back,
-        draw_front,
-        font_path,
-        photograph,
-        random_card,
-    )
-
-    font_path()  # skips without the CJK font (fails instead under LOWLEND_REQUIRE_SERVICES)
-    rng = random.Random(7)
-    card = replace(random_card(rng), id_number=CLEAN_ID, birth_date=dt.date(1990, 3, 7),
-                   sex="male")
-    parts = {
-        "front": (io.BytesIO(photograph(draw_front(card, rng), rng)), "front.jpg"),
-        "back": (io.BytesIO(photograph(draw_back(card, rng), rng)), "back.jpg"),
-    }
-    read = client.post("/api/v1/ocr/id-card", data=parts, content_type="multipart/form-data",
-                       headers=headers)
-    assert read.status_code == 200, read.get_data(as_text=True)
-    fields = read.get_json()["fields"]
-    assert fields["id_number"]["value"] == CLEAN_ID and fields["name"]["value"] == card.name
-    from lowlend.persistence.db import db
-
-    with app.app_context():
-        department = _department_of(db, "manager")
-    created = client.post("/api/v1/customers/", headers=headers, json={
-        "kind": "individual", "name": fields["name"]["value"], "id_type": "resident_id",
-        "id_number": fields["id_number"]["value"], "phone": "13900000011", "region": "CN-JX",
-        "department_id": department,
-    })
-    assert created.status_code == 201, created.get_data(as_text=True)
-    return int(created.get_json()["id"])
+from tests.web.lending.helpers import (
+    customer_from_id_card,
+    new_application,
+    new_customer,
+    token,
+    web_login,
+    with_csrf,
+)
 
 
 def test_customer_to_loan_with_referral_dispatch_and_two_step_approval(lending_app: Any) -> None:
@@ -229,43 +134,19 @@ def test_my_tasks_lists_the_open_step_and_decides_it(lending_app: Any) -> None:
                        json={}).status_code == 201
     assert client.post(f"/api/v1/applications/{app_id}/submit", headers=manager).status_code == 200
 
-    def login(username: str) -> None:
-        client.get("/logout/")
-        form = client.get("/login/").get_data(as_text=True)
-        found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
-        data = {"username": username, "password": "lowlend-demo"}
-        if found:
-            data["csrf_token"] = found.group(1)
-        assert client.post("/login/", data=data).status_code == 302
-
-    login("risk")
+    web_login(client, "risk")
     page = client.get("/my_tasks/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert f"/applications/show/{app_id}" in html and ("风控审核" in html or "Risk review" in html)
-    csrf = re.search(r'name="csrf_token" value="([^"]*)"', html)
     task = re.search(r'data-task="(\d+)"', html).group(1)
-    form = {"decision": "approve", "comment": "ok"}
-    if csrf and csrf.group(1):
-        form["csrf_token"] = csrf.group(1)
+    form = with_csrf(html, {"decision": "approve", "comment": "ok"})
     done = client.post(f"/my_tasks/{task}/decide", data=form)
     assert done.status_code == 302
     after = client.get("/my_tasks/").get_data(as_text=True)
     assert f"/applications/show/{app_id}" not in after  # the manager's step is not risk's
-    login("manager")
+    web_login(client, "manager")
     assert f"/applications/show/{app_id}" in client.get("/my_tasks/").get_data(as_text=True)
-
-
-def _web_login(client: Any, username: str) -> None:
-    import re
-
-    client.get("/logout/")
-    form = client.get("/login/").get_data(as_text=True)
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
-    data = {"username": username, "password": "lowlend-demo"}
-    if found:
-        data["csrf_token"] = found.group(1)
-    assert client.post("/login/", data=data).status_code == 302
 
 
 def test_application_page_submits_explains_and_decides(lending_app: Any) -> None:
@@ -277,16 +158,11 @@ def test_application_page_submits_explains_and_decides(lending_app: Any) -> None
                        json={}).status_code == 201
 
     def act(action: str, comment: str = "") -> Any:
-        import re
-
         page = client.get(f"/applications/show/{app_id}").get_data(as_text=True)
-        token_ = re.search(r'name="csrf_token" value="([^"]*)"', page)
-        data = {"action": action, "comment": comment}
-        if token_ and token_.group(1):
-            data["csrf_token"] = token_.group(1)
+        data = with_csrf(page, {"action": action, "comment": comment})
         return client.post(f"/applications/{app_id}/act", data=data)
 
-    _web_login(client, "manager")
+    web_login(client, "manager")
     page = client.get(f"/applications/show/{app_id}").get_data(as_text=True)
     assert 'value="submit"' in page and 'value="approve"' not in page
     r = act("submit")
@@ -307,7 +183,7 @@ def test_application_page_submits_explains_and_decides(lending_app: Any) -> None
     assert r.status_code == 409
 
     # a collector may see neither the actions nor act
-    _web_login(client, "collector")
+    web_login(client, "collector")
     assert act("withdraw").status_code in (302, 403, 404)
     from lowlend.persistence.db import db
     from lowlend.persistence.models import Application
@@ -342,12 +218,9 @@ def test_approval_queue_bulk_approves_what_the_user_may_take(lending_app: Any) -
         ).scalars().all()
     assert tasks, [body for _, body in ids]
 
-    _web_login(client, "manager")
+    web_login(client, "manager")
     page = client.get("/approval_tasks/list/").get_data(as_text=True)
-    form = {"action": "approve", "rowid": [str(t) for t in tasks]}
-    token_ = re.search(r'name="csrf_token"[^>]*value="([^"]*)"', page)
-    if token_ and token_.group(1):
-        form["csrf_token"] = token_.group(1)
+    form = with_csrf(page, {"action": "approve", "rowid": [str(t) for t in tasks]})
     r = client.post("/approval_tasks/action_post", data=form)
     assert r.status_code == 302, (r.status_code, r.get_data(as_text=True)[:300])
     with lending_app.app_context():

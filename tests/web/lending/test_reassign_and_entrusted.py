@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
-from tests.web.lending.test_approval_features import _referred, _staff_id, _tasks
-from tests.web.lending.test_origination_flow import (
-    _web_login,
+from tests.web.lending.helpers import (
     new_application,
     new_customer,
     token,
+    web_login,
+    with_csrf,
 )
+from tests.web.lending.test_approval_features import _referred, _staff_id, _tasks
 
 
 def test_a_step_is_reassigned_by_rest_and_on_its_page(lending_app: Any) -> None:
@@ -52,13 +52,10 @@ def test_a_step_is_reassigned_by_rest_and_on_its_page(lending_app: Any) -> None:
         db.session.commit()
 
     # the page offers the eligible staff and reassigns through the same use case
-    _web_login(client, "manager")
+    web_login(client, "manager")
     page = client.get(f"/approval_tasks/show/{risk_task.id}").get_data(as_text=True)
     assert f'<option value="{risk_staff}">' in page
-    token_ = re.search(r'name="csrf_token" value="([^"]*)"', page)
-    form = {"staff_id": str(risk_staff)}
-    if token_ and token_.group(1):
-        form["csrf_token"] = token_.group(1)
+    form = with_csrf(page, {"staff_id": str(risk_staff)})
     r = client.post(f"/approval_tasks/{risk_task.id}/assign", data=form)
     assert r.status_code == 302
     with lending_app.app_context():
