@@ -25,6 +25,8 @@ TABLE: dict[str, tuple[str, str]] = {
     "credit_line_expired": ("The credit line expired on {value}.", "授信额度已于 {value} 到期。"),
     "credit_limit_out_of_range": ("The credit limit {value} is outside the product's range {min}–{max}.", "授信额度 {value} 不在产品允许的 {min}–{max} 范围内。"),
     "draw_above_available": ("The draw {value} is above the available limit {available}.", "提款金额 {value} 超过可用额度 {available}。"),
+    "period_ends_before_start": ("The end date is before the start date.", "结束日期早于开始日期。"),
+    "delegation_to_self": ("A delegation needs two different people.", "委托人与受托人不能是同一人。"),
     "approval_self": ("You cannot approve an application you made.", "不能审批自己发起的申请。"),
     "approval_not_eligible": ("You are not an approver of step {step} (role {role}).", "您不是审批步骤 {step} 的审批人（角色 {role}）。"),
     "approval_already_voted": ("You have already acted on step {step}.", "您已办理过审批步骤 {step}。"),

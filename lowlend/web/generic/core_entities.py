@@ -125,6 +125,18 @@ def _customer_hooks() -> Any:
     return CustomerHooks()
 
 
+def _delegation_hooks() -> Any:
+    from lowlend.web.generic.period_rules import PeriodHooks
+
+    return PeriodHooks(distinct=("delegator_staff_id", "delegate_staff_id"))
+
+
+def _absence_hooks() -> Any:
+    from lowlend.web.generic.period_rules import PeriodHooks
+
+    return PeriodHooks()
+
+
 def _relation_hooks() -> Any:
     from lowlend.web.generic.customer_files import RelationHooks
 
@@ -655,6 +667,7 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
             "created_at",
         ),
         extra_labels={"id": ("ID", "编号"), "created_at": ("Created at", "创建时间")},
+        hooks=_delegation_hooks,
     ),
     CoreEntity(
         code="staff_absences",
@@ -670,6 +683,7 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
         search_columns=("staff_id",),
         show_columns=("id", "staff_id", "starts_on", "ends_on", "reason", "created_at"),
         extra_labels={"id": ("ID", "编号"), "created_at": ("Created at", "创建时间")},
+        hooks=_absence_hooks,
     ),
     CoreEntity(
         code="credit_lines",

@@ -124,3 +124,22 @@ def test_entrusted_loan_records_its_entrusting_party(lending_app: Any) -> None:
                                                LoanDocument.locale == "zh_CN")
         ).scalar_one()
         assert party.name in zh  # the contract names the entrusting party
+
+
+def test_periods_are_checked_next_to_their_fields(lending_app: Any) -> None:
+    from tests.web.lending.test_approval_features import _staff_id as staff_of
+
+    client = lending_app.test_client()
+    manager = token(client, "manager")
+    risk, collector = staff_of(lending_app, "risk"), staff_of(lending_app, "collector")
+    r = client.post("/api/v1/staff_absences/", headers=manager, json={
+        "staff_id": collector, "starts_on": "2027-01-10", "ends_on": "2027-01-01"})
+    assert r.status_code == 422 and "ends_on" in r.get_json()["errors"], r.get_data(as_text=True)
+    r = client.post("/api/v1/approval_delegations/", headers=manager, json={
+        "delegator_staff_id": risk, "delegate_staff_id": risk,
+        "starts_on": "2027-01-01", "ends_on": "2027-01-05"})
+    assert r.status_code == 422 and "delegate_staff_id" in r.get_json()["errors"]
+    r = client.post("/api/v1/approval_delegations/", headers=manager, json={
+        "delegator_staff_id": risk, "delegate_staff_id": collector,
+        "starts_on": "2027-01-01", "ends_on": "2027-01-05", "note": "年假"})
+    assert r.status_code == 201, r.get_data(as_text=True)
