@@ -1,7 +1,7 @@
 """Entry point of the Celery processes::
 
-    celery -A lowlend.tasks.worker worker     # any number, on any machine
-    celery -A lowlend.tasks.worker beat       # exactly one (approval SLA escalation, ...)
+    celery -A lowlend.worker worker     # any number, on any machine
+    celery -A lowlend.worker beat       # exactly one (approval SLA escalation, ...)
 
 The Flask app — and with it the Celery instance, its tasks and beat schedule — is built
 with :func:`lowlend.app.create_app` when Celery first asks for ``app`` / ``celery``, not on
