@@ -226,3 +226,18 @@ def test_approval_queue_bulk_approves_what_the_user_may_take(lending_app: Any) -
     with lending_app.app_context():
         statuses = {db.session.get(Application, i).status for i, _ in ids}
     assert statuses == {"approved"}, re.findall(r"alert-\w+[^>]*>(.*?)<", r.get_data(as_text=True), re.S)
+
+
+def test_origination_menu_entries_open_working_screens(lending_app: Any) -> None:
+    from lowlend.web.menu import view_url
+
+    client = lending_app.test_client()
+    web_login(client, "manager")
+    codes = ("my_tasks", "approval_tasks", "credit_lines", "approval_delegations",
+             "staff_absences", "applications")
+    with lending_app.test_request_context():
+        urls = {code: view_url(code) for code in codes}
+    assert "#" not in urls.values(), urls
+    for code, url in urls.items():
+        response = client.get(url)
+        assert response.status_code == 200, (code, url, response.status_code)
