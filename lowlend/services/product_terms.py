@@ -223,6 +223,37 @@ def penalty_terms_for(product: ProductSpec, region: RegionSpec | None, start: da
     return PenaltyTerms(pen.rate_per_day, pen.base, late_fee, pen.grace_days, cap_ratio)
 
 
+def product_term_errors(
+    product: ProductSpec,
+    *,
+    amount: object,
+    term: object,
+    annual_rate: object,
+    start: date,
+) -> list[ProductTermsError]:
+    """Every bound the input breaks (amount, term, rate, start), not only the first: what a
+    form shows next to each field. The checks are :func:`loan_terms_for`'s own.
+
+    >>> from lowlend.spec import load_directory
+    >>> from pathlib import Path
+    >>> p = load_directory(Path("product_configs")).products["consumer_emi"]
+    >>> [e.code for e in product_term_errors(p, amount=Decimal("1"), term=999,
+    ...                                      annual_rate=Decimal("0.5"), start=date(2026, 6, 1))]
+    ['amount_below_min', 'term_above_max', 'rate_above_max']
+    """
+    found: list[ProductTermsError] = []
+    checks: tuple[tuple[Any, object], ...] = (
+        (_check_amount, amount), (_check_term, term), (_check_rate, annual_rate),
+        (_check_start, start),
+    )
+    for check, value in checks:
+        try:
+            check(product, value)
+        except ProductTermsError as exc:
+            found.append(exc)
+    return found
+
+
 def loan_terms_for(
     product: ProductSpec,
     fee_schedule: FeeScheduleSpec | None,

@@ -49,6 +49,7 @@ from lowlend.services.lending.ports import (
     LendingUnitOfWork,
 )
 from lowlend.services.lending.scoring import ScoreResult, explain, route_for, score
+from lowlend.services.lending.terms import application_term_errors
 from lowlend.services.quote import QuoteRequest, quote
 from lowlend.spec.model import Decision
 
@@ -70,30 +71,17 @@ class SubmitResult:
 
 
 def _check_terms_and_compliance(registry: Any, app: ApplicationRow, today: dt.date) -> None:
-    """Product bounds and the region's rate caps; a ``block`` violation refuses.
-
-    A revolving product's application asks for a credit limit: the amount must lie in the
-    product's ``revolving.credit_limit`` range (its draws are checked when drawn).
-    """
+    """The product's bounds (:func:`.terms.application_term_errors`, every broken bound by
+    field) and the region's rate caps: a ``block`` violation refuses with the rule id."""
     product = registry.products.get(app.product_code)
-    revolving = getattr(product, "revolving", None)
-    if revolving is not None and not (
-        revolving.credit_limit.min <= app.amount <= revolving.credit_limit.max
-    ):
-        raise LendingError(
-            "credit_limit_out_of_range", field="amount", value=str(app.amount),
-            min=str(revolving.credit_limit.min), max=str(revolving.credit_limit.max),
-        )
-    try:
-        offer = quote(
-            registry,
-            QuoteRequest(app.product_code, app.amount, app.term, today, app.rate),
-        )
-    except DomainError:
-        raise
-    except ValueError as exc:  # QuoteInputError: field errors already worded
-        errors = getattr(exc, "errors", {})
-        raise LendingError("application_terms_invalid", errors=errors) from exc
+    errors = application_term_errors(
+        product, amount=app.amount, term=app.term, rate=app.rate, currency=app.currency,
+        start=today,
+    )
+    if errors:
+        field = next(iter(errors))
+        raise LendingError("application_terms_invalid", field=field, codes=errors)
+    offer = quote(registry, QuoteRequest(app.product_code, app.amount, app.term, today, app.rate))
     if not offer.compliance.ok:
         blocking = [v for v in offer.compliance.violations if v.action.value == "block"]
         rule = (blocking or list(offer.compliance.violations))[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from lowlend.domain.errors import DomainError
 
@@ -15,7 +16,9 @@ class LendingError(DomainError):
     :param code: stable code with a message in ``message_tables/lending.py``.
     :param field: the input field at fault (form error next to it; REST ``errors`` key).
     :param status: the HTTP status the edge answers with (422 bad input, 404, 409 state, 503).
-    :param errors: already worded field errors (e.g. from the quote checks).
+    :param errors: already worded field errors.
+    :param codes: field errors as ``(code, params)`` pairs, worded at the edge in the
+        user's language (:data:`lowlend.services.lending.terms.FieldCodes`).
 
     >>> err = LendingError("application_not_found", status=404, value=7)
     >>> (err.code, err.status, err.field)
@@ -29,8 +32,10 @@ class LendingError(DomainError):
         *,
         status: int = 422,
         errors: Mapping[str, list[str]] | None = None,
+        codes: Mapping[str, list[tuple[str, dict[str, Any]]]] | None = None,
         **params: object,
     ) -> None:
         super().__init__(code, field, **params)
         self.status = status
         self.errors = dict(errors or {})
+        self.codes = dict(codes or {})

@@ -56,6 +56,8 @@ def _error(exc: DomainError) -> Response:
     else:
         status = _APPROVAL_STATUS.get(exc.code, 422)
     errors: dict[str, list[str]] = dict(getattr(exc, "errors", {}) or {})
+    for name, pairs in (getattr(exc, "codes", {}) or {}).items():
+        errors.setdefault(name, []).extend(message(c, locale, **p) for c, p in pairs)
     if exc.field and exc.field not in errors:
         errors[exc.field] = [text]
     body: dict[str, Any] = {"message": text, "code": exc.code}

@@ -33,6 +33,7 @@ from lowlend.services.custom_fields import (
     validate_application_custom,
     validate_record,
 )
+from lowlend.services.lending.terms import application_term_errors
 from lowlend.services.permissions import APPLY_ACTION, permission_name, product_view_menu
 from lowlend.spec.expressions import to_basis_points, to_minor_units
 from lowlend.web import registry_hooks
@@ -76,21 +77,21 @@ def may_apply(code: str) -> bool:
 
 
 def range_errors(product: Any, values: Mapping[str, Any]) -> dict[str, list[FieldMessage]]:
-    out: dict[str, list[FieldMessage]] = {}
-    checks = (
-        ("amount", getattr(product, "amount", None)),
-        ("term", getattr(product, "term", None)),
-        ("rate", getattr(getattr(product, "interest", None), "annual_rate", None)),
+    """The product's bounds broken by the parsed ``values`` (amount, term, rate, currency),
+    by field: the lending use case's own check (:mod:`lowlend.services.lending.terms`), so
+    the form, the REST API and submission refuse the same things."""
+    from lowlend.web.lending_context import business_today
+
+    found = application_term_errors(
+        product,
+        amount=values.get("amount"),
+        term=values.get("term"),
+        rate=values.get("rate"),
+        currency=values.get("currency") or None,
+        start=business_today(),
     )
-    for code, rng in checks:
-        value = values.get(code)
-        if rng is None or value is None:
-            continue
-        if value < rng.min:
-            out.setdefault(code, []).append(FieldMessage("min", {"min": rng.min}))
-        elif value > rng.max:
-            out.setdefault(code, []).append(FieldMessage("max", {"max": rng.max}))
-    return out
+    return {name: [FieldMessage(code, params) for code, params in pairs]
+            for name, pairs in found.items()}
 
 
 def validate_application(
@@ -177,7 +178,7 @@ def fill_application(item: Any, product: Any, custom: dict[str, Any]) -> None:
     item.product_code = product.code
     item.custom = custom
     if not getattr(item, "currency", None):
-        item.currency = getattr(product, "currency", None) or "CNY"
+        item.currency = product.currency  # a different one was refused by range_errors
     if not getattr(item, "status", None):
         item.status = "draft"
 

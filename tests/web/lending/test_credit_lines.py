@@ -32,7 +32,8 @@ def test_credit_line_draws_and_contract_download(lending_app: Any) -> None:
     too_small = new_application(lending_app, customer_id, "5000.00", "4000.00", "admin",
                                 product="revolving_credit_line", term=6)
     r = client.post(f"/api/v1/applications/{too_small}/submit", headers=manager)
-    assert r.status_code == 422 and r.get_json()["code"] == "credit_limit_out_of_range"
+    assert r.status_code == 422 and r.get_json()["code"] == "application_terms_invalid"
+    assert "amount" in r.get_json()["errors"]
 
     app_id = new_application(lending_app, customer_id, "50000.00", "4000.00", "admin",
                              product="revolving_credit_line", term=6)
@@ -86,3 +87,24 @@ def test_credit_line_draws_and_contract_download(lending_app: Any) -> None:
     web_login(client, "collector")  # loans of another department are out of scope
     refused = client.get(f"/loans/{first}/contract/zh_CN.pdf")
     assert refused.status_code in (403, 404, 302) and not refused.data.startswith(b"%PDF")
+
+
+def test_the_form_and_rest_refuse_what_submission_would(lending_app: Any) -> None:
+    """One rule set: every broken bound by field, the product's currency, a limit range."""
+    client = lending_app.test_client()
+    manager = token(client, "manager")
+    customer_id = new_customer(lending_app)
+    r = client.post("/api/v1/applications/", headers=manager, json={
+        "product_code": "consumer_emi", "customer_id": customer_id, "amount": "1.00",
+        "term": 999, "rate": "0.90", "currency": "USD",
+        "custom": {"employer": "x", "monthly_income": "5000.00", "purpose": "consumption"},
+    })
+    assert r.status_code == 422, r.get_data(as_text=True)
+    errors = r.get_json()["errors"]
+    assert {"amount", "term", "rate", "currency"} <= set(errors), errors
+    r = client.post("/api/v1/applications/", headers=manager, json={
+        "product_code": "revolving_credit_line", "customer_id": customer_id,
+        "amount": "5000.00", "term": 6, "rate": "0.144",
+        "custom": {"employer": "x", "monthly_income": "5000.00"},
+    })
+    assert r.status_code == 422 and "amount" in r.get_json()["errors"], r.get_data(as_text=True)
