@@ -27,6 +27,9 @@ CELERY_BROKER_URL = os.environ.get("LOWLEND_BROKER_URL") or None
 # Demo mode generates the secrets; outside demo mode they are required (see create_app).
 SECRET_KEY = os.environ.get("LOWLEND_SECRET_KEY")
 MASTER_KEY = os.environ.get("LOWLEND_MASTER_KEY")
+# Key of the identity-number hashes (the blind index); unset = derived from the master key
+# (demo mode: the demo data set's public pepper).
+LOWLEND_ID_PEPPER = os.environ.get("LOWLEND_ID_PEPPER") or None
 LOWLEND_DEMO = os.environ.get("LOWLEND_DEMO", "0") == "1"
 
 # Attachments of file fields: directory (default <INSTANCE_DIR>/attachments), bytes per file,

@@ -138,12 +138,28 @@ def stamp_update(item: Any, desc: EntityDescriptor | None = None) -> None:
     if desc is not None and desc.hooks is not None:
         desc.hooks.before_save(desc, item, {}, False)
 
-def id_protector() -> Any:
-    """The identity-number hasher/encrypter (``LOWLEND_ID_PEPPER``, ``MASTER_KEY``)."""
+def id_pepper(config: Any) -> bytes:
+    """The key of identity-number hashes: ``LOWLEND_ID_PEPPER`` when set; in demo mode the
+    demo data set's public pepper; otherwise one derived from the master key (never the
+    public demo pepper, which would let anyone recompute ID numbers from their hashes)."""
     from lowlend.persistence.demo_loader import DEMO_PEPPER
+    from lowlend.persistence.keys import ID_PEPPER_INFO, derived_secret
+
+    configured = config.get("LOWLEND_ID_PEPPER")
+    if configured:
+        return configured.encode("utf-8") if isinstance(configured, str) else bytes(configured)
+    if config.get("LOWLEND_DEMO"):
+        return DEMO_PEPPER
+    master = config.get("MASTER_KEY")
+    if not master:
+        raise RuntimeError(
+            "identity numbers need LOWLEND_ID_PEPPER or LOWLEND_MASTER_KEY outside demo mode"
+        )
+    return derived_secret(master, ID_PEPPER_INFO)
+
+
+def id_protector() -> Any:
+    """The identity-number hasher/encrypter (:func:`id_pepper`, ``MASTER_KEY``)."""
     from lowlend.persistence.repositories import IdNumberProtector
 
-    pepper = current_app.config.get("LOWLEND_ID_PEPPER") or DEMO_PEPPER
-    if isinstance(pepper, str):
-        pepper = pepper.encode("utf-8")
-    return IdNumberProtector(pepper, current_app.config.get("MASTER_KEY"))
+    return IdNumberProtector(id_pepper(current_app.config), current_app.config.get("MASTER_KEY"))
