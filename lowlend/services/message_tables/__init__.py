@@ -6,9 +6,16 @@ editing one shared file. A code defined twice is a programming error.
 
 from __future__ import annotations
 
-from lowlend.services.message_tables import bureau, core, identity, lending, ocr
+from lowlend.services.message_tables import (
+    bureau,
+    core,
+    identity,
+    lending,
+    ocr,
+    payments,
+)
 
-_AREAS = (core, identity, ocr, bureau, lending)
+_AREAS = (core, identity, ocr, bureau, lending, payments)
 
 
 def merged_tables() -> dict[str, tuple[str, str]]:
