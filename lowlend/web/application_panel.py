@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,13 +25,14 @@ from lowlend.persistence.lending_models import (
     ApprovalTask,
     CreditConsent,
     CreditLine,
+    CreditReportRecord,
 )
 from lowlend.persistence.models import Application, Loan
 from lowlend.services.lending import applications, approvals
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _locale
 from lowlend.web.generic.core_entities import APPLICATION_STATUS
-from lowlend.web.generic.labels import format_date, translate
+from lowlend.web.generic.labels import format_date, format_money, translate
 from lowlend.web.lending_context import (
     actor,
     business_today,
@@ -62,6 +64,8 @@ MESSAGES = (
     _l("Compliance"),
     _l("Done: %(status)s"),
     _l("Record the customer's signed consent to a credit report (90 days)"),
+    _l("Credit report"),
+    _l("No credit file at the bureau."),
     _l("The customer's consent to a credit report is recorded."),
 )
 
@@ -104,6 +108,49 @@ class Panel:
     needs_consent: bool = False
     loan_id: int | None = None
     credit_line_id: int | None = None
+    report: dict[str, Any] | None = None
+
+
+REPORT_FACTS = (
+    ("score", _l("Bureau score"), "int"),
+    ("overdue_accounts", _l("Overdue accounts"), "int"),
+    ("max_dpd_24m", _l("Worst days past due (24 months)"), "int"),
+    ("queries_3m", _l("Hard queries (3 months)"), "int"),
+    ("queries_6m", _l("Hard queries (6 months)"), "int"),
+    ("outstanding_debt", _l("Outstanding debt"), "cents"),
+    ("monthly_debt_service", _l("Monthly debt service"), "cents"),
+    ("debt_to_income_bp", _l("Debt-to-income"), "bp"),
+    ("blacklist_hits", _l("Blacklist hits"), "int"),
+)
+"""The credit report's facts shown on the application (as the scorecard saw them)."""
+
+
+def _report(report_id: int | None) -> dict[str, Any] | None:
+    if report_id is None:
+        return None
+    row = db.session.get(CreditReportRecord, report_id)
+    if row is None:
+        return None
+    facts = row.facts or {}
+    shown = []
+    for key, label, kind in REPORT_FACTS:
+        value = facts.get(key)
+        if value is None:
+            continue
+        if kind == "cents":
+            text = format_money(Decimal(int(value)) / 100)
+        elif kind == "bp":
+            text = f"{Decimal(int(value)) / 100:.2f}%"
+        else:
+            text = str(value)
+        shown.append((label, text))
+    return {
+        "bureau": row.bureau,
+        "reference": row.report_ref,
+        "pulled_at": format_date(row.pulled_at),
+        "has_file": bool(facts.get("has_file", True)),
+        "facts": shown,
+    }
 
 
 def _may(action: str, view: str) -> bool:
@@ -125,7 +172,7 @@ def panel_for(pk: Any) -> Panel | None:
     if app is None:
         return None
     locale = _locale()
-    panel = Panel(status=app.status, score=app.score)
+    panel = Panel(status=app.status, score=app.score, report=_report(app.credit_report_id))
     steps = step_labels(app.config_version_id, app.product_code)
     rows = db.session.execute(
         sa.select(ApplicationDecision)

@@ -170,6 +170,7 @@ def test_application_page_submits_explains_and_decides(lending_app: Any) -> None
     page = client.get(f"/applications/show/{app_id}").get_data(as_text=True)
     assert 'data-status="in_review"' in page
     assert "lowlend-reasons" in page and "(+50)" in page  # the age bin, with its points
+    assert "lowlend-credit-report" in page  # the facts the scorecard saw
     # the consumer chain's small-amount step is the business manager's own
     r = act("approve", "同意")
     assert r.status_code == 302
