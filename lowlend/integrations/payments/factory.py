@@ -1,20 +1,19 @@
 """Choose the payment gateway from settings (environment variables or the app config).
 
-=================================  ==============================================  ==========
-setting                            meaning                                         default
-=================================  ==============================================  ==========
-``LOWLEND_GATEWAY``                ``sandbox`` (in process, test cards) or         ``sandbox``
-                                   ``http``
-``LOWLEND_GATEWAY_URL``            payments endpoint, ``https://…/v1/payments``    required
-                                   (``http://`` only 127.0.0.1)
-``LOWLEND_GATEWAY_KEY_ID``         key id sent with every request                  required
-``LOWLEND_GATEWAY_SECRET``         shared HMAC-SHA256 secret                       required
+===================================  ============================================  ==========
+setting                              meaning                                       default
+===================================  ============================================  ==========
+``LOWLEND_GATEWAY``                  ``sandbox`` (in process) or ``http``          ``sandbox``
+``LOWLEND_GATEWAY_URL``              ``https://…/v1/payments`` (``http://`` only   required
+                                     for 127.0.0.1)
+``LOWLEND_GATEWAY_KEY_ID``           key id sent with every request                required
+``LOWLEND_GATEWAY_SECRET``           shared HMAC-SHA256 secret                     required
 ``LOWLEND_GATEWAY_CALLBACK_SECRET``  secret of the callbacks' signatures           the secret
-``LOWLEND_GATEWAY_NOTIFY_URL``     where the gateway POSTs callbacks               none
-``LOWLEND_GATEWAY_TIMEOUT``        seconds per attempt                             ``10``
-``LOWLEND_GATEWAY_RETRIES``        further attempts on timeout / 5xx / 429         ``2``
-``LOWLEND_GATEWAY_BACKOFF``        seconds before the first retry, doubled after   ``0.5``
-=================================  ==============================================  ==========
+``LOWLEND_GATEWAY_NOTIFY_URL``       where the gateway POSTs callbacks             none
+``LOWLEND_GATEWAY_TIMEOUT``          seconds per attempt                           ``10``
+``LOWLEND_GATEWAY_RETRIES``          further attempts on timeout / 5xx / 429       ``2``
+``LOWLEND_GATEWAY_BACKOFF``          seconds before the first retry, doubled       ``0.5``
+===================================  ============================================  ==========
 
 >>> gateway_from_settings({}).name
 'sandbox'
