@@ -521,6 +521,10 @@ LOWLEND_TABLES: frozenset[str] = frozenset(
 """Names of the tables owned by lowlend's migrations (FAB's ``ab_*`` tables are not)."""
 
 from lowlend.persistence.attachments import Attachment  # noqa: E402,F401  same metadata
+from lowlend.persistence.ledger_models import (  # noqa: E402,F401  same metadata
+    LEDGER_TABLES,
+    LedgerCheckpoint,
+)
 from lowlend.persistence.lending_models import (  # noqa: E402,F401  same metadata
     LENDING_TABLES,
     ApprovalDelegation,
@@ -529,7 +533,7 @@ from lowlend.persistence.lending_models import (  # noqa: E402,F401  same metada
     StaffAbsence,
 )
 
-LOWLEND_TABLES = LOWLEND_TABLES | LENDING_TABLES
+LOWLEND_TABLES = LOWLEND_TABLES | LENDING_TABLES | LEDGER_TABLES
 
 metadata = db.Model.metadata
 """The shared metadata (also holds FAB's tables once FAB's models are imported)."""

@@ -1,0 +1,152 @@
+"""SQL adapter of the journal: stream posted entries, append chained entries, checkpoints.
+
+Implements :class:`lowlend.services.ledger_checkpoints.LedgerRepository`. Never commits
+(the unit of work does).
+
+Appending serialises writers: on PostgreSQL a transaction-scoped advisory lock is
+taken before the head of the chain is read (released at commit), and the id comes
+from the table's sequence, so ids ascend in chain order; on SQLite the database's
+single writer and the unique ``prev_hash`` index make a concurrent second posting fail
+instead of forking the chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from itertools import groupby
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from lowlend.domain.ledger import GENESIS_HASH, EntryDraft, Line, PostedEntry, post
+from lowlend.persistence.ledger_models import LedgerCheckpoint
+from lowlend.persistence.models import JournalEntry, JournalLine
+from lowlend.services.ledger_checkpoints import CheckpointRecord, with_id
+
+__all__ = ["SqlLedgerRepository"]
+
+_PG_APPEND_LOCK_KEY = 7_410_154_002
+"""Key of the PostgreSQL advisory lock serialising journal postings."""
+
+_ENTRIES = JournalEntry.__table__
+_LINES = JournalLine.__table__
+
+
+class SqlLedgerRepository:
+    """The journal in ``journal_entries`` / ``journal_lines`` and ``ledger_checkpoints``.
+
+    :param batch_size: rows fetched per round trip while streaming (``yield_per``).
+    """
+
+    def __init__(self, session: Session, batch_size: int = 5000) -> None:
+        self.session = session
+        self.batch_size = batch_size
+
+    # -- reading -----------------------------------------------------------------------
+    def entries(self) -> Iterator[PostedEntry]:
+        """Every entry with its lines, ascending id, streamed ``batch_size`` rows at a time
+        (a server-side cursor on PostgreSQL): memory does not grow with the journal."""
+        e, ln = _ENTRIES.c, _LINES.c
+        statement = (
+            sa.select(
+                e.id, e.business_date, e.booked_at, e.description, e.loan_id,
+                e.transaction_id, e.reversal_of, e.prev_hash, e.hash,
+                ln.account, ln.debit, ln.credit, ln.currency, ln.memo, ln.id,
+            )
+            .select_from(_ENTRIES.outerjoin(_LINES, ln.entry_id == e.id))
+            .order_by(e.id, ln.id)
+            .execution_options(yield_per=self.batch_size)
+        )
+        rows = self.session.execute(statement)
+        try:
+            for _, group in groupby(rows, key=lambda row: row[0]):
+                first: Any = None
+                lines: list[Line] = []
+                for row in group:
+                    if first is None:
+                        first = row
+                    if row[14] is not None:
+                        lines.append(Line(row[9], row[10], row[11], row[12], row[13]))
+                yield PostedEntry(
+                    id=first[0], business_date=first[1], booked_at=first[2],
+                    description=first[3], lines=tuple(lines), loan_id=first[4],
+                    transaction_id=first[5], reversal_of=first[6], prev_hash=first[7],
+                    hash=first[8],
+                )
+        finally:
+            rows.close()
+
+    def head(self) -> tuple[int | None, str]:
+        """Id and hash of the newest entry (``(None, GENESIS_HASH)`` when empty)."""
+        row = self.session.execute(
+            sa.select(_ENTRIES.c.id, _ENTRIES.c.hash).order_by(_ENTRIES.c.id.desc()).limit(1)
+        ).first()
+        return (None, GENESIS_HASH) if row is None else (row[0], row[1])
+
+    # -- posting ---------------------------------------------------------------------
+    def _next_id(self, last_id: int | None) -> int:
+        bind = self.session.get_bind()
+        if bind.dialect.name == "postgresql":
+            value = self.session.execute(
+                sa.text("SELECT nextval(pg_get_serial_sequence('journal_entries', 'id'))")
+            ).scalar_one()
+            return int(value)
+        return (last_id or 0) + 1
+
+    def append(self, draft: EntryDraft, booked_at: dt.datetime | None = None) -> PostedEntry:
+        """Check ``draft``, chain it to the newest entry and insert it with its lines.
+
+        :raises lowlend.domain.ledger.LedgerError: when the draft does not balance.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_APPEND_LOCK_KEY}
+            )
+        last_id, last_hash = self.head()
+        when = booked_at or dt.datetime.now(dt.UTC)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        entry = post(draft, self._next_id(last_id), when.astimezone(dt.UTC), last_hash)
+        self.session.execute(
+            sa.insert(_ENTRIES).values(
+                id=entry.id, business_date=entry.business_date, booked_at=entry.booked_at,
+                description=entry.description, loan_id=entry.loan_id,
+                transaction_id=entry.transaction_id, reversal_of=entry.reversal_of,
+                prev_hash=entry.prev_hash, hash=entry.hash,
+            )
+        )
+        self.session.execute(
+            sa.insert(_LINES),
+            [
+                {"entry_id": entry.id, "account": ln.account, "debit": ln.debit,
+                 "credit": ln.credit, "currency": ln.currency, "memo": ln.memo}
+                for ln in entry.lines
+            ],
+        )
+        return entry
+
+    # -- checkpoints -----------------------------------------------------------------
+    def checkpoints(self) -> list[CheckpointRecord]:
+        """Every checkpoint, oldest first."""
+        rows = self.session.scalars(sa.select(LedgerCheckpoint).order_by(LedgerCheckpoint.id))
+        return [
+            CheckpointRecord(
+                last_entry_id=row.last_entry_id, last_hash=row.last_hash,
+                entry_count=row.entry_count, created_at=row.created_at,
+                public_key=row.public_key, signature=row.signature, id=row.id,
+            )
+            for row in rows
+        ]
+
+    def add_checkpoint(self, record: CheckpointRecord) -> CheckpointRecord:
+        """Insert ``record``; return it with its id."""
+        row = LedgerCheckpoint(
+            last_entry_id=record.last_entry_id, last_hash=record.last_hash,
+            entry_count=record.entry_count, created_at=record.created_at,
+            public_key=record.public_key, signature=record.signature,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return with_id(record, row.id)
