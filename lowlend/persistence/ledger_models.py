@@ -18,9 +18,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lowlend.persistence.db import db
-from lowlend.persistence.models import JournalEntry, _utcnow
 
 __all__ = ["LEDGER_TABLES", "LedgerCheckpoint"]
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class LedgerCheckpoint(db.Model):  # type: ignore[name-defined,misc]
@@ -43,9 +46,13 @@ class LedgerCheckpoint(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-sa.Index(
-    "uq_journal_entries_prev_hash", JournalEntry.__table__.c.prev_hash, unique=True
-)
-
 LEDGER_TABLES: frozenset[str] = frozenset({LedgerCheckpoint.__tablename__})
 """Names of the tables of this module (part of ``LOWLEND_TABLES``)."""
+
+# ``models`` imports this module at its end; importing it here, after the names it
+# needs, makes either import order work.
+from lowlend.persistence import models as _models  # noqa: E402
+
+sa.Index(
+    "uq_journal_entries_prev_hash", _models.JournalEntry.__table__.c.prev_hash, unique=True
+)

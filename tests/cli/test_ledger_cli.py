@@ -296,3 +296,23 @@ def test_registered_in_the_main_command() -> None:
     assert "ledger" in cli.commands
     for args in ([], ["verify"], ["checkpoint"], ["export-checkpoints"]):
         assert CliRunner().invoke(ledger, [*args, "--help"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "module", ["lowlend.persistence.ledger_models", "lowlend.persistence.ledger_repository"]
+)
+def test_ledger_modules_import_first(module: str) -> None:
+    """The ledger modules and ``models`` import each other: either may come first."""
+    import subprocess
+    import sys
+
+    code = (
+        f"import {module}\n"
+        "from lowlend.persistence.models import LOWLEND_TABLES, metadata\n"
+        "assert 'ledger_checkpoints' in LOWLEND_TABLES\n"
+        "assert 'uq_journal_entries_prev_hash' in "
+        "{i.name for i in metadata.tables['journal_entries'].indexes}\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=REPO, check=False)
+    assert done.returncode == 0, done.stderr
