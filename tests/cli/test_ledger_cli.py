@@ -316,3 +316,54 @@ def test_ledger_modules_import_first(module: str) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=REPO, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_second_entry_after_the_same_entry_is_refused(journal: Journal) -> None:
+    """No forks: two entries cannot share a ``prev_hash`` (what a racing second posting
+    would produce)."""
+    last = journal.entry_ids[-1]
+    with journal.engine.connect() as conn:
+        prev = conn.execute(sa.text(
+            f"SELECT prev_hash FROM journal_entries WHERE id = {last}")).scalar_one()
+    with pytest.raises(sa.exc.IntegrityError):
+        journal.execute(
+            "INSERT INTO journal_entries (id, business_date, booked_at, description, "
+            f"prev_hash, hash) VALUES ({last + 1}, '2026-02-01', '2026-02-01 00:00:00', "
+            f"'fork', '{prev}', '{'3' * 64}')"
+        )
+
+
+def test_concurrent_postings_keep_one_chain(postgres_url: str) -> None:
+    """PostgreSQL: postings from several sessions at once are serialised by the
+    advisory lock; the journal stays one valid chain in id order."""
+    import threading
+
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    sessions = make_session_factory(engine)
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(5):
+                with sessions() as session:
+                    amount = Decimal(f"{n}.{i:02d}") + 1
+                    SqlLedgerRepository(session).append(EntryDraft(
+                        dt.date(2026, 3, 1), f"w{n}-{i}",
+                        (Line("cash", amount), Line("fees", ZERO, amount))))
+                    session.commit()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        result = CliRunner().invoke(ledger, ["verify"], env={"LOWLEND_DATABASE_URL": postgres_url})
+        assert result.exit_code == 0, result.output
+        assert "ok: 20 entries" in result.stdout
+    finally:
+        engine.dispose()
