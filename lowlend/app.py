@@ -115,7 +115,13 @@ def _ensure_secrets(cfg: Config) -> None:
                 lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"),
             )
         else:
-            log.warning("LOWLEND_MASTER_KEY is not set: encrypted fields are unavailable")
+            raise ConfigurationError(
+                "LOWLEND_MASTER_KEY is not set. Outside demo mode lowlend needs the master key "
+                "that encrypts personal data and attachments: export LOWLEND_MASTER_KEY=<key> "
+                "(e.g. python -c 'import base64, secrets; "
+                "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())'); keep it "
+                "safe and back it up — data encrypted under it cannot be read without it."
+            )
 
 
 # -- the factory ---------------------------------------------------------------------

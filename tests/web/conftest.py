@@ -48,6 +48,8 @@ def _compiled_catalogues() -> None:
 
 
 _FAST_HASH = "pbkdf2:sha256:1000"
+TEST_MASTER_KEY = "dGVzdC1tYXN0ZXIta2V5LW9mLWxvd2xlbmQtdGVzdHMhIQ=="
+"""Master key of test apps outside demo mode (required there, like in production)."""
 
 
 @pytest.fixture
@@ -59,6 +61,7 @@ def make_app(tmp_path: Path) -> Callable[..., Any]:
         config: dict[str, Any] = {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
+            "MASTER_KEY": TEST_MASTER_KEY,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'web.db'}",
             # cheap hashes: the demo bootstrap hashes six passwords per test
             "FAB_PASSWORD_HASH_METHOD": _FAST_HASH,

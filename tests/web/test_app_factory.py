@@ -13,8 +13,10 @@ from lowlend.web.security import LowlendSecurityManager
 
 
 def test_two_apps_in_one_process(tmp_path: Path) -> None:
-    a = create_app({"SECRET_KEY": "a", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'a.db'}"})
-    b = create_app({"SECRET_KEY": "b", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'b.db'}"})
+    a = create_app({"SECRET_KEY": "a", "MASTER_KEY": "ka",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'a.db'}"})
+    b = create_app({"SECRET_KEY": "b", "MASTER_KEY": "kb",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'b.db'}"})
     assert a is not b
     assert a.appbuilder is not b.appbuilder
     assert a.extensions["appbuilder"] is a.appbuilder
@@ -32,10 +34,10 @@ def test_two_apps_in_one_process(tmp_path: Path) -> None:
 def test_create_app_needs_no_database(tmp_path: Path) -> None:
     """Boot works while the database is unreachable and creates no tables."""
     broken = f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": broken})
+    app = create_app({"SECRET_KEY": "x", "MASTER_KEY": "k", "SQLALCHEMY_DATABASE_URI": broken})
     assert app.appbuilder is not None
     db_file = tmp_path / "empty.db"
-    create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}"})
+    create_app({"SECRET_KEY": "x", "MASTER_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_file}"})
     if db_file.exists():  # a registry read may open it, but nothing is created
         import sqlite3
 
@@ -46,6 +48,12 @@ def test_create_app_needs_no_database(tmp_path: Path) -> None:
 def test_secret_key_required_outside_demo_mode() -> None:
     with pytest.raises(ConfigurationError, match="LOWLEND_SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_master_key_required_outside_demo_mode() -> None:
+    """Personal data and attachments are encrypted under it: no silent clear-text mode."""
+    with pytest.raises(ConfigurationError, match="LOWLEND_MASTER_KEY"):
+        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
 def test_demo_mode_generates_and_persists_secrets(tmp_path: Path) -> None:
@@ -73,6 +81,7 @@ def test_environment_is_read_per_app(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_override_object_and_defaults() -> None:
     class Override:
         SECRET_KEY = "obj"
+        MASTER_KEY = "obj-master"
         APP_NAME = "Acme"
         lowercase_is_ignored = True
 
