@@ -23,35 +23,15 @@ lowlend.integrations.bureau.errors.BureauSettingsError: LOWLEND_BUREAU_KEY_ID: b
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 from lowlend.integrations.bureau.errors import BureauSettingsError
 from lowlend.integrations.bureau.http_client import HttpBureau
 from lowlend.integrations.bureau.port import CreditBureau
 from lowlend.integrations.bureau.sandbox import SandboxBureau
+from lowlend.integrations.signed_http.settings import SettingsReader
 
 __all__ = ["bureau_from_settings"]
-
-
-def _text(settings: Mapping[str, str], key: str, default: str | None = None) -> str:
-    value = str(settings.get(key) or "").strip()
-    if value:
-        return value
-    if default is None:
-        raise BureauSettingsError(key, "required")
-    return default
-
-
-def _number(settings: Mapping[str, str], key: str, default: str, low: float, high: float) -> float:
-    raw = _text(settings, key, default)
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BureauSettingsError(key, f"not a number: {raw}") from None
-    if not math.isfinite(value) or not low <= value <= high:
-        raise BureauSettingsError(key, f"not between {low:g} and {high:g}")
-    return value
 
 
 def bureau_from_settings(settings: Mapping[str, str]) -> CreditBureau:
@@ -59,23 +39,22 @@ def bureau_from_settings(settings: Mapping[str, str]) -> CreditBureau:
 
     :raises BureauSettingsError: a missing or invalid setting, naming it.
     """
-    kind = _text(settings, "LOWLEND_BUREAU", "sandbox").lower()
+    read = SettingsReader(settings, BureauSettingsError)
+    kind = read.text("LOWLEND_BUREAU", "sandbox").lower()
     if kind == "sandbox":
-        return SandboxBureau(name=_text(settings, "LOWLEND_BUREAU_NAME", "sandbox"))
+        return SandboxBureau(name=read.text("LOWLEND_BUREAU_NAME", "sandbox"))
     if kind != "http":
         raise BureauSettingsError("LOWLEND_BUREAU", f"{kind} is not sandbox or http")
-    url = _text(settings, "LOWLEND_BUREAU_URL")
-    key_id = _text(settings, "LOWLEND_BUREAU_KEY_ID")
-    secret = _text(settings, "LOWLEND_BUREAU_SECRET")
-    retries = _number(settings, "LOWLEND_BUREAU_RETRIES", "2", 0, 10)
-    if retries != int(retries):
-        raise BureauSettingsError("LOWLEND_BUREAU_RETRIES", "not a whole number")
-    timeout = _number(settings, "LOWLEND_BUREAU_TIMEOUT", "10", 0.001, 600)
-    backoff = _number(settings, "LOWLEND_BUREAU_BACKOFF", "0.5", 0, 60)
-    name = _text(settings, "LOWLEND_BUREAU_NAME", "") or None
+    url = read.text("LOWLEND_BUREAU_URL")
+    key_id = read.text("LOWLEND_BUREAU_KEY_ID")
+    secret = read.text("LOWLEND_BUREAU_SECRET")
+    retries = read.whole_number("LOWLEND_BUREAU_RETRIES", "2", 0, 10)
+    timeout = read.number("LOWLEND_BUREAU_TIMEOUT", "10", 0.001, 600)
+    backoff = read.number("LOWLEND_BUREAU_BACKOFF", "0.5", 0, 60)
+    name = read.text("LOWLEND_BUREAU_NAME", "") or None
     try:
         return HttpBureau(
-            url, key_id, secret, timeout=timeout, retries=int(retries), backoff=backoff, name=name
+            url, key_id, secret, timeout=timeout, retries=retries, backoff=backoff, name=name
         )
     except BureauSettingsError as exc:  # the adapter names its parameter: name the setting
         key = f"LOWLEND_BUREAU_{(exc.field or 'url').upper()}"

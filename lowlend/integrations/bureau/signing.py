@@ -28,10 +28,17 @@ False
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+from lowlend.integrations.signed_http.signing import (
+    SignedHeaders,
+    is_fresh,
+    request_message,
+    response_message,
+    sign,
+    verify,
+)
 
 __all__ = [
+    "HEADERS",
     "HEADER_KEY_ID",
     "HEADER_NONCE",
     "HEADER_REQUEST_ID",
@@ -50,37 +57,10 @@ HEADER_NONCE = "X-Bureau-Nonce"
 HEADER_REQUEST_ID = "X-Bureau-Request-Id"
 HEADER_SIGNATURE = "X-Bureau-Signature"
 
-
-def _digest(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
-def request_message(
-    method: str, path: str, timestamp: str, nonce: str, request_id: str, body: bytes
-) -> bytes:
-    """The canonical bytes a request signature covers."""
-    return "\n".join((method.upper(), path, timestamp, nonce, request_id, _digest(body))).encode()
-
-
-def response_message(status: int, request_id: str, nonce: str, timestamp: str, body: bytes) -> bytes:
-    """The canonical bytes a response signature covers."""
-    return "\n".join((str(status), request_id, nonce, timestamp, _digest(body))).encode()
-
-
-def sign(secret: str, message: bytes) -> str:
-    """Hex HMAC-SHA256 of ``message`` with ``secret``."""
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
-
-
-def verify(secret: str, message: bytes, signature: str | None) -> bool:
-    """Whether ``signature`` is the signature of ``message`` (constant-time comparison)."""
-    if not signature:
-        return False
-    return hmac.compare_digest(sign(secret, message), signature.strip().lower())
-
-
-def is_fresh(timestamp: str | None, *, now: float, max_skew: float) -> bool:
-    """Whether ``timestamp`` (Unix seconds) is within ``max_skew`` seconds of ``now``."""
-    if not timestamp or not (timestamp.isascii() and timestamp.isdigit()):
-        return False
-    return abs(int(timestamp) - now) <= max_skew
+HEADERS = SignedHeaders(
+    key_id=HEADER_KEY_ID,
+    timestamp=HEADER_TIMESTAMP,
+    nonce=HEADER_NONCE,
+    idempotency_key=HEADER_REQUEST_ID,
+    signature=HEADER_SIGNATURE,
+)

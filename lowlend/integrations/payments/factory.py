@@ -25,35 +25,15 @@ lowlend.integrations.payments.errors.GatewaySettingsError: LOWLEND_GATEWAY_KEY_I
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 from lowlend.integrations.payments.errors import GatewaySettingsError
 from lowlend.integrations.payments.http_client import HttpGateway
 from lowlend.integrations.payments.port import PaymentGateway
 from lowlend.integrations.payments.sandbox import SandboxGateway
+from lowlend.integrations.signed_http.settings import SettingsReader
 
 __all__ = ["gateway_from_settings"]
-
-
-def _text(settings: Mapping[str, str], key: str, default: str | None = None) -> str:
-    value = str(settings.get(key) or "").strip()
-    if value:
-        return value
-    if default is None:
-        raise GatewaySettingsError(key, "required")
-    return default
-
-
-def _number(settings: Mapping[str, str], key: str, default: str, low: float, high: float) -> float:
-    raw = _text(settings, key, default)
-    try:
-        value = float(raw)  # a duration, not money
-    except ValueError:
-        raise GatewaySettingsError(key, f"not a number: {raw}") from None
-    if not math.isfinite(value) or not low <= value <= high:
-        raise GatewaySettingsError(key, f"not between {low:g} and {high:g}")
-    return value
 
 
 def gateway_from_settings(settings: Mapping[str, str]) -> PaymentGateway:
@@ -61,27 +41,26 @@ def gateway_from_settings(settings: Mapping[str, str]) -> PaymentGateway:
 
     :raises GatewaySettingsError: a missing or invalid setting, naming it.
     """
-    kind = _text(settings, "LOWLEND_GATEWAY", "sandbox").lower()
-    callback_secret = _text(settings, "LOWLEND_GATEWAY_CALLBACK_SECRET", "") or None
+    read = SettingsReader(settings, GatewaySettingsError)
+    kind = read.text("LOWLEND_GATEWAY", "sandbox").lower()
+    callback_secret = read.text("LOWLEND_GATEWAY_CALLBACK_SECRET", "") or None
     if kind == "sandbox":
         if callback_secret is None:
             return SandboxGateway()
         return SandboxGateway(callback_secret=callback_secret)
     if kind != "http":
         raise GatewaySettingsError("LOWLEND_GATEWAY", f"{kind} is not sandbox or http")
-    url = _text(settings, "LOWLEND_GATEWAY_URL")
-    key_id = _text(settings, "LOWLEND_GATEWAY_KEY_ID")
-    secret = _text(settings, "LOWLEND_GATEWAY_SECRET")
-    retries = _number(settings, "LOWLEND_GATEWAY_RETRIES", "2", 0, 10)
-    if retries != int(retries):
-        raise GatewaySettingsError("LOWLEND_GATEWAY_RETRIES", "not a whole number")
-    timeout = _number(settings, "LOWLEND_GATEWAY_TIMEOUT", "10", 0.001, 600)
-    backoff = _number(settings, "LOWLEND_GATEWAY_BACKOFF", "0.5", 0, 60)
-    notify_url = _text(settings, "LOWLEND_GATEWAY_NOTIFY_URL", "") or None
+    url = read.text("LOWLEND_GATEWAY_URL")
+    key_id = read.text("LOWLEND_GATEWAY_KEY_ID")
+    secret = read.text("LOWLEND_GATEWAY_SECRET")
+    retries = read.whole_number("LOWLEND_GATEWAY_RETRIES", "2", 0, 10)
+    timeout = read.number("LOWLEND_GATEWAY_TIMEOUT", "10", 0.001, 600)
+    backoff = read.number("LOWLEND_GATEWAY_BACKOFF", "0.5", 0, 60)
+    notify_url = read.text("LOWLEND_GATEWAY_NOTIFY_URL", "") or None
     try:
         return HttpGateway(
             url, key_id, secret, callback_secret=callback_secret, notify_url=notify_url,
-            timeout=timeout, retries=int(retries), backoff=backoff,
+            timeout=timeout, retries=retries, backoff=backoff,
         )
     except GatewaySettingsError as exc:  # the adapter names its parameter: name the setting
         key = f"LOWLEND_GATEWAY_{(exc.field or 'url').upper()}"

@@ -12,14 +12,9 @@ payload does not hold raises :class:`GatewayBadResponse` — neither is retried.
 
 from __future__ import annotations
 
-import http.client
 import json
-import secrets
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from lowlend.domain.payments import PaymentCallback, PaymentOrder, PaymentResult
@@ -36,28 +31,12 @@ from lowlend.integrations.payments.port import (
     order_payload,
     result_from_payload,
 )
+from lowlend.integrations.signed_http.client import Failures, SignedJsonClient
 
 __all__ = ["HttpGateway"]
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
-
-class _Retry(Exception):
-    """One attempt failed in a way worth retrying."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A gateway that redirects is misconfigured: surface the 3xx instead of following it."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-class HttpGateway:
+class HttpGateway(SignedJsonClient):
     """A payment gateway reached over HTTP(S) (implements :class:`~.port.PaymentGateway`).
 
     :param url: the payments endpoint, ``https://…/v1/payments`` (``http://`` only for a
@@ -75,6 +54,14 @@ class HttpGateway:
     :param clock: Unix time, for timestamps and their checks.
     """
 
+    signed_headers = signing.HEADERS
+    failures = Failures(
+        settings=GatewaySettingsError,
+        rejected=GatewayRejected,
+        bad_response=GatewayBadResponse,
+        unavailable=GatewayUnavailable,
+    )
+
     def __init__(
         self,
         url: str,
@@ -91,35 +78,17 @@ class HttpGateway:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__(
+            url, key_id, secret, timeout=timeout, retries=retries, backoff=backoff,
+            max_skew=max_skew, max_response_bytes=max_response_bytes, sleep=sleep, clock=clock,
+        )
         parts = urlsplit(url)
-        host = parts.hostname or ""
-        if parts.scheme != "https" and not (parts.scheme == "http" and host in LOOPBACK_HOSTS):
-            raise GatewaySettingsError("url", "must be https:// (http:// only for 127.0.0.1)")
-        if not host:
-            raise GatewaySettingsError("url", "has no host")
-        if not key_id or not secret:
-            raise GatewaySettingsError("key_id" if not key_id else "secret", "required")
-        if not timeout > 0 or retries < 0 or backoff < 0:
-            raise GatewaySettingsError("timeout", "timeout > 0, retries and backoff >= 0")
         self.url = url.rstrip("/")
         base = parts.path.rstrip("/")
         self.query_url = urlunsplit(parts._replace(path=base + "/query"))
-        self.key_id = key_id
-        self._secret = secret
         self._callback_secret = callback_secret or secret
         self.notify_url = notify_url or None
-        self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
-        self.max_skew = max_skew
-        self.max_response_bytes = max_response_bytes
-        self._sleep = sleep
-        self._clock = clock
-        self.name = host
-        handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
-        if host in LOOPBACK_HOSTS:  # never send a loopback call through an environment proxy
-            handlers.append(urllib.request.ProxyHandler({}))
-        self._opener = urllib.request.build_opener(*handlers)
+        self.name = self.host
 
     def __repr__(self) -> str:
         return f"HttpGateway({self.url!r}, key_id={self.key_id!r})"
@@ -142,84 +111,8 @@ class HttpGateway:
                                      now=self._clock(), max_skew=self.max_skew)
 
     def _call(self, url: str, order_id: str, body: bytes) -> PaymentResult:
-        attempts = self.retries + 1
-        reason = ""
-        for attempt in range(attempts):
-            if attempt:
-                self._sleep(self.backoff * 2 ** (attempt - 1))
-            try:
-                payload = self._attempt(url, order_id, body)
-            except _Retry as exc:
-                reason = exc.reason
-                continue
-            return result_from_payload(payload, order_id)
-        raise GatewayUnavailable(reason, attempts)
-
-    def _attempt(self, url: str, order_id: str, body: bytes) -> object:
-        """One signed POST; the decoded, authenticated payload."""
-        parts = urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        timestamp = str(int(self._clock()))
-        nonce = secrets.token_hex(16)
-        message = signing.request_message("POST", path, timestamp, nonce, order_id, body)
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "Accept": "application/json",
-            signing.HEADER_KEY_ID: self.key_id,
-            signing.HEADER_TIMESTAMP: timestamp,
-            signing.HEADER_NONCE: nonce,
-            signing.HEADER_ORDER_ID: order_id,
-            signing.HEADER_SIGNATURE: signing.sign(self._secret, message),
-        }
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-        try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                status = int(response.status)
-                answer = response.read(self.max_response_bytes + 1)
-                reply_id, reply_stamp, reply_signature = (
-                    response.headers.get(name) or ""
-                    for name in (
-                        signing.HEADER_ORDER_ID,
-                        signing.HEADER_TIMESTAMP,
-                        signing.HEADER_SIGNATURE,
-                    )
-                )
-        except urllib.error.HTTPError as exc:
-            with exc:
-                status = exc.code
-                error_body = exc.read(4096)
-            if status >= 500 or status == 429:
-                raise _Retry(f"http_{status}") from None
-            raise GatewayRejected(status, _error_code(error_body, exc.reason)) from None
-        except TimeoutError:
-            raise _Retry("timeout") from None
-        except urllib.error.URLError as exc:
-            timed_out = isinstance(exc.reason, TimeoutError)
-            raise _Retry("timeout" if timed_out else f"connection: {exc.reason}") from None
-        except (OSError, http.client.HTTPException) as exc:
-            raise _Retry(f"connection: {type(exc).__name__}") from None
-        if not 200 <= status < 300:
-            raise GatewayRejected(status, f"http_{status}")
-        if len(answer) > self.max_response_bytes:
-            raise GatewayBadResponse("$", "too large")
-        expected = signing.response_message(status, order_id, nonce, reply_stamp, answer)
-        if reply_id != order_id or not signing.verify(self._secret, expected, reply_signature):
-            raise GatewayBadResponse("signature", "response signature invalid")
-        if not signing.is_fresh(reply_stamp, now=self._clock(), max_skew=self.max_skew):
-            raise GatewayBadResponse("signature", "response timestamp stale")
-        return decode_json(answer)
+        return result_from_payload(decode_json(self.post(url, order_id, body)), order_id)
 
 
 def _encode(data: Mapping[str, object]) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
-
-
-def _error_code(body: bytes, fallback: object) -> str:
-    """The gateway's ``{"error": code}``, else the HTTP reason phrase."""
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and isinstance(data.get("error"), str):
-        return str(data["error"])
-    return str(fallback)

@@ -32,9 +32,8 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 from lowlend.domain.payments import PaymentInputError, PaymentResult
 from lowlend.integrations.payments import signing
@@ -51,45 +50,34 @@ from lowlend.integrations.payments.sandbox import (
     sandbox_callbacks,
     sandbox_case,
 )
+from lowlend.integrations.signed_http.server import (
+    MAX_BODY,
+    Answer,
+    LocalServer,
+    QuietServer,
+    SignedJsonHandler,
+    SignedServerState,
+)
 
 __all__ = ["SANDBOX_CARDS", "CallbackInbox", "SandboxGatewayServer"]
 
 PATH = "/v1/payments"
 QUERY_PATH = "/v1/payments/query"
-MAX_BODY = 64 * 1024
-
-_Answer = tuple[int, bytes, str, str, str]  # status, body, order id, request nonce, secret
 
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-@dataclass
-class _State:
-    key_id: str
-    secret: str
+@dataclass(kw_only=True)
+class _State(SignedServerState):
     callback_secret: str
     notify_url: str | None
     slow_seconds: float
     callback_delay: float
-    max_skew: float
-    clock: Callable[[], float]
     bank: SandboxBank
-    stopping: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    nonces: dict[str, float] = field(default_factory=dict)
-    attempts: dict[str, int] = field(default_factory=dict)
     timers: list[threading.Timer] = field(default_factory=list)
     sent: list[tuple[str, str]] = field(default_factory=list)  # (order id, outcome)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    state: _State
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet: a client that timed out and left is part of the tests."""
 
 
 def _post(url: str, delivery: CallbackDelivery, timeout: float = 2.0) -> str:
@@ -104,65 +92,25 @@ def _post(url: str, delivery: CallbackDelivery, timeout: float = 2.0) -> str:
         return type(exc).__name__
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _Handler(SignedJsonHandler):
+    server: QuietServer[_State]
     server_version = "SandboxGateway/1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """No access log on stderr."""
+    signed_headers = signing.HEADERS
 
     def do_POST(self) -> None:
         """Authenticate, then answer one submit or query."""
         answer = self._answer()
         if answer is None:  # the server is stopping: leave without an answer
             return
-        status, body, order_id, nonce, secret = answer
-        timestamp = str(int(self.server.state.clock()))
-        message = signing.response_message(status, order_id, nonce, timestamp, body)
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header(signing.HEADER_ORDER_ID, order_id)
-        self.send_header(signing.HEADER_TIMESTAMP, timestamp)
-        self.send_header(signing.HEADER_SIGNATURE, signing.sign(secret, message))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_signed(answer, str(int(self.server.state.clock())))
 
-    def _answer(self) -> _Answer | None:
+    def _answer(self) -> Answer | None:
         state = self.server.state
-
-        def error(status: int, code: str, order_id: str = "", nonce: str = "") -> _Answer:
-            return status, json.dumps({"error": code}).encode(), order_id, nonce, state.secret
-
-        if self.path not in (PATH, QUERY_PATH):
-            return error(404, "not_found")
-        try:
-            length = int(self.headers.get("Content-Length", ""))
-        except ValueError:
-            return error(411, "length_required")
-        if not 0 <= length <= MAX_BODY:
-            return error(413, "body_too_large")
-        body = self.rfile.read(length)
-        order_id = self.headers.get(signing.HEADER_ORDER_ID, "")
-        nonce = self.headers.get(signing.HEADER_NONCE, "")
-        timestamp = self.headers.get(signing.HEADER_TIMESTAMP, "")
-        now = state.clock()
-        if self.headers.get(signing.HEADER_KEY_ID) != state.key_id:
-            return error(401, "unknown_key")
-        if not signing.is_fresh(timestamp, now=now, max_skew=state.max_skew):
-            return error(401, "stale_timestamp")
-        message = signing.request_message("POST", self.path, timestamp, nonce, order_id, body)
-        signature = self.headers.get(signing.HEADER_SIGNATURE)
-        if not order_id or not nonce or not signing.verify(state.secret, message, signature):
-            return error(401, "signature_invalid")
-        with state.lock:
-            for seen, at in list(state.nonces.items()):
-                if now - at > 2 * state.max_skew:
-                    del state.nonces[seen]
-            if nonce in state.nonces:
-                return error(401, "nonce_replayed")
-            state.nonces[nonce] = now
-            attempt = state.attempts[order_id] = state.attempts.get(order_id, 0) + 1
+        checked = self.authenticate(state, (PATH, QUERY_PATH))
+        if isinstance(checked, Answer):
+            return checked
+        body, order_id, nonce, _, attempt = checked
+        error = state.error
         try:
             data = json.loads(body.decode("utf-8"))
             if not isinstance(data, dict) or data.get("order_id") != order_id:
@@ -171,7 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
                 stored = state.bank.result(order_id)
                 if stored is None:
                     return error(404, "order_not_found", order_id, nonce)
-                return 200, _encode(stored), order_id, nonce, state.secret
+                return Answer(200, _encode(stored), order_id, nonce, state.secret)
             order = order_from_payload(data)
             notify_url = data.get("notify_url") or state.notify_url
         except PaymentInputError as exc:
@@ -191,7 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
             return error(500, "internal_error", order_id, nonce)
         if case == "late_success" and new and state.stopping.wait(state.slow_seconds):
             return None
-        return 200, _encode(result), order_id, nonce, state.secret
+        return Answer(200, _encode(result), order_id, nonce, state.secret)
 
     def _schedule(self, order_id: str, case: str, notify_url: str | None) -> None:
         state = self.server.state
@@ -217,7 +165,7 @@ def _encode(result: PaymentResult) -> bytes:
     return json.dumps(result_payload(result), ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
-class SandboxGatewayServer:
+class SandboxGatewayServer(LocalServer[_State]):
     """The sandbox gateway on ``http://127.0.0.1:<free port>/v1/payments``.
 
     :param key_id: the key id clients must send.
@@ -247,23 +195,18 @@ class SandboxGatewayServer:
         now: Callable[[], dt.datetime] = _utc_now,
     ) -> None:
         self.bank = SandboxBank(funding_balance, now)
-        self._state = _State(key_id, secret, callback_secret or secret, notify_url,
-                             slow_seconds, callback_delay, max_skew, clock, self.bank)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """The payments endpoint URL (only while running)."""
-        if self._server is None:
-            raise RuntimeError("the sandbox gateway server is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}{PATH}"
+        state = _State(
+            key_id=key_id, secret=secret, callback_secret=callback_secret or secret,
+            notify_url=notify_url, slow_seconds=slow_seconds, callback_delay=callback_delay,
+            max_skew=max_skew, clock=clock, bank=self.bank,
+        )
+        super().__init__(
+            state, _Handler, path=PATH, name="sandbox-gateway", label="sandbox gateway server"
+        )
 
     def attempts(self, order_id: str) -> int:
         """How many authenticated requests (submits and queries) named ``order_id``."""
-        with self._state.lock:
-            return self._state.attempts.get(order_id, 0)
+        return self._state.attempts_of(order_id)
 
     @property
     def callbacks_sent(self) -> list[tuple[str, str]]:
@@ -271,59 +214,20 @@ class SandboxGatewayServer:
         with self._state.lock:
             return list(self._state.sent)
 
-    def start(self) -> Self:
-        """Bind a free port on 127.0.0.1 and serve in a background thread."""
-        if self._server is not None:
-            return self
+    def _starting(self) -> None:
         self._state.stopping.clear()
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.state = self._state
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
-            name="sandbox-gateway",
-        )
-        self._thread.start()
-        return self
 
-    def stop(self) -> None:
-        """Stop serving (held answers and callbacks not yet sent are abandoned)."""
-        if self._server is None:
-            return
+    def _stopping(self) -> None:
+        """Held answers and callbacks not yet sent are abandoned."""
         self._state.stopping.set()
         with self._state.lock:
             timers, self._state.timers = self._state.timers, []
         for timer in timers:
             timer.cancel()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-class _InboxServer(ThreadingHTTPServer):
-    daemon_threads = True
-    inbox: CallbackInbox
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet."""
 
 
 class _InboxHandler(BaseHTTPRequestHandler):
-    server: _InboxServer
+    server: QuietServer[CallbackInbox]
 
     def log_message(self, format: str, *args: Any) -> None:
         """No access log on stderr."""
@@ -336,29 +240,21 @@ class _InboxHandler(BaseHTTPRequestHandler):
             length = 0
         body = self.rfile.read(length)
         headers = {name: value for name, value in self.headers.items()}
-        self.server.inbox._keep(CallbackDelivery(headers, body))
+        self.server.state._keep(CallbackDelivery(headers, body))
         self.send_response(200)
         self.send_header("Content-Length", "7")
         self.end_headers()
         self.wfile.write(b"success")
 
 
-class CallbackInbox:
+class CallbackInbox(LocalServer["CallbackInbox"]):
     """A local notify endpoint on ``http://127.0.0.1:<free port>/notify`` collecting callbacks."""
 
     def __init__(self) -> None:
+        super().__init__(self, _InboxHandler, path="/notify", name="callback-inbox",
+                         label="callback inbox")
         self._received: list[CallbackDelivery] = []
         self._changed = threading.Condition()
-        self._server: _InboxServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """The notify URL (only while running)."""
-        if self._server is None:
-            raise RuntimeError("the callback inbox is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/notify"
 
     def _keep(self, delivery: CallbackDelivery) -> None:
         with self._changed:
@@ -375,38 +271,3 @@ class CallbackInbox:
         with self._changed:
             self._changed.wait_for(lambda: len(self._received) >= count, timeout)
             return list(self._received)
-
-    def start(self) -> Self:
-        """Bind a free port on 127.0.0.1 and serve in a background thread."""
-        if self._server is None:
-            server = _InboxServer(("127.0.0.1", 0), _InboxHandler)
-            server.inbox = self
-            self._server = server
-            self._thread = threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
-                name="callback-inbox",
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

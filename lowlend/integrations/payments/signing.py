@@ -32,10 +32,18 @@ True
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+from lowlend.integrations.signed_http.signing import (
+    SignedHeaders,
+    body_digest,
+    is_fresh,
+    request_message,
+    response_message,
+    sign,
+    verify,
+)
 
 __all__ = [
+    "HEADERS",
     "HEADER_KEY_ID",
     "HEADER_NONCE",
     "HEADER_ORDER_ID",
@@ -55,42 +63,15 @@ HEADER_NONCE = "X-Pay-Nonce"
 HEADER_ORDER_ID = "X-Pay-Order-Id"
 HEADER_SIGNATURE = "X-Pay-Signature"
 
-
-def _digest(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
-def request_message(
-    method: str, path: str, timestamp: str, nonce: str, order_id: str, body: bytes
-) -> bytes:
-    """The canonical bytes a request signature covers."""
-    return "\n".join((method.upper(), path, timestamp, nonce, order_id, _digest(body))).encode()
-
-
-def response_message(status: int, order_id: str, nonce: str, timestamp: str, body: bytes) -> bytes:
-    """The canonical bytes a response signature covers."""
-    return "\n".join((str(status), order_id, nonce, timestamp, _digest(body))).encode()
+HEADERS = SignedHeaders(
+    key_id=HEADER_KEY_ID,
+    timestamp=HEADER_TIMESTAMP,
+    nonce=HEADER_NONCE,
+    idempotency_key=HEADER_ORDER_ID,
+    signature=HEADER_SIGNATURE,
+)
 
 
 def callback_message(timestamp: str, nonce: str, body: bytes) -> bytes:
     """The canonical bytes a callback signature covers."""
-    return "\n".join(("CALLBACK", timestamp, nonce, _digest(body))).encode()
-
-
-def sign(secret: str, message: bytes) -> str:
-    """Hex HMAC-SHA256 of ``message`` with ``secret``."""
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
-
-
-def verify(secret: str, message: bytes, signature: str | None) -> bool:
-    """Whether ``signature`` is the signature of ``message`` (constant-time comparison)."""
-    if not signature:
-        return False
-    return hmac.compare_digest(sign(secret, message), signature.strip().lower())
-
-
-def is_fresh(timestamp: str | None, *, now: float, max_skew: float) -> bool:
-    """Whether ``timestamp`` (Unix seconds) is within ``max_skew`` seconds of ``now``."""
-    if not timestamp or not (timestamp.isascii() and timestamp.isdigit()):
-        return False
-    return abs(int(timestamp) - now) <= max_skew
+    return "\n".join(("CALLBACK", timestamp, nonce, body_digest(body))).encode()
