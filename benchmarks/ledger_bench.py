@@ -1,7 +1,7 @@
 """Journal chain verification and hashing throughput (in memory, single process).
 
 Run: ``.venv/bin/python benchmarks/ledger_bench.py [entries]`` (default 1,000,000).
-Target: :func:`lowlend.domain.ledger.verify_chain` ≥ 200,000 entries/s.
+Target: :func:`lowlend.domain.ledger_chain.verify_chain` ≥ 200,000 entries/s.
 
 Also measured: the same check streamed from a SQLite file (100,000 entries) through
 :class:`lowlend.persistence.ledger_repository.SqlLedgerRepository` (``yield_per``), i.e.
@@ -9,7 +9,7 @@ what ``lowlend ledger verify`` does.
 
 The synthetic journal alternates two-line entries (disbursement, repayment) and
 three-line entries (repayment split into principal and interest), amounts 100.00 –
-99,999.99 CNY, chained with :func:`lowlend.domain.ledger.post`. Entries are produced
+99,999.99 CNY, chained with :func:`lowlend.domain.ledger_chain.post`. Entries are produced
 lazily by a generator so the verification streams as it does from the database
 (``yield_per``); the generator's own cost is measured separately and subtracted.
 """
@@ -34,9 +34,8 @@ from lowlend.domain.ledger import (
     Line,
     PostedEntry,
     entry_hash,
-    post,
-    verify_chain,
 )
+from lowlend.domain.ledger_chain import post, verify_chain
 
 BOOKED = dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)
 

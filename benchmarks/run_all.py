@@ -102,7 +102,7 @@ def main() -> None:
         "",
         f"{int(ledger['entries']):,} synthetic chained journal entries in memory (two- and",
         "three-line entries, CNY amounts 100.00–99,999.99), streamed through a generator into",
-        "`lowlend.domain.ledger.verify_chain`: per entry the balance rules (per currency, one",
+        "`lowlend.domain.ledger_chain.verify_chain`: per entry the balance rules (per currency, one",
         "side per line, two decimal places, no negatives), the link to the previous entry and",
         "the SHA-256 of the canonical form recomputed and compared. *entry_hash* is",
         "`entry_hash(entry, prev_hash)` alone. *SQLite stream* is what `lowlend ledger verify`",

@@ -20,7 +20,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lowlend.domain.ledger import GENESIS_HASH, EntryDraft, Line, PostedEntry, post
+from lowlend.domain.ledger import (
+    GENESIS_HASH,
+    EntryDraft,
+    Line,
+    PostedEntry,
+)
+from lowlend.domain.ledger_chain import post
 from lowlend.persistence.ledger_models import LedgerCheckpoint
 from lowlend.persistence.models import JournalEntry, JournalLine
 from lowlend.services.ledger_checkpoints import CheckpointRecord, with_id

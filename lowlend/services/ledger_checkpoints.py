@@ -48,7 +48,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from lowlend.domain.ledger import GENESIS_HASH, HASH_SCHEME, PostedEntry, verify_chain
+from lowlend.domain.ledger import (
+    GENESIS_HASH,
+    HASH_SCHEME,
+    PostedEntry,
+)
+from lowlend.domain.ledger_chain import verify_chain
 
 if TYPE_CHECKING:
     from types import TracebackType

@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from lowlend.domain.ledger import GENESIS_HASH, ChainVerifier, VerifyResult
+from lowlend.domain.ledger import GENESIS_HASH
+from lowlend.domain.ledger_chain import ChainVerifier, VerifyResult
 from lowlend.services.ledger_checkpoints import (
     CheckpointRecord,
     LedgerUnitOfWork,

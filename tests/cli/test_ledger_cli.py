@@ -21,7 +21,11 @@ from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from lowlend.cli.ledger_cmd import demo_signing_key, ledger
-from lowlend.domain.ledger import ZERO, EntryDraft, Line
+from lowlend.domain.ledger import (
+    ZERO,
+    EntryDraft,
+    Line,
+)
 from lowlend.persistence.demo_loader import load_demo_data
 from lowlend.persistence.engine import make_engine, make_session_factory
 from lowlend.persistence.ledger_repository import SqlLedgerRepository

@@ -18,7 +18,6 @@ from lowlend.domain.ledger import (
     BALANCE_CODES,
     GENESIS_HASH,
     ZERO,
-    ChainVerifier,
     EntryDraft,
     LedgerError,
     Line,
@@ -26,8 +25,11 @@ from lowlend.domain.ledger import (
     canonical_bytes,
     check_balanced,
     entry_hash,
-    post,
     reversal_of,
+)
+from lowlend.domain.ledger_chain import (
+    ChainVerifier,
+    post,
     verify_chain,
 )
 

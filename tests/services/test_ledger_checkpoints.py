@@ -23,8 +23,8 @@ from lowlend.domain.ledger import (
     Line,
     PostedEntry,
     entry_hash,
-    post,
 )
+from lowlend.domain.ledger_chain import post
 from lowlend.services.ledger_checkpoints import (
     CheckpointError,
     CheckpointRecord,
