@@ -36,6 +36,7 @@ __all__ = [
     "ContractDocument",
     "ContractRenderer",
     "LoanDraft",
+    "available_on_line",
     "book_approved",
     "draw",
 ]
@@ -189,6 +190,16 @@ def book_approved(
         credit_line_id=None, contract=contract,
     )
     return BookedLoan(loan_id, None)
+
+
+def available_on_line(uow: LendingUnitOfWork, line_id: int) -> Decimal | None:
+    """What is left to draw on a credit line: its limit less the principal outstanding of its
+    loans (``None`` for an unknown line). :func:`draw` refuses more than this."""
+    with uow:
+        line = uow.lending.credit_line(line_id)
+        if line is None:
+            return None
+        return line.credit_limit - uow.lending.line_principal_outstanding(line.id)
 
 
 def draw(

@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from lowlend.domain.errors import DomainError
 from lowlend.persistence.db import db
 from lowlend.persistence.lending_models import CreditLine, LoanDocument
-from lowlend.persistence.models import Instalment, Loan
 from lowlend.services.lending import loans
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _locale
@@ -94,20 +93,8 @@ class CreditLinesView(GenericModelView):
     def render_template(self, template: str, **kwargs: Any) -> Any:
         if template == self.show_template and "pk" in kwargs:
             line = db.session.get(CreditLine, int(kwargs["pk"]))
-            if line is not None:
-                used = db.session.execute(
-                    sa.select(
-                        sa.func.coalesce(
-                            sa.func.sum(Instalment.principal - Instalment.principal_paid), 0
-                        )
-                    )
-                    .join(Loan, Loan.id == Instalment.loan_id)
-                    .where(
-                        Loan.credit_line_id == line.id,
-                        Loan.status.in_(("approved", "pending", "active", "overdue")),
-                    )
-                ).scalar_one()
-                available = line.credit_limit - Decimal(str(used))
+            available = loans.available_on_line(lending().uow(), int(kwargs["pk"]))
+            if line is not None and available is not None:
                 kwargs.setdefault("line_available", format_money(available))
                 kwargs.setdefault(
                     "may_draw",
