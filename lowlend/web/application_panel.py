@@ -23,7 +23,6 @@ from lowlend.persistence.db import db
 from lowlend.persistence.lending_models import (
     ApplicationDecision,
     ApprovalTask,
-    CreditConsent,
     CreditLine,
     CreditReportRecord,
 )
@@ -34,6 +33,7 @@ from lowlend.web.api.quote import _locale
 from lowlend.web.generic.core_entities import APPLICATION_STATUS
 from lowlend.web.generic.labels import format_date, format_money, translate
 from lowlend.web.lending_context import (
+    LendingContext,
     actor,
     business_today,
     lending,
@@ -224,12 +224,10 @@ def panel_for(pk: Any) -> Panel | None:
     panel.needs_consent = (
         panel.can_submit
         and _may("edit", "customers")
-        and db.session.execute(
-            sa.select(CreditConsent.id).where(
-                CreditConsent.customer_id == app.customer_id,
-                CreditConsent.expires_on >= business_today(),
-            ).limit(1)
-        ).scalar_one_or_none() is None
+        and applications.consent_missing(
+            lending().uow(), app.id, registry_for=LendingContext.registry_for,
+            today=business_today(),
+        )
     )
     panel.loan_id = db.session.execute(
         sa.select(Loan.id).where(Loan.application_id == app.id).limit(1)

@@ -45,6 +45,7 @@ from lowlend.services.lending.pinned import (
 from lowlend.services.lending.ports import (
     ApplicationRow,
     BureauPort,
+    ConsentRow,
     LendingRepository,
     LendingUnitOfWork,
 )
@@ -53,7 +54,7 @@ from lowlend.services.lending.terms import application_term_errors
 from lowlend.services.quote import QuoteRequest, quote
 from lowlend.spec.model import Decision
 
-__all__ = ["SubmitResult", "record_consent", "submit", "withdraw"]
+__all__ = ["SubmitResult", "consent_missing", "record_consent", "submit", "withdraw"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,37 @@ def _check_terms_and_compliance(registry: Any, app: ApplicationRow, today: dt.da
         )
 
 
+def _usable_consent(
+    repo: LendingRepository, customer_id: int, product: Any, today: dt.date
+) -> ConsentRow | None:
+    """The customer's consent that a pull for ``product`` may use today: not expired and
+    granted within the product's ``credit_check.consent_valid_days``."""
+    consent = repo.valid_consent(customer_id, today)
+    oldest = today - dt.timedelta(days=product.credit_check.consent_valid_days)
+    return None if consent is None or consent.granted_on < oldest else consent
+
+
+def consent_missing(
+    uow: LendingUnitOfWork, application_id: int, *, registry_for: RegistryFor, today: dt.date
+) -> bool:
+    """Whether submitting would be refused for want of a usable consent (a report pull is
+    needed: the product requires one and no stored report can be reused)."""
+    with uow:
+        repo = uow.lending
+        app = load_application(repo, application_id)
+        _registry, product = pinned_product(registry_for, app)
+        if not product.credit_check.required:
+            return False
+        latest = repo.latest_report(app.customer_id)
+        if latest is not None:
+            pulled = latest.pulled_at
+            pulled = pulled if pulled.tzinfo is not None else pulled.replace(tzinfo=dt.UTC)
+            now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
+            if is_reusable(pulled, now, product.credit_check.reuse_days):
+                return False
+        return _usable_consent(repo, app.customer_id, product, today) is None
+
+
 def _bureau_facts(
     repo: LendingRepository, bureau: BureauPort | None, app: ApplicationRow, product: Any,
     now: dt.datetime, actor: Actor,
@@ -106,9 +138,8 @@ def _bureau_facts(
         return {}, None
     if bureau is None:
         raise LendingError("bureau_not_configured", status=503)
-    consent = repo.valid_consent(app.customer_id, now.date())
-    oldest = now.date() - dt.timedelta(days=check.consent_valid_days)
-    if consent is None or consent.granted_on < oldest:
+    consent = _usable_consent(repo, app.customer_id, product, now.date())
+    if consent is None:
         raise LendingError("bureau_consent_required", field="consent")
     customer = repo.customer(app.customer_id)
     assert customer is not None
