@@ -22,6 +22,7 @@ from lowlend.persistence.models import Application, Customer
 from lowlend.persistence.scope import scope_condition
 from lowlend.services.data_scope import scope_for
 from lowlend.services.lending import approvals
+from lowlend.services.lending.approvals import route_of
 from lowlend.services.messages import message
 from lowlend.web import registry_hooks
 from lowlend.web.api.quote import _locale
@@ -52,7 +53,7 @@ MESSAGES = (
 
 
 def _open_tasks_for(principal: Any) -> list[dict[str, Any]]:
-    roles = set(principal.role_codes)
+    me = actor()
     scope = scope_for(registry_hooks.current_registry(), principal, "applications")
     if scope is None:
         return []
@@ -70,9 +71,8 @@ def _open_tasks_for(principal: Any) -> list[dict[str, Any]]:
     rows = []
     labels: dict[tuple[int, str], dict[str, str]] = {}
     for task, app, customer in db.session.execute(stmt).all():
-        named = list(task.users or [])
         mine = task.assignee_staff_id is not None and task.assignee_staff_id == principal.staff_id
-        eligible = principal.username in named if named else task.role in roles
+        eligible = me.may_take(route_of([task])[0])  # the approval engine's own rule
         if not (mine or eligible) or app.created_by == principal.user_id:
             continue
         rows.append(
