@@ -121,6 +121,17 @@ class PenaltyBase(str, Enum):
     PRINCIPAL_AND_INTEREST = "principal_and_interest"
 
 
+class GraceMode(str, Enum):
+    """What the penalty grace days (``penalty.grace_days``) mean once they are exceeded.
+
+    Paying within the grace days costs no penalty in both modes; the late fee is
+    charged once, on day ``due + grace_days + 1``, in both modes.
+    """
+
+    AFTER_GRACE = "after_grace"  # the penalty clock starts after the grace days (default)
+    FROM_DUE_DATE = "from_due_date"  # 宽限期内还款免罚息，超过宽限期则从到期日起计罚息
+
+
 class FeeCalculation(str, Enum):
     FIXED = "fixed"
     PERCENT_OF_PRINCIPAL = "percent_of_principal"

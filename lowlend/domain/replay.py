@@ -6,8 +6,9 @@ set; :func:`replay` recomputes everything from disbursement, so the result equal
 what entering the transactions on time would have given. Order is
 ``(value_date, txn_id)``: independent of entry order, hence deterministic.
 
-Between transactions, penalties accrue (:mod:`lowlend.domain.penalties`); late
-fees are charged at the start of their day, before that day's payments.
+Between transactions, penalties accrue (:mod:`lowlend.domain.penalties`, both
+``penalty.grace_mode`` rules); late fees are charged at the start of their day, before
+that day's payments.
 
 Overpayment (what is left of a payment once every due and future instalment the
 allocation rule lets it reach is paid):
@@ -119,7 +120,9 @@ def _advance(rows: list[InstallmentState], terms: LoanTerms, fees: FeeSchedule |
         if r.due_date >= end or r.scheduled_outstanding <= 0:
             continue
         # exact (unrounded) accumulator: the result does not depend on how the days
-        # are split between events and business dates
+        # are split between events and business dates (penalty_days is additive; in
+        # grace mode from_due_date the range holding day due + grace_days also brings
+        # the grace days, on the base still unpaid that day)
         days = penalty_days(r.due_date, p, start, end)
         pi = r.penalty_interest + EXACT.multiply(EXACT.multiply(_base(r, terms), p.rate_per_day),
                                                  Decimal(days)) if days else r.penalty_interest

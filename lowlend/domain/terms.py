@@ -45,6 +45,7 @@ from lowlend.domain.conventions import (
     Amortization,
     DayCount,
     Frequency,
+    GraceMode,
     InterestPeriod,
     LoanKind,
     OverpaymentPolicy,
@@ -103,10 +104,16 @@ class PenaltyTerms:
     :param rate_per_day: penalty interest per day on the overdue base.
     :param base: ``principal`` or ``principal_and_interest``.
     :param late_fee: fixed late fee once per overdue instalment.
-    :param grace_days: days after the due date before any penalty starts
-        (once past them, penalty interest counts from the due date).
+    :param grace_days: days after the due date during which paying costs no
+        penalty (penalty interest and late fee); what happens once they are
+        exceeded is ``grace_mode``.
     :param cap_ratio: annualised cap on penalty interest + late fees relative to
         the overdue base (``None`` = no cap).
+    :param grace_mode: :class:`~lowlend.domain.conventions.GraceMode`:
+        ``after_grace`` (default: penalty interest counts from ``due + grace_days``)
+        or ``from_due_date`` (once the grace days are exceeded with something
+        unpaid, penalty interest counts from the due date). The late fee is charged
+        on day ``due + grace_days + 1`` in both modes. See :mod:`lowlend.domain.penalties`.
     """
 
     rate_per_day: Decimal = Decimal(0)
@@ -114,6 +121,7 @@ class PenaltyTerms:
     late_fee: Decimal = Decimal(0)
     grace_days: int = 0
     cap_ratio: Decimal | None = None
+    grace_mode: GraceMode = GraceMode.AFTER_GRACE
 
     def __post_init__(self) -> None:
         _finite(self.rate_per_day, "penalty.rate_per_day")

@@ -85,6 +85,7 @@ from lowlend.domain.conventions import (
     FeeTrigger,
     FirstDueRule,
     Frequency,
+    GraceMode,
     InterestPeriod,
     LoanKind,
     OverpaymentPolicy,
@@ -220,7 +221,8 @@ def penalty_terms_for(product: ProductSpec, region: RegionSpec | None, start: da
         fee_max = region.fee_rules.get(f"default_fee_max_{product.currency.lower()}")
         if fee_max is not None and Decimal(str(fee_max)) < late_fee:
             late_fee = Decimal(str(fee_max))
-    return PenaltyTerms(pen.rate_per_day, pen.base, late_fee, pen.grace_days, cap_ratio)
+    return PenaltyTerms(pen.rate_per_day, pen.base, late_fee, pen.grace_days, cap_ratio,
+                        pen.grace_mode)
 
 
 def product_term_errors(
@@ -441,8 +443,10 @@ def terms_from_snapshot(snapshot: Mapping[str, Any]) -> LoanTerms:
         grace=Grace(g["principal_periods"], g["interest_payment_periods"], g["interest_free_periods"]),
         rounding=Rounding(RoundingMode(r["mode"]), int(r["minor_unit"]),
                           _opt_dec(r.get("installment_multiple"))),
+        # snapshots taken before penalty.grace_mode existed have none: the default rule
         penalty=PenaltyTerms(_dec(p["rate_per_day"]), PenaltyBase(p["base"]), _dec(p["late_fee"]),
-                             int(p["grace_days"]), _opt_dec(p.get("cap_ratio"))),
+                             int(p["grace_days"]), _opt_dec(p.get("cap_ratio")),
+                             GraceMode(p.get("grace_mode", GraceMode.AFTER_GRACE.value))),
         allocation=AllocationRule(
             tuple(AllocationComponent(c) for c in a["order"]),
             tuple(AllocationBucket(b) for b in a["buckets"]),

@@ -18,12 +18,14 @@ from lowlend.domain.conventions import (
     FeeCalculation,
     FeeCollection,
     FeeTrigger,
+    GraceMode,
     OverpaymentPolicy,
     PenaltyBase,
     PrepaymentEffect,
 )
 from lowlend.domain.errors import LoanInputError, LoanStateError
 from lowlend.domain.fees import FeeRule, FeeSchedule, apply_fees
+from lowlend.domain.penalties import late_fee_date, penalty_days
 from lowlend.domain.prepayment import payoff_quote, payoff_transaction
 from lowlend.domain.replay import replay
 from lowlend.domain.schedule import build_schedule
@@ -80,6 +82,87 @@ def test_penalty_on_principal_and_interest() -> None:
     s = build_schedule(t)
     st1 = replay(s, [], date(2026, 2, 3))   # 2 days × (4000 + 372) × 0.1 % = 8.744 → 8.74
     assert st1.installments[0].penalty == Decimal("8.74")
+
+
+# ------------------------------------------------ grace mode (penalty.grace_mode)
+
+PEN_FROM_DUE = dataclasses.replace(PEN, cap_ratio=None, grace_mode=GraceMode.FROM_DUE_DATE)
+
+
+@pytest.mark.parametrize(("mode", "paid_on", "penalty_interest", "late_fee"), [
+    # due 1 Feb, grace 3: paying on 4 Feb (last grace day) is free in both modes
+    (GraceMode.AFTER_GRACE, date(2026, 2, 4), "0", "0"),
+    (GraceMode.FROM_DUE_DATE, date(2026, 2, 4), "0", "0"),
+    # one day after the grace: 1 day [4 Feb, 5 Feb) vs grace_days + 1 = 4 days [1 Feb, 5 Feb)
+    # × 400 × 0.0005 = 0.20 a day; the late fee on 5 Feb either way
+    (GraceMode.AFTER_GRACE, date(2026, 2, 5), "0.20", "20.00"),
+    (GraceMode.FROM_DUE_DATE, date(2026, 2, 5), "0.80", "20.00"),
+    # 11 Feb: 7 days [4 Feb, 11 Feb) vs 10 days [1 Feb, 11 Feb)
+    (GraceMode.AFTER_GRACE, date(2026, 2, 11), "1.40", "20.00"),
+    (GraceMode.FROM_DUE_DATE, date(2026, 2, 11), "2.00", "20.00"),
+])
+def test_grace_mode_decides_where_penalty_days_start(mode: GraceMode, paid_on: date,
+                                                     penalty_interest: str,
+                                                     late_fee: str) -> None:
+    s = build_schedule(_ep(penalty=dataclasses.replace(PEN, cap_ratio=None, grace_mode=mode)))
+    st1 = replay(s, [Repayment("a", paid_on, Decimal("400.00"))], paid_on)
+    r = st1.installments[0]
+    assert (r.penalty_interest, r.late_fees) == (Decimal(penalty_interest), Decimal(late_fee))
+    assert r.penalty == Decimal(penalty_interest) + Decimal(late_fee)
+    # the payment pays the penalty first, the rest goes to principal
+    assert r.principal_paid == Decimal("400.00") - r.penalty
+
+
+def test_grace_mode_default_is_after_grace() -> None:
+    assert PenaltyTerms().grace_mode is GraceMode.AFTER_GRACE
+    assert PEN.grace_mode is GraceMode.AFTER_GRACE
+
+
+def test_from_due_date_charges_the_grace_days_on_what_is_unpaid_after_the_grace() -> None:
+    # 300 of 400 paid on 3 Feb (within grace): the grace days are charged on the 100 left,
+    # as of 11 Feb 10 days [1 Feb, 11 Feb) × 100 × 0.0005 = 0.50, + late fee 20.00
+    s = build_schedule(_ep(penalty=PEN_FROM_DUE))
+    paid = [Repayment("a", date(2026, 2, 3), Decimal("300.00"))]
+    r = replay(s, paid, date(2026, 2, 11)).installments[0]
+    assert (r.penalty_interest, r.late_fees, r.penalty) == (
+        Decimal("0.50"), Decimal("20.00"), Decimal("20.50"))
+    # the same state when the days are accrued one business day at a time
+    from lowlend.domain.loan_book import LoanBook
+
+    book = LoanBook.open(s)
+    day = s.terms.start
+    while day < date(2026, 2, 11):
+        day += timedelta(days=1)
+        book = book.post(paid[0], day) if day == paid[0].value_date else book.close_day(day)
+    assert not book.replayed
+    assert book.state == replay(s, paid, date(2026, 2, 11))
+
+
+def test_from_due_date_nothing_before_the_grace_is_exceeded() -> None:
+    s = build_schedule(_ep(penalty=PEN_FROM_DUE))
+    # as of 4 Feb the grace is not exceeded yet: no penalty; as of 5 Feb 4 days + late fee
+    assert replay(s, [], date(2026, 2, 4)).installments[0].penalty == 0
+    r = replay(s, [], date(2026, 2, 5)).installments[0]
+    assert (r.penalty_interest, r.late_fees) == (Decimal("0.80"), Decimal("20.00"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(list(GraceMode)), st.integers(0, 40),
+       st.lists(st.integers(-20, 120), min_size=3, max_size=3).map(sorted))
+def test_penalty_days_are_additive(mode, grace, offsets) -> None:  # type: ignore[no-untyped-def]
+    due = date(2026, 2, 1)
+    p = PenaltyTerms(rate_per_day=Decimal("0.0005"), grace_days=grace, grace_mode=mode)
+    a, b, c = (due + timedelta(days=k) for k in offsets)
+    assert penalty_days(due, p, a, b) + penalty_days(due, p, b, c) == penalty_days(due, p, a, c)
+    # from the due date on: after_grace counts the days after the grace, from_due_date
+    # every day since the due date once the grace is exceeded
+    days = (c - due).days
+    whole = penalty_days(due, p, min(a, due), c)
+    if mode is GraceMode.AFTER_GRACE:
+        assert whole == max(0, days - grace)
+    else:
+        assert whole == (days if days > grace else 0)
+    assert late_fee_date(due, p) == due + timedelta(days=grace + 1)
 
 
 def test_allocation_orders_and_overpayment() -> None:
@@ -171,9 +254,10 @@ def test_bad_transactions() -> None:
 # ---------------------------------------------------------------- properties
 
 LOAN = build_schedule(terms("6000.00", 6, "0.24", penalty=PEN))
-LOAN_FEES, _ = apply_fees(LOAN, FeeSchedule("g", (FeeRule(
+GUARANTEE_FEES = FeeSchedule("g", (FeeRule(
     "gua", FeeTrigger.INSTALLMENT, FeeCalculation.PERCENT_OF_OUTSTANDING,
-    rate=Decimal("0.001"), collection=FeeCollection.ON_EVENT),)))
+    rate=Decimal("0.001"), collection=FeeCollection.ON_EVENT),))
+LOAN_FEES, _ = apply_fees(LOAN, GUARANTEE_FEES)
 
 payment = st.builds(
     lambda i, day, cents, pre: (Prepayment if pre else Repayment)(
@@ -268,16 +352,33 @@ def test_payoff_closes_the_loan(txns, day) -> None:  # type: ignore[no-untyped-d
 def test_book_posting_equals_replay(txns, rnd, close_days) -> None:  # type: ignore[no-untyped-def]
     """Post in a random entry order (late ones are back-dated), close some business days in
     between, reverse one: the book's state equals replaying everything as of the end date."""
+    _check_book_equals_replay(LOAN_FEES, txns, rnd, close_days)
+
+
+# grace mode from_due_date: the grace days are added at once when the grace is exceeded;
+# no cap, so the exact accumulators are compared unclipped
+LOAN_FROM_DUE, _ = apply_fees(build_schedule(terms("6000.00", 6, "0.24", penalty=dataclasses.replace(
+    PEN, grace_days=5, grace_mode=GraceMode.FROM_DUE_DATE, cap_ratio=None))), GUARANTEE_FEES)
+
+
+@settings(max_examples=60, deadline=None)
+@given(payments, st.randoms(use_true_random=False), st.lists(st.integers(0, 240), max_size=8))
+def test_book_posting_equals_replay_grace_from_due_date(  # type: ignore[no-untyped-def]
+        txns, rnd, close_days) -> None:
+    _check_book_equals_replay(LOAN_FROM_DUE, txns, rnd, close_days)
+
+
+def _check_book_equals_replay(loan, txns, rnd, close_days) -> None:  # type: ignore[no-untyped-def]
     from lowlend.domain.loan_book import LoanBook
 
     entered = list(txns)
     rnd.shuffle(entered)
-    start = LOAN_FEES.terms.start
+    start = loan.terms.start
     events = sorted([(t.value_date + timedelta(days=rnd.randint(0, 40)), 0, t) for t in entered]
                     + [(start + timedelta(days=d), 1, None) for d in close_days],
                     key=lambda e: (e[0], e[1]))
-    book = LoanBook.open(LOAN_FEES, PREPAY_FEE)
-    on_time = LoanBook.open(LOAN_FEES, PREPAY_FEE)
+    book = LoanBook.open(loan, PREPAY_FEE)
+    on_time = LoanBook.open(loan, PREPAY_FEE)
     business = start
     for when, _, t in events:
         business = max(business, when)
@@ -287,11 +388,11 @@ def test_book_posting_equals_replay(txns, rnd, close_days) -> None:  # type: ign
         assert not on_time.replayed
     end = max(business, AS_OF)
     assert book.close_day(end).state == on_time.close_day(end).state == replay(
-        LOAN_FEES, entered, end, PREPAY_FEE)
+        loan, entered, end, PREPAY_FEE)
     if entered:
         rev = book.post(Reversal("zz-rev", entered[0].txn_id), end)
         assert rev.replayed
-        assert rev.state == replay(LOAN_FEES, entered[1:], end, PREPAY_FEE)
+        assert rev.state == replay(loan, entered[1:], end, PREPAY_FEE)
 
 
 def test_book_rejects_future_and_duplicates() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from lowlend.domain.conventions import GraceMode
 from lowlend.domain.fees import FeeSchedule
 from lowlend.domain.quote import build_quote
 from lowlend.domain.schedule import build_schedule
@@ -69,8 +70,8 @@ def test_every_field_of_the_product_reaches_the_terms(registry: SpecRegistry, co
     )
     pen = p.penalty
     assert (t.penalty.rate_per_day, t.penalty.base, t.penalty.late_fee, t.penalty.grace_days,
-            t.penalty.cap_ratio) == (pen.rate_per_day, pen.base, pen.late_fee, pen.grace_days,
-                                     pen.cap_ratio)
+            t.penalty.cap_ratio, t.penalty.grace_mode) == (
+        pen.rate_per_day, pen.base, pen.late_fee, pen.grace_days, pen.cap_ratio, pen.grace_mode)
     assert t.allocation.order == p.allocation.order
     assert t.allocation.buckets == p.allocation.buckets
     assert (t.prepayment.allowed_after_periods, t.prepayment.effect) == (
@@ -210,6 +211,32 @@ def test_snapshot_round_trip(registry: SpecRegistry, code: str) -> None:
     assert terms_from_snapshot(snapshot) == terms
     assert fees_from_snapshot(snapshot) == fees
     assert fees_from_snapshot(snapshot_of(terms, None)) is None
+
+
+def test_grace_mode_reaches_the_terms_and_survives_the_snapshot(registry: SpecRegistry) -> None:
+    import json
+
+    from lowlend.services.product_terms import penalty_terms_for
+
+    p = registry.products["consumer_emi"]
+    assert p.penalty.grace_mode is GraceMode.AFTER_GRACE  # the seed keeps the default rule
+    from_due = dataclasses.replace(
+        p, penalty=dataclasses.replace(p.penalty, grace_mode=GraceMode.FROM_DUE_DATE))
+    assert penalty_terms_for(from_due, registry.regions["CN"], START).grace_mode is (
+        GraceMode.FROM_DUE_DATE)
+    terms = loan_terms_for(from_due, registry.fee_schedules[p.fee_schedule],
+                           amount=p.amount.default, term=p.term.default, annual_rate=None,
+                           start=START)
+    assert terms.penalty.grace_mode is GraceMode.FROM_DUE_DATE
+    snapshot = json.loads(json.dumps(snapshot_of(terms)))
+    assert snapshot["terms"]["penalty"]["grace_mode"] == "from_due_date"
+    assert terms_from_snapshot(snapshot) == terms
+    # loans booked before penalty.grace_mode existed: no key in the snapshot → the default
+    del snapshot["terms"]["penalty"]["grace_mode"]
+    old = terms_from_snapshot(snapshot)
+    assert old.penalty.grace_mode is GraceMode.AFTER_GRACE
+    assert old == dataclasses.replace(
+        terms, penalty=dataclasses.replace(terms.penalty, grace_mode=GraceMode.AFTER_GRACE))
 
 
 def test_region_limits_tighten_the_product_penalty_terms() -> None:

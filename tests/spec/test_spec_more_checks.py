@@ -97,6 +97,22 @@ def test_one_time_frequency_needs_bullet(seed: SeedCopy) -> None:
     seed.check(error, rel, seed.line_of(rel, "frequency: one_time"), "repayment.frequency")
 
 
+def test_penalty_grace_mode_is_parsed_and_defaults_to_after_grace(seed: SeedCopy) -> None:
+    from lowlend.domain.conventions import GraceMode
+
+    assert seed.load().products["consumer_emi"].penalty.grace_mode is GraceMode.AFTER_GRACE
+    seed.replace(PRODUCT, "  grace_days: 3\n", "  grace_days: 3\n  grace_mode: from_due_date\n")
+    assert seed.load().products["consumer_emi"].penalty.grace_mode is GraceMode.FROM_DUE_DATE
+
+
+def test_unknown_penalty_grace_mode(seed: SeedCopy) -> None:
+    line = seed.replace(PRODUCT, "  grace_days: 3\n", "  grace_days: 3\n  grace_mode: from_due\n")
+    error = seed.only_error()
+    seed.check(error, PRODUCT, line + 1, "penalty.grace_mode")
+    assert error.message.startswith(
+        "unknown value 'from_due' (expected one of: after_grace, from_due_date")
+
+
 def test_currency_mismatch(seed: SeedCopy) -> None:
     rel = "products/hk_personal_loan.yaml"
     line = seed.replace(rel, "fee_schedule: hk_standard", "fee_schedule: consumer_standard")

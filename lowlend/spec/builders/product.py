@@ -19,6 +19,7 @@ from lowlend.domain.conventions import (
     DayCount,
     FirstDueRule,
     Frequency,
+    GraceMode,
     InterestMethod,
     InterestPeriod,
     LoanKind,
@@ -219,6 +220,7 @@ def build_product(ctx: Ctx, doc: Doc) -> ProductSpec:
             dec(pen["late_fee"]),
             pen["grace_days"],
             opt_dec(pen.get("cap_ratio")),
+            GraceMode(pen.get("grace_mode", GraceMode.AFTER_GRACE.value)),
         ),
         allocation=allocation,
         prepayment=PrepaymentSpec(

@@ -13,6 +13,7 @@ from lowlend.domain.conventions import (
     DayCount,
     FirstDueRule,
     Frequency,
+    GraceMode,
     InterestMethod,
     InterestPeriod,
     LoanKind,
@@ -67,6 +68,9 @@ class PenaltySpec:
     late_fee: Decimal
     grace_days: int
     cap_ratio: Decimal | None = None
+    #: after_grace (default: the penalty clock starts after the grace days) or from_due_date
+    #: (once the grace days are exceeded, penalty interest counts from the due date)
+    grace_mode: GraceMode = GraceMode.AFTER_GRACE
 
 
 @dataclass(frozen=True, slots=True)

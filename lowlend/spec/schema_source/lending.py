@@ -103,6 +103,8 @@ def product() -> Schema:
                     "late_fee": ref("money"),
                     "grace_days": NNINT,
                     "cap_ratio": nullable(ref("rate")),
+                    # optional: after_grace (default) | from_due_date
+                    "grace_mode": enum(cv.GraceMode),
                 },
             ),
             "allocation": obj(
