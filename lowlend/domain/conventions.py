@@ -11,6 +11,7 @@ they are part of the public contract (see CONTRACTS.md): never rename a value.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -212,6 +213,79 @@ class Severity(str, Enum):
     MEDIUM = "medium"
     HIGH = "high"
     CRITICAL = "critical"
+
+
+class AccountType(str, Enum):
+    """Kind of a ledger account (会计科目类别): assets and expenses have debit balances,
+    liabilities, equity and income credit balances."""
+
+    ASSET = "asset"
+    LIABILITY = "liability"
+    EQUITY = "equity"
+    INCOME = "income"
+    EXPENSE = "expense"
+
+    @property
+    def debit_normal(self) -> bool:
+        return self in (AccountType.ASSET, AccountType.EXPENSE)
+
+
+class PostingEvent(str, Enum):
+    """Money events of a loan that post a journal entry through a posting rule (ledger.yaml).
+
+    A repayment event also carries reversals (negative amounts), back-dated re-allocations
+    and early settlement: its components are the *changes* of what the loan has paid.
+    """
+
+    DISBURSEMENT = "disbursement"  # 放款
+    REPAYMENT = "repayment"  # 还款 / 冲正 / 提前结清
+    REFUND = "refund"  # 退款 (overpayment paid back)
+    WRITE_OFF = "write_off"  # 核销
+    RECOVERY = "recovery"  # 核销后收回
+
+
+POSTING_COMPONENTS: dict[PostingEvent, dict[str, tuple[str, ...]]] = {
+    PostingEvent.DISBURSEMENT: {
+        "principal": ("net_proceeds", "upfront_fees"),
+        "net_proceeds": ("net_proceeds",),
+        "upfront_fees": ("upfront_fees",),
+    },
+    PostingEvent.REPAYMENT: {
+        "received": ("principal", "interest", "fee", "penalty", "overpayment"),
+        "principal": ("principal",),
+        "interest": ("interest",),
+        "fee": ("fee",),
+        "penalty": ("penalty",),
+        "overpayment": ("overpayment",),
+    },
+    PostingEvent.REFUND: {"amount": ("amount",)},
+    PostingEvent.WRITE_OFF: {"principal": ("principal",)},
+    PostingEvent.RECOVERY: {"received": ("received",)},
+}
+"""Per event: each amount a posting rule line may name → the basic parts it sums.
+
+An event's identity (e.g. a disbursement's ``principal = net_proceeds + upfront_fees``) is
+what lets configuration be checked at publish: a rule balances for every amount exactly
+when its debit lines and its credit lines add up to the same basic parts."""
+
+
+def posting_imbalance(
+    event: PostingEvent, lines: Iterable[tuple[str, str]]
+) -> dict[str, int]:
+    """Basic parts a rule's ``(side, amount name)`` lines do not balance: part → debits −
+    credits (``{}`` when balanced for any amounts). Unknown names are not counted.
+
+    >>> posting_imbalance(PostingEvent.WRITE_OFF, [("debit", "principal"), ("credit", "principal")])
+    {}
+    >>> posting_imbalance(PostingEvent.DISBURSEMENT, [("debit", "principal"), ("credit", "net_proceeds")])
+    {'upfront_fees': 1}
+    """
+    parts = POSTING_COMPONENTS[event]
+    net: dict[str, int] = {}
+    for side, amount in lines:
+        for part in parts.get(amount, ()):
+            net[part] = net.get(part, 0) + (1 if side == "debit" else -1)
+    return {part: n for part, n in net.items() if n}
 
 
 @dataclass(frozen=True, slots=True)

@@ -329,6 +329,10 @@ class Loan(db.Model):  # type: ignore[name-defined,misc]
     )
     entrusting_party_id: Mapped[int | None] = mapped_column()  # config entity record id
     contract_no: Mapped[str | None] = mapped_column(sa.String(50))
+    written_off_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    written_off_principal: Mapped[Decimal] = mapped_column(
+        Money, default=_zero, server_default="0"
+    )
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), default=_utcnow, onupdate=_utcnow
@@ -388,9 +392,23 @@ class Transaction(db.Model):  # type: ignore[name-defined,misc]
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(200))
     allocation: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_by: Mapped[int | None] = mapped_column()  # ab_user.id, no DB-level FK
+    status: Mapped[str] = mapped_column(
+        sa.String(20), default="posted", server_default="posted", index=True
+    )
+    channel: Mapped[str | None] = mapped_column(sa.String(20))
+    reference: Mapped[str | None] = mapped_column(sa.String(100))
+    note: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    request_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    payment_order_id: Mapped[str | None] = mapped_column(sa.String(64))
+    gateway_result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    failure_code: Mapped[str | None] = mapped_column(sa.String(40))
+    business_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    approved_by: Mapped[int | None] = mapped_column()  # ab_user.id (maker-checker)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (
         sa.UniqueConstraint("idempotency_key", name="uq_transactions_idempotency_key"),
+        sa.UniqueConstraint("payment_order_id", name="uq_transactions_payment_order_id"),
     )
 
 

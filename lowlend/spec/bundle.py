@@ -44,6 +44,7 @@ SINGLETONS = {
     "eod.yaml": "eod",
     "collections.yaml": "collections",
     "early_warning.yaml": "early_warning",
+    "ledger.yaml": "ledger",
 }
 TEMPLATE_RE = re.compile(r"^templates/([a-z][a-z0-9_]*)/([a-z_]+)\.([a-z]{2}(?:_[A-Z]{2})?)\.j2$")
 """``templates/<event>/<channel>.<locale>.j2``"""

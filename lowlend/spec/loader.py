@@ -29,6 +29,7 @@ from .builders.approval_chain import build_approval_chain
 from .builders.dictionaries import build_dictionaries
 from .builders.entity import build_entity
 from .builders.fee_schedule import build_fee_schedule
+from .builders.ledger import build_ledger
 from .builders.operations import build_collections, build_early_warning, build_eod
 from .builders.product import build_product
 from .builders.region import build_region, resolve_regions
@@ -63,6 +64,7 @@ _SINGLETON_BUILDERS: dict[str, Callable[[Ctx, Doc], Any]] = {
     "eod": build_eod,
     "collections": build_collections,
     "early_warning": build_early_warning,
+    "ledger": build_ledger,
 }
 """Singleton files, all required."""
 
@@ -202,4 +204,5 @@ def load_bundle(
         eod=built.singletons["eod"][0],
         collections=built.singletons["collections"][0],
         early_warning=built.singletons["early_warning"][0],
+        ledger=built.singletons["ledger"][0],
     )

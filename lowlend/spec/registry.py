@@ -13,6 +13,7 @@ from .model import (
     EntitySpec,
     EodSpec,
     FeeScheduleSpec,
+    LedgerSpec,
     MenuCategory,
     NotificationTemplateSpec,
     ProductSpec,
@@ -50,6 +51,7 @@ class SpecRegistry:
     eod: EodSpec
     collections: CollectionsSpec
     early_warning: EarlyWarningSpec
+    ledger: LedgerSpec
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SpecRegistry) and other.content_hash == self.content_hash

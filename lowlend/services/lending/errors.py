@@ -39,3 +39,14 @@ class LendingError(DomainError):
         self.status = status
         self.errors = dict(errors or {})
         self.codes = dict(codes or {})
+
+    @classmethod
+    def of(cls, exc: DomainError, status: int = 422) -> LendingError:
+        """The lending error that carries a domain error's code, field and parameters.
+
+        >>> LendingError.of(DomainError("txn_id_duplicate", "txn_id", txn="T1"), 409).params
+        {'txn': 'T1'}
+        """
+        err = cls(exc.code, exc.field, status=status)
+        err.params = dict(exc.params)
+        return err

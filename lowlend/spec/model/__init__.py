@@ -10,7 +10,8 @@ and rates are :class:`~decimal.Decimal`; conventions are the enums of
 * :mod:`~lowlend.spec.model.region` — compliance regions;
 * :mod:`~lowlend.spec.model.platform` — entities, roles, menus, dictionaries,
   notification templates;
-* :mod:`~lowlend.spec.model.operations` — end of day, collections, early warning.
+* :mod:`~lowlend.spec.model.operations` — end of day, collections, early warning;
+* :mod:`~lowlend.spec.model.finance` — chart of accounts and posting rules.
 
 Import them from here (``from lowlend.spec.model import ProductSpec``).
 
@@ -21,6 +22,7 @@ True
 from __future__ import annotations
 
 from .common import EMPTY, DecimalRange, FieldFormat, FieldKind, FieldSpec, IntRange, Label
+from .finance import AccountSpec, LedgerSpec, PostingLineSpec, PostingRuleSpec
 from .lending import (
     ApprovalChainSpec,
     ApprovalStep,
@@ -78,6 +80,7 @@ from .region import (
 
 __all__ = [
     "EMPTY",
+    "AccountSpec",
     "AllocationSpec",
     "ApprovalChainSpec",
     "ApprovalStep",
@@ -106,12 +109,15 @@ __all__ = [
     "InterestSpec",
     "KnockoutRule",
     "Label",
+    "LedgerSpec",
     "MenuCategory",
     "MenuItem",
     "NotificationTemplateSpec",
     "Overlay",
     "PenaltySpec",
     "PiiField",
+    "PostingLineSpec",
+    "PostingRuleSpec",
     "PrepaymentSpec",
     "ProductSpec",
     "QuietHours",

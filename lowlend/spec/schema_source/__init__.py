@@ -24,6 +24,7 @@ import json
 from pathlib import Path
 
 from .compliance import compliance
+from .finance import ledger
 from .lending import approval_chain, fee_schedule, product, scorecard
 from .operations import collections, early_warning, eod
 from .platform import dictionaries, entity, menus, roles, template_meta
@@ -44,6 +45,7 @@ KINDS = {
     "eod": eod,
     "collections": collections,
     "early_warning": early_warning,
+    "ledger": ledger,
     "template_meta": template_meta,
 }
 

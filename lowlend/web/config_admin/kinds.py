@@ -224,6 +224,7 @@ SETTINGS = Kind(
             ("collections", "config/collections.yaml"),
             ("early_warning", "config/early_warning.yaml"),
             ("eod", "config/eod.yaml"),
+            ("ledger", "config/ledger.yaml"),
         )
     ),
     rows=listing.settings_rows,
@@ -231,6 +232,7 @@ SETTINGS = Kind(
         "collections": _l("Collections"),
         "early_warning": _l("Early-warning indicators"),
         "eod": _l("End-of-day run"),
+        "ledger": _l("Chart of accounts and posting rules"),
     },
     can_add=False,
 )

@@ -217,6 +217,7 @@ def settings_rows(kind: Kind, registry: Any, files: Mapping[str, str]) -> list[R
         "eod": lambda spec: joined(
             (label_of(s) or _scope(s.code) for s in spec.steps if s.enabled), " → "
         ),
+        "ledger": lambda spec: joined(label_of(a) for a in spec.accounts.values()),
     }
     rows = []
     for code in kind.codes_in(files):
