@@ -550,8 +550,9 @@ from lowlend.persistence.lending_models import (  # noqa: E402,F401  same metada
     CreditLine,
     StaffAbsence,
 )
+from lowlend.persistence.reconciliation_models import RECONCILIATION_TABLES  # noqa: E402
 
-LOWLEND_TABLES = LOWLEND_TABLES | LENDING_TABLES | LEDGER_TABLES
+LOWLEND_TABLES = LOWLEND_TABLES | LENDING_TABLES | LEDGER_TABLES | RECONCILIATION_TABLES
 
 metadata = db.Model.metadata
 """The shared metadata (also holds FAB's tables once FAB's models are imported)."""
