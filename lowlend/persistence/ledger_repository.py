@@ -3,17 +3,19 @@
 Implements :class:`lowlend.services.ledger_checkpoints.LedgerRepository`. Never commits
 (the unit of work does).
 
-Appending serialises writers: on PostgreSQL a transaction-scoped advisory lock is
-taken before the head of the chain is read (released at commit), and the id comes
-from the table's sequence, so ids ascend in chain order; on SQLite the database's
-single writer and the unique ``prev_hash`` index make a concurrent second posting fail
-instead of forking the chain.
+Appending (one entry with ``append``, a batch with ``append_many``: same code, same
+guarantees) serialises writers: on PostgreSQL a transaction-scoped advisory lock is
+taken before the head of the chain is read (released at commit), and the ids come
+from the table's sequence (one block per batch), so ids ascend in chain order; the
+deferred constraint trigger checks every entry's balance again at commit. On SQLite the
+database's single writer and the unique ``prev_hash`` index make a concurrent second
+posting fail instead of forking the chain.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import groupby
 from typing import Any
 
@@ -92,46 +94,81 @@ class SqlLedgerRepository:
         return (None, GENESIS_HASH) if row is None else (row[0], row[1])
 
     # -- posting ---------------------------------------------------------------------
-    def _next_id(self, last_id: int | None) -> int:
-        bind = self.session.get_bind()
-        if bind.dialect.name == "postgresql":
-            value = self.session.execute(
-                sa.text("SELECT nextval(pg_get_serial_sequence('journal_entries', 'id'))")
-            ).scalar_one()
-            return int(value)
-        return (last_id or 0) + 1
+    def _is_postgresql(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def _next_ids(self, last_id: int | None, count: int) -> list[int]:
+        """``count`` new entry ids, ascending, all above ``last_id``: on PostgreSQL a block
+        from the table's sequence in one query; on SQLite ``last_id + 1 …``."""
+        if self._is_postgresql():
+            values = self.session.execute(
+                sa.text(
+                    "SELECT nextval(pg_get_serial_sequence('journal_entries', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": count},
+            ).scalars()
+            return sorted(int(v) for v in values)
+        first = (last_id or 0) + 1
+        return list(range(first, first + count))
 
     def append(self, draft: EntryDraft, booked_at: dt.datetime | None = None) -> PostedEntry:
         """Check ``draft``, chain it to the newest entry and insert it with its lines.
 
         :raises lowlend.domain.ledger.LedgerError: when the draft does not balance.
         """
-        if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(
-                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_APPEND_LOCK_KEY}
-            )
-        last_id, last_hash = self.head()
+        return self.append_many((draft,), booked_at)[0]
+
+    def append_many(
+        self, drafts: Iterable[EntryDraft], booked_at: dt.datetime | None = None
+    ) -> list[PostedEntry]:
+        """Check, chain and insert ``drafts`` in order, all booked at ``booked_at`` (now by
+        default): one lock, one read of the head, one block of ids, the entries and their
+        lines inserted with one multi-row statement each.
+
+        Every draft is checked and chained in memory before anything is written, so when
+        one does not balance nothing of the batch is posted.
+
+        :returns: the posted entries, in chain (and id) order.
+        :raises lowlend.domain.ledger.LedgerError: when a draft does not balance.
+        """
+        batch = list(drafts)
+        if not batch:
+            return []
         when = booked_at or dt.datetime.now(dt.UTC)
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.UTC)
-        entry = post(draft, self._next_id(last_id), when.astimezone(dt.UTC), last_hash)
-        self.session.execute(
-            sa.insert(_ENTRIES).values(
-                id=entry.id, business_date=entry.business_date, booked_at=entry.booked_at,
-                description=entry.description, loan_id=entry.loan_id,
-                transaction_id=entry.transaction_id, reversal_of=entry.reversal_of,
-                prev_hash=entry.prev_hash, hash=entry.hash,
+        when = when.astimezone(dt.UTC)
+        if self._is_postgresql():
+            self.session.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_APPEND_LOCK_KEY}
             )
+        last_id, prev_hash = self.head()
+        posted: list[PostedEntry] = []
+        for draft, entry_id in zip(batch, self._next_ids(last_id, len(batch)), strict=True):
+            entry = post(draft, entry_id, when, prev_hash)
+            posted.append(entry)
+            prev_hash = entry.hash
+        self.session.execute(
+            sa.insert(_ENTRIES),
+            [
+                {"id": e.id, "business_date": e.business_date, "booked_at": e.booked_at,
+                 "description": e.description, "loan_id": e.loan_id,
+                 "transaction_id": e.transaction_id, "reversal_of": e.reversal_of,
+                 "prev_hash": e.prev_hash, "hash": e.hash}
+                for e in posted
+            ],
         )
         self.session.execute(
             sa.insert(_LINES),
             [
-                {"entry_id": entry.id, "account": ln.account, "debit": ln.debit,
+                {"entry_id": e.id, "account": ln.account, "debit": ln.debit,
                  "credit": ln.credit, "currency": ln.currency, "memo": ln.memo}
-                for ln in entry.lines
+                for e in posted
+                for ln in e.lines
             ],
         )
-        return entry
+        return posted
 
     # -- checkpoints -----------------------------------------------------------------
     def checkpoints(self) -> list[CheckpointRecord]:
