@@ -31,6 +31,8 @@ class LendingContext:
     uow: Callable[[], Any]
     bureau: BureauPort | None
     contract: ContractRenderer | None
+    money: Callable[[], Any] | None = None
+    gateway: Any = None  # lowlend.integrations.payments.PaymentGateway
 
     @staticmethod
     def registry_for(version_id: int) -> Any:
@@ -46,8 +48,10 @@ def _build(app: Flask) -> LendingContext:
     from sqlalchemy.orm import sessionmaker
 
     from lowlend.integrations.bureau.factory import bureau_from_settings
+    from lowlend.integrations.payments import gateway_from_settings
     from lowlend.persistence.db import db
     from lowlend.persistence.lending_repository import lending_uow_factory
+    from lowlend.persistence.money_repository import money_uow_factory
     from lowlend.services.contracts import Lender
     from lowlend.services.lending.contract_facts import contract_renderer
     from lowlend.web.generic.stamping import id_protector
@@ -60,6 +64,11 @@ def _build(app: Flask) -> LendingContext:
     )
     settings.setdefault("LOWLEND_BUREAU", "sandbox")
     bureau: BureauPort = bureau_from_settings(settings)
+    gateway_settings = {k: str(v) for k, v in os.environ.items() if k.startswith("LOWLEND_GATEWAY")}
+    gateway_settings.update(
+        {k: str(v) for k, v in app.config.items() if k.startswith("LOWLEND_GATEWAY")}
+    )
+    gateway = gateway_from_settings(gateway_settings)
     admin_role = str(app.config.get("AUTH_ROLE_ADMIN", "Admin"))
     with app.app_context():
         protector = id_protector()
@@ -73,6 +82,8 @@ def _build(app: Flask) -> LendingContext:
         uow=lending_uow_factory(maker, admin_role, protector.decrypt),
         bureau=bureau,
         contract=renderer,
+        money=money_uow_factory(maker),
+        gateway=gateway,
     )
 
 

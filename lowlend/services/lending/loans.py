@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from dateutil.relativedelta import relativedelta
 
 from lowlend.domain.approval import Actor
+from lowlend.domain.fees import FeeSchedule
 from lowlend.domain.quote import Quote
 from lowlend.services.lending.errors import LendingError
 from lowlend.services.lending.ports import (
@@ -28,7 +29,7 @@ from lowlend.services.lending.ports import (
     LendingUnitOfWork,
     NewInstallment,
 )
-from lowlend.services.product_terms import snapshot_of
+from lowlend.services.product_terms import snapshot_of, terms_and_fees
 from lowlend.services.quote import QuoteInputError, QuoteRequest, quote
 
 __all__ = [
@@ -94,6 +95,15 @@ def _offer(registry: Any, product_code: str, amount: Decimal, term: int, rate: D
         raise LendingError("application_terms_invalid", errors=exc.errors) from exc
 
 
+def _fees_of(registry: Any, product_code: str, offer: Quote) -> FeeSchedule | None:
+    """The fee schedule the offer was priced with (kept in the terms snapshot, so that
+    disbursement and repayments price the loan exactly as the offer did)."""
+    return terms_and_fees(
+        registry, product_code, amount=offer.terms.amount, term=offer.terms.term,
+        annual_rate=offer.terms.annual_rate, start=offer.terms.start,
+    )[1]
+
+
 def _book_loan(
     repo: LendingRepository, registry: Any, product: Any, *, customer_id: int,
     application_id: int | None, amount: Decimal, term: int, rate: Decimal, currency: str,
@@ -114,7 +124,9 @@ def _book_loan(
         currency=currency, term=term, status=LOAN_APPROVED,
         maturity_date=rows[-1].due_date if rows else None, department_id=department_id,
         owner_staff_id=owner_staff_id,
-        terms_snapshot=snapshot_of(offer.terms, None, config_version_id=config_version_id),
+        terms_snapshot=snapshot_of(
+            offer.terms, _fees_of(registry, product.code, offer), config_version_id=config_version_id
+        ),
         custom=dict(custom), credit_line_id=credit_line_id, entrusting_party_id=entrusting_id,
     )
     repo.add_installments(

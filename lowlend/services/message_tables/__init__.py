@@ -11,11 +11,12 @@ from lowlend.services.message_tables import (
     core,
     identity,
     lending,
+    money,
     ocr,
     payments,
 )
 
-_AREAS = (core, identity, ocr, bureau, lending, payments)
+_AREAS = (core, identity, ocr, bureau, lending, payments, money)
 
 
 def merged_tables() -> dict[str, tuple[str, str]]:

@@ -54,6 +54,7 @@ ACTIONS = (
     "disburse",
     "draw",
     "reverse",
+    "write_off",
     "assign",
     "publish",
     "run",
