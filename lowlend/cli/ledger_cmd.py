@@ -2,7 +2,11 @@
 
 * ``verify`` streams the journal from the database and checks that every entry
   balances and is chained to the one before; with ``--checkpoints`` also every signed
-  checkpoint. Prints a summary (exit 0), or the first bad entry / checkpoint (exit 1).
+  checkpoint; and that every loan with journal entries agrees with the journal (the
+  principal account's balance is the loan's principal outstanding minus written-off
+  principal, the overpayment account's credit balance is not negative; accounts from the
+  published configuration — with nothing published this part is skipped with a note).
+  Prints a summary (exit 0), or the first bad entry / checkpoint / loan (exit 1).
 * ``checkpoint`` verifies the journal, then signs its head with the Ed25519 key in
   ``LOWLEND_LEDGER_SIGNING_KEY`` (base64 of the raw 32-byte private key).
 * ``export-checkpoints`` writes every checkpoint as JSON for an auditor.
@@ -104,6 +108,14 @@ def _unit_of_work(database_url: str | None) -> Any:
     )
 
 
+def _current_registry(engine: Any) -> Any:
+    """Returns the published configuration's registry (raises ``NoPublishedConfig``)."""
+    from lowlend.persistence.engine import make_session_factory
+    from lowlend.persistence.wiring import registry_provider
+
+    return registry_provider(make_session_factory(engine)).current
+
+
 def _database_errors() -> tuple[type[BaseException], ...]:
     import sqlalchemy.exc
 
@@ -131,7 +143,9 @@ def ledger() -> None:
 )
 @database_url_option
 def verify_cmd(checkpoints: bool, public_key: str | None, database_url: str | None) -> None:
-    """Check that every journal entry balances and is chained to the previous one."""
+    """Check that every journal entry balances and is chained to the previous one, and
+    that every loan agrees with the journal (principal outstanding, overpayment held)."""
+    from lowlend.services.config_store import ConfigStoreError
     from lowlend.services.ledger_checkpoints import public_key_base64, signing_key_from_base64
     from lowlend.services.ledger_verify import verify_ledger
 
@@ -153,21 +167,42 @@ def verify_cmd(checkpoints: bool, public_key: str | None, database_url: str | No
             )
     engine, uow = _unit_of_work(database_url)
     try:
-        report = verify_ledger(uow, checkpoints=checkpoints, trusted_keys=trusted)
+        report = verify_ledger(uow, checkpoints=checkpoints, trusted_keys=trusted,
+                               current_registry=_current_registry(engine))
     except _database_errors() as exc:
         _fail(f"reading the journal failed: {_database_message(exc)}")
+    except ConfigStoreError as exc:
+        _fail(f"the published configuration does not load: {exc}")
     finally:
         engine.dispose()
+    _print_report(report, checkpoints)
+
+
+def _print_report(report: Any, checkpoints: bool) -> None:
+    """The problems first (stdout: one line each; stderr: why the exit code is 1), else
+    the summary lines."""
     chain = report.chain
+    failed: list[str] = []
     if chain.first_bad is not None:
         bad = chain.first_bad
         click.echo(f"journal entry {bad.entry_id}: {bad.reason}: {bad.detail}")
-        click.echo(f"FAILED after {chain.entries - 1} good entries", err=True)
-        raise SystemExit(1)
+        failed.append(f"FAILED after {chain.entries - 1} good entries")
     if report.checkpoint_problem is not None:
         cp = report.checkpoint_problem
         click.echo(f"checkpoint {cp.checkpoint_id}: {cp.reason}: {cp.detail}")
-        click.echo("FAILED: the journal does not match a signed checkpoint", err=True)
+        failed.append("FAILED: the journal does not match a signed checkpoint")
+    if report.loan_problem is not None:
+        lp = report.loan_problem
+        click.echo(f"loan {lp.loan_id}: {lp.reason}: {lp.detail}")
+        failed.append(
+            f"FAILED: {report.loans_differing} of {report.loans_checked} loan(s) do not agree "
+            "with the journal"
+        )
+    if report.loans_note:
+        click.echo(f"note: {report.loans_note}", err=True)
+    if failed:
+        for line in failed:
+            click.echo(line, err=True)
         raise SystemExit(1)
     head = "empty journal" if chain.last_entry_id is None else (
         f"head entry {chain.last_entry_id} hash {chain.last_hash}"
@@ -175,6 +210,12 @@ def verify_cmd(checkpoints: bool, public_key: str | None, database_url: str | No
     click.echo(f"ok: {chain.entries} entries balanced and chained; {head}")
     if checkpoints:
         click.echo(f"ok: {report.checkpoints_checked} checkpoint(s) signed and matching")
+    if report.loans_checked is not None:
+        accounts = report.loan_accounts
+        click.echo(
+            f"ok: {report.loans_checked} loan(s) agree with the journal "
+            f"({accounts.principal}, {accounts.overpayment})"
+        )
 
 
 @ledger.command("checkpoint")

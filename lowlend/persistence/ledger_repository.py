@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
@@ -30,8 +31,9 @@ from lowlend.domain.ledger import (
 )
 from lowlend.domain.ledger_chain import post
 from lowlend.persistence.ledger_models import LedgerCheckpoint
-from lowlend.persistence.models import JournalEntry, JournalLine
+from lowlend.persistence.models import Instalment, JournalEntry, JournalLine, Loan
 from lowlend.services.ledger_checkpoints import CheckpointRecord, with_id
+from lowlend.services.ledger_verify import LoanAccounts, LoanFigures
 
 __all__ = ["SqlLedgerRepository"]
 
@@ -40,6 +42,14 @@ _PG_APPEND_LOCK_KEY = 7_410_154_002
 
 _ENTRIES = JournalEntry.__table__
 _LINES = JournalLine.__table__
+_LOANS = Loan.__table__
+_INSTALLMENTS = Instalment.__table__
+_CENT = Decimal("0.01")
+
+
+def _cents(value: Any) -> Decimal | None:
+    """A summed amount as Decimal cents (SQLite sums NUMERIC as floats)."""
+    return None if value is None else Decimal(str(value)).quantize(_CENT)
 
 
 class SqlLedgerRepository:
@@ -169,6 +179,55 @@ class SqlLedgerRepository:
             ],
         )
         return posted
+
+    # -- loans against the journal ----------------------------------------------------
+    def loan_figures(self, accounts: LoanAccounts) -> dict[int, LoanFigures]:
+        """Every loan with journal entries: the balances of its ``accounts`` in the journal
+        and its principal outstanding from its instalments, minus written-off principal.
+
+        One grouped query per side, sent as ONE statement (``UNION ALL``) so that both
+        sides come from the same snapshot of the database (a repayment committed while
+        this runs is in both or in neither) on PostgreSQL and SQLite alike.
+        """
+        e, ln, loan, inst = _ENTRIES.c, _LINES.c, _LOANS.c, _INSTALLMENTS.c
+        null = sa.null().cast(sa.Numeric(18, 2))
+        ledger_side = (
+            sa.select(
+                sa.literal(0).label("side"),
+                e.loan_id.label("loan_id"),
+                sa.func.sum(sa.case((ln.account == accounts.principal, ln.debit - ln.credit),
+                                    else_=0)).label("a"),
+                sa.func.sum(sa.case((ln.account == accounts.overpayment, ln.credit - ln.debit),
+                                    else_=0)).label("b"),
+            )
+            .select_from(_ENTRIES.join(_LINES, ln.entry_id == e.id))
+            .where(e.loan_id.is_not(None))
+            .group_by(e.loan_id)
+        )
+        with_entries = sa.select(e.loan_id).where(e.loan_id.is_not(None)).distinct()
+        loan_side = (
+            sa.select(
+                sa.literal(1).label("side"),
+                loan.id.label("loan_id"),
+                (sa.func.coalesce(sa.func.sum(inst.principal - inst.principal_paid), 0)
+                 - loan.written_off_principal).label("a"),
+                null.label("b"),
+            )
+            .select_from(_LOANS.outerjoin(_INSTALLMENTS, inst.loan_id == loan.id))
+            .where(loan.id.in_(with_entries))
+            .group_by(loan.id, loan.written_off_principal)
+        )
+        ledger: dict[int, tuple[Decimal | None, Decimal | None]] = {}
+        loans: dict[int, Decimal | None] = {}
+        for side, loan_id, a, b in self.session.execute(sa.union_all(ledger_side, loan_side)):
+            if side == 0:
+                ledger[int(loan_id)] = (_cents(a), _cents(b))
+            else:
+                loans[int(loan_id)] = _cents(a)
+        return {
+            loan_id: LoanFigures(loan_id, *ledger.get(loan_id, (None, None)), loans.get(loan_id))
+            for loan_id in sorted(ledger.keys() | loans.keys())
+        }
 
     # -- checkpoints -----------------------------------------------------------------
     def checkpoints(self) -> list[CheckpointRecord]:

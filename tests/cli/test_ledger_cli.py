@@ -69,19 +69,35 @@ class Journal:
                          f"DROP TRIGGER trg_{table}_no_delete")
 
 
+def _demo_lines(t: Transaction) -> tuple[Line, ...]:
+    """The lines ``ledger.yaml`` posts for a demo transaction, from its allocation."""
+    amounts: list[tuple[str, Decimal, Decimal]]
+    if t.type == "disbursement":
+        net = Decimal(t.allocation["net_proceeds"])
+        amounts = [("loan_principal", t.amount, ZERO), ("bank", ZERO, net),
+                   ("fee_income", ZERO, t.amount - net)]
+    else:
+        parts = {"principal": ZERO, "other": ZERO}
+        for line in t.allocation.get("lines", []):
+            key = "principal" if line["component"] == "principal" else "other"
+            parts[key] += Decimal(line["amount"])
+        amounts = [("bank", t.amount, ZERO), ("loan_principal", ZERO, parts["principal"]),
+                   ("interest_income", ZERO, parts["other"]),
+                   ("borrower_credit", ZERO, Decimal(t.allocation.get("unallocated", "0")))]
+    return tuple(Line(account, debit, credit, t.currency, "demo")
+                 for account, debit, credit in amounts if debit or credit)
+
+
 def _post_demo_transactions(engine: sa.Engine) -> list[int]:
-    """One journal entry per demo transaction (disbursement, repayment), in id order."""
+    """One journal entry per demo transaction (disbursement, repayment), in id order,
+    posted to the accounts of ledger.yaml, so the loans agree with the journal."""
     sessions = make_session_factory(engine)
     with sessions() as session:
         repo = SqlLedgerRepository(session)
         ids = []
         for t in session.scalars(sa.select(Transaction).order_by(Transaction.id)):
-            cash, receivable = ("cash", "loans_receivable")
-            debit, credit = (receivable, cash) if t.type == "disbursement" else (cash, receivable)
             draft = EntryDraft(
-                t.value_date, f"{t.type} {t.idempotency_key}",
-                (Line(debit, t.amount, ZERO, t.currency, "demo"),
-                 Line(credit, ZERO, t.amount, t.currency, "")),
+                t.value_date, f"{t.type} {t.idempotency_key}", _demo_lines(t),
                 loan_id=t.loan_id, transaction_id=t.id,
             )
             ids.append(repo.append(draft).id)
@@ -112,6 +128,13 @@ def test_demo_ledger_verifies_green(journal: Journal) -> None:
     assert result.exit_code == 0, result.output
     assert f"ok: {len(journal.entry_ids)} entries balanced and chained" in result.stdout
     assert f"head entry {journal.entry_ids[-1]} " in result.stdout
+    with journal.engine.connect() as conn:
+        loans = conn.execute(sa.text(
+            "SELECT count(DISTINCT loan_id) FROM journal_entries")).scalar_one()
+    assert loans > 3
+    assert (f"ok: {loans} loan(s) agree with the journal (loan_principal, borrower_credit)"
+            in result.stdout)
+    assert "note:" not in result.stderr
 
 
 def test_empty_journal_verifies(database_url: str) -> None:
@@ -119,6 +142,24 @@ def test_empty_journal_verifies(database_url: str) -> None:
     result = CliRunner().invoke(ledger, ["verify"], env={"LOWLEND_DATABASE_URL": database_url})
     assert result.exit_code == 0, result.output
     assert "ok: 0 entries" in result.stdout and "empty journal" in result.stdout
+    # nothing published: the loans are not compared, and the output says so
+    assert "note: no configuration is published" in result.stderr
+    assert "loan(s) agree" not in result.stdout
+
+
+def test_a_loan_that_disagrees_with_the_journal_is_named(journal: Journal) -> None:
+    """Instalments are not journal rows: changing one breaks no chain, but the loan no
+    longer agrees with its principal account."""
+    with journal.engine.connect() as conn:
+        loan_id = conn.execute(sa.text(
+            "SELECT min(loan_id) FROM journal_entries")).scalar_one()
+    journal.execute(f"UPDATE instalments SET principal_paid = principal_paid + 0.01 "
+                    f"WHERE loan_id = {loan_id} AND seq = 1")
+    result = journal.run("verify")
+    assert result.exit_code == 1
+    assert result.stdout.startswith(
+        f"loan {loan_id}: principal_differs: account loan_principal: journal ")
+    assert "do not agree with the journal" in result.stderr
 
 
 def test_database_refuses_changes_to_posted_rows(journal: Journal) -> None:
@@ -201,8 +242,13 @@ def test_checkpoint_sign_verify_export(journal: Journal, tmp_path: Path) -> None
 
 
 def test_removing_the_newest_entry_is_caught_by_the_checkpoint(journal: Journal) -> None:
+    with make_session_factory(journal.engine)() as session:  # an entry of no loan
+        last = SqlLedgerRepository(session).append(EntryDraft(
+            dt.date(2026, 3, 1), "bank interest",
+            (Line("bank", Decimal("3.50")), Line("interest_income", ZERO, Decimal("3.50")))
+        )).id
+        session.commit()
     assert journal.run("checkpoint", LOWLEND_LEDGER_SIGNING_KEY=SIGNING_KEY).exit_code == 0
-    last = journal.entry_ids[-1]
     journal.allow_changes("journal_lines")
     journal.allow_changes("journal_entries")
     journal.execute(f"DELETE FROM journal_lines WHERE entry_id = {last}",
