@@ -2,6 +2,9 @@
 
 * ``CELERY_BROKER_URL`` unset (the embedded default): ``task_always_eager=True``,
   tasks run in-process, synchronously, exceptions propagate.
+* Beat schedule: approval SLA escalation (every ``LOWLEND_APPROVAL_SLA_CHECK_SECONDS``)
+  and the nightly journal verification (:mod:`lowlend.tasks.ledger`, daily at
+  ``LOWLEND_LEDGER_VERIFY_AT``, default 02:30 in the Celery timezone).
 * Every task runs inside the app context and first compares the config version
   counter (:func:`lowlend.web.registry_hooks.refresh_if_stale`), so a worker never
   works on a stale registry snapshot.
@@ -47,13 +50,21 @@ def make_celery(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
     )
     from lowlend.tasks.approvals import ESCALATE_TASK
+    from lowlend.tasks.ledger import NIGHTLY_VERIFY_TASK, nightly_schedule
 
-    celery.conf.beat_schedule = {
+    schedule: dict[str, dict[str, Any]] = {
         "approval-sla-escalation": {
             "task": ESCALATE_TASK,
             "schedule": float(app.config.get("LOWLEND_APPROVAL_SLA_CHECK_SECONDS", 300)),
         },
     }
+    nightly = nightly_schedule(app.config)  # LOWLEND_LEDGER_VERIFY_AT, default 02:30
+    if nightly is not None:
+        schedule["ledger-nightly-verification"] = {
+            "task": NIGHTLY_VERIFY_TASK,
+            "schedule": nightly,
+        }
+    celery.conf.beat_schedule = schedule
     extra = app.config.get("CELERY_CONFIG")
     if isinstance(extra, dict):
         celery.conf.update(extra)
