@@ -112,6 +112,16 @@ class PrepaymentEffect(str, Enum):
     REDUCE_INSTALLMENT = "reduce_installment"
 
 
+class SpreadFeesOnPayoff(str, Enum):
+    """What early payoff (提前结清) does to the fees scheduled on the instalments not yet due
+    (``prepayment.spread_fees_on_payoff``): a one-off fee collected ``spread`` and the
+    ``installment`` fees collected ``on_event`` alike. See :mod:`lowlend.domain.prepayment`.
+    """
+
+    WAIVE = "waive"  # default: only the running period's fee, pro rata to the payoff date, is owed
+    DUE = "due"  # every remaining instalment fee falls due at payoff (手续费剩余部分一次收取)
+
+
 class OverpaymentPolicy(str, Enum):
     CREDIT = "credit"
     REFUND = "refund"

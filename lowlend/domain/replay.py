@@ -64,7 +64,12 @@ from lowlend.domain.loan_state import (
     from_installment,
 )
 from lowlend.domain.penalties import late_fee_date, penalty_cap, penalty_days
-from lowlend.domain.reschedule import interest_free_until, rebuild_remaining
+from lowlend.domain.reschedule import (
+    carried_fees,
+    interest_free_until,
+    rebuild_remaining,
+    spread_fees_on_payoff,
+)
 from lowlend.domain.schedule import Schedule
 from lowlend.domain.terms import Grace, LoanTerms
 from lowlend.domain.transactions import (
@@ -201,7 +206,7 @@ def prepayment_fee(terms: LoanTerms, fees: FeeSchedule | None, outstanding: Deci
     return total
 
 
-def _prepay(rows: list[InstallmentState], terms: LoanTerms, fees: FeeSchedule | None,
+def _prepay(rows: list[InstallmentState], schedule: Schedule, fees: FeeSchedule | None,
             t: Prepayment, lines: list[AllocationLine]) -> Decimal:
     """Apply a prepayment in place; return the leftover (overpayment).
 
@@ -216,7 +221,13 @@ def _prepay(rows: list[InstallmentState], terms: LoanTerms, fees: FeeSchedule | 
     the interest to date leaves the rest due on the closing row (as for any period).
     Interest and fees paid in advance on future rows are un-allocated into the prepayment
     (negative lines).
+
+    Instalment fees of the future rows: a payoff (no principal left) also charges the
+    closing row :func:`~lowlend.domain.reschedule.spread_fees_on_payoff`, paid after the
+    principal (what the payment does not cover stays due on the closing row); a partial
+    prepayment keeps them on the rebuilt rows (:func:`~lowlend.domain.reschedule.carried_fees`).
     """
+    terms = schedule.terms
     v = t.value_date
     done = sum(1 for r in rows if r.due_date <= v)
     if done < terms.prepayment.allowed_after_periods:
@@ -244,20 +255,25 @@ def _prepay(rows: list[InstallmentState], terms: LoanTerms, fees: FeeSchedule | 
                                     v)
     offered = min(outstanding, max(left - interest, _ZERO))
     fee = prepayment_fee(terms, fees, outstanding, offered)
+    prepaid = _ZERO if left <= interest + fee else min(left - interest - fee, outstanding)
+    # paid off (no principal left): the instalment fees that fall due at payoff
+    spread = (spread_fees_on_payoff(schedule, [rows[i] for i in future], v)
+              if prepaid == outstanding else _ZERO)
     if left <= interest + fee:
         pay_i = min(left, interest)
         closing = dataclasses.replace(cur, due_date=v, principal=adv_principal, interest=interest,
-                                      fee=fee, principal_paid=adv_principal, interest_paid=pay_i,
-                                      fee_paid=left - pay_i, interest_charged=None)
-        prepaid = _ZERO
+                                      fee=fee + spread, principal_paid=adv_principal,
+                                      interest_paid=pay_i, fee_paid=left - pay_i,
+                                      interest_charged=None)
         left = _ZERO
     else:
-        prepaid = min(left - interest - fee, outstanding)
         left -= interest + fee + prepaid
+        pay_spread = min(left, spread)
+        left -= pay_spread
         closing = dataclasses.replace(
-            cur, due_date=v, principal=adv_principal + prepaid, interest=interest, fee=fee,
-            principal_paid=adv_principal + prepaid, interest_paid=interest, fee_paid=fee,
-            interest_charged=None)
+            cur, due_date=v, principal=adv_principal + prepaid, interest=interest,
+            fee=fee + spread, principal_paid=adv_principal + prepaid, interest_paid=interest,
+            fee_paid=fee + pay_spread, interest_charged=None)
     for comp, amount in ((AllocationComponent.INTEREST, closing.interest_paid),
                          (AllocationComponent.FEE, closing.fee_paid),
                          (AllocationComponent.PRINCIPAL, prepaid)):
@@ -275,9 +291,9 @@ def _prepay(rows: list[InstallmentState], terms: LoanTerms, fees: FeeSchedule | 
     effect = t.effect or terms.prepayment.effect
     rebuilt = rebuild_remaining(terms, remaining, v, dates, old_level, effect, cur.seq + 1,
                                 _remaining_grace(terms, dates))
-    fee_by_pos = [rows[i].fee for i in future]
-    tail = [dataclasses.replace(from_installment(r), fee=fee_by_pos[j] if j < len(fee_by_pos)
-                                else _ZERO) for j, r in enumerate(rebuilt)]
+    kept_fees = carried_fees(terms, [rows[i].fee for i in future], len(rebuilt))
+    tail = [dataclasses.replace(from_installment(r), fee=f) for r, f in zip(rebuilt, kept_fees,
+                                                                             strict=True)]
     rows[k:] = [closing, *tail]
     return left
 
@@ -365,7 +381,7 @@ def _run(
         credit = _roll(rows, terms, fees, cursor, t.value_date, credit, lines)
         cursor = t.value_date
         if isinstance(t, Prepayment):
-            left = _prepay(rows, terms, fees, t, lines)
+            left = _prepay(rows, schedule, fees, t, lines)
         else:
             new, got, left = allocate(tuple(rows), t.amount, t.value_date, terms.allocation,
                                       t.txn_id)

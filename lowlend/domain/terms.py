@@ -51,6 +51,7 @@ from lowlend.domain.conventions import (
     OverpaymentPolicy,
     PenaltyBase,
     PrepaymentEffect,
+    SpreadFeesOnPayoff,
 )
 from lowlend.domain.errors import LoanInputError
 from lowlend.domain.money import Rounding
@@ -169,10 +170,22 @@ class AllocationRule:
 
 @dataclass(frozen=True, slots=True)
 class PrepaymentTerms:
-    """YAML ``prepayment``."""
+    """YAML ``prepayment``.
+
+    :param allowed_after_periods: instalments that must have fallen due before a
+        prepayment is accepted.
+    :param effect: what a partial prepayment does to the rest of the schedule
+        (``reduce_term`` | ``reduce_installment``); a transaction may override it.
+    :param spread_fees_on_payoff: :class:`~lowlend.domain.conventions.SpreadFeesOnPayoff`,
+        what happens on early payoff to the fees scheduled on the instalments not yet
+        due: ``waive`` (default: the running period's fee pro rata to the payoff date is
+        owed, the fees of periods not yet started are not) or ``due`` (all of them fall
+        due at payoff). See :mod:`lowlend.domain.prepayment`.
+    """
 
     allowed_after_periods: int = 0
     effect: PrepaymentEffect = PrepaymentEffect.REDUCE_TERM
+    spread_fees_on_payoff: SpreadFeesOnPayoff = SpreadFeesOnPayoff.WAIVE
 
 
 @dataclass(frozen=True, slots=True)

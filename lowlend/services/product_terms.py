@@ -92,6 +92,7 @@ from lowlend.domain.conventions import (
     PenaltyBase,
     PrepaymentEffect,
     RoundingMode,
+    SpreadFeesOnPayoff,
 )
 from lowlend.domain.errors import LoanInputError
 from lowlend.domain.fees import FeeRule, FeeSchedule, FeeTier
@@ -304,7 +305,9 @@ def loan_terms_for(
         rounding=_rounding(product),
         penalty=penalty_terms_for(product, region, start),
         allocation=AllocationRule(tuple(product.allocation.order), tuple(product.allocation.buckets)),
-        prepayment=PrepaymentTerms(product.prepayment.allowed_after_periods, product.prepayment.effect),
+        prepayment=PrepaymentTerms(product.prepayment.allowed_after_periods,
+                                   product.prepayment.effect,
+                                   product.prepayment.spread_fees_on_payoff),
         overpayment=product.overpayment,
         currency=product.currency,
         kind=product.kind,
@@ -452,8 +455,12 @@ def terms_from_snapshot(snapshot: Mapping[str, Any]) -> LoanTerms:
             tuple(AllocationBucket(b) for b in a["buckets"]),
             bool(a.get("horizontal", False)),
         ),
+        # snapshots taken before prepayment.spread_fees_on_payoff existed have none: the
+        # default (waive)
         prepayment=PrepaymentTerms(int(pre["allowed_after_periods"]),
-                                   PrepaymentEffect(pre["effect"])),
+                                   PrepaymentEffect(pre["effect"]),
+                                   SpreadFeesOnPayoff(pre.get("spread_fees_on_payoff",
+                                                              SpreadFeesOnPayoff.WAIVE.value))),
         overpayment=OverpaymentPolicy(t["overpayment"]),
         currency=t["currency"],
         kind=LoanKind(t["kind"]),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lowlend.domain.conventions import GraceMode
+from lowlend.domain.conventions import GraceMode, SpreadFeesOnPayoff
 from lowlend.domain.fees import FeeSchedule
 from lowlend.domain.quote import build_quote
 from lowlend.domain.schedule import build_schedule
@@ -74,8 +74,10 @@ def test_every_field_of_the_product_reaches_the_terms(registry: SpecRegistry, co
         pen.rate_per_day, pen.base, pen.late_fee, pen.grace_days, pen.cap_ratio, pen.grace_mode)
     assert t.allocation.order == p.allocation.order
     assert t.allocation.buckets == p.allocation.buckets
-    assert (t.prepayment.allowed_after_periods, t.prepayment.effect) == (
-        p.prepayment.allowed_after_periods, p.prepayment.effect
+    assert (t.prepayment.allowed_after_periods, t.prepayment.effect,
+            t.prepayment.spread_fees_on_payoff) == (
+        p.prepayment.allowed_after_periods, p.prepayment.effect,
+        p.prepayment.spread_fees_on_payoff
     )
     assert t.overpayment is p.overpayment
     assert (t.currency, t.kind, t.product_code) == (p.currency, p.kind, code)
@@ -237,6 +239,29 @@ def test_grace_mode_reaches_the_terms_and_survives_the_snapshot(registry: SpecRe
     assert old.penalty.grace_mode is GraceMode.AFTER_GRACE
     assert old == dataclasses.replace(
         terms, penalty=dataclasses.replace(terms.penalty, grace_mode=GraceMode.AFTER_GRACE))
+
+
+def test_spread_fees_on_payoff_reaches_the_terms_and_survives_the_snapshot(
+        registry: SpecRegistry) -> None:
+    import json
+
+    p = registry.products["consumer_emi"]
+    assert p.prepayment.spread_fees_on_payoff is SpreadFeesOnPayoff.WAIVE  # the default
+    due = dataclasses.replace(p, prepayment=dataclasses.replace(
+        p.prepayment, spread_fees_on_payoff=SpreadFeesOnPayoff.DUE))
+    terms = loan_terms_for(due, registry.fee_schedules[p.fee_schedule],
+                           amount=p.amount.default, term=p.term.default, annual_rate=None,
+                           start=START)
+    assert terms.prepayment.spread_fees_on_payoff is SpreadFeesOnPayoff.DUE
+    snapshot = json.loads(json.dumps(snapshot_of(terms)))
+    assert snapshot["terms"]["prepayment"]["spread_fees_on_payoff"] == "due"
+    assert terms_from_snapshot(snapshot) == terms
+    # loans booked before the option existed: no key in the snapshot → waive
+    del snapshot["terms"]["prepayment"]["spread_fees_on_payoff"]
+    old = terms_from_snapshot(snapshot)
+    assert old.prepayment.spread_fees_on_payoff is SpreadFeesOnPayoff.WAIVE
+    assert old == dataclasses.replace(terms, prepayment=dataclasses.replace(
+        terms.prepayment, spread_fees_on_payoff=SpreadFeesOnPayoff.WAIVE))
 
 
 def test_region_limits_tighten_the_product_penalty_terms() -> None:

@@ -100,17 +100,61 @@ def test_one_time_frequency_needs_bullet(seed: SeedCopy) -> None:
 def test_penalty_grace_mode_is_parsed_and_defaults_to_after_grace(seed: SeedCopy) -> None:
     from lowlend.domain.conventions import GraceMode
 
+    # the reference product states the default
     assert seed.load().products["consumer_emi"].penalty.grace_mode is GraceMode.AFTER_GRACE
-    seed.replace(PRODUCT, "  grace_days: 3\n", "  grace_days: 3\n  grace_mode: from_due_date\n")
+    seed.replace(PRODUCT, "grace_mode: after_grace", "grace_mode: from_due_date")
     assert seed.load().products["consumer_emi"].penalty.grace_mode is GraceMode.FROM_DUE_DATE
+    # without the key: after_grace
+    seed.replace(PRODUCT, "  grace_mode: from_due_date", "  # (no grace_mode)")
+    assert seed.load().products["consumer_emi"].penalty.grace_mode is GraceMode.AFTER_GRACE
 
 
 def test_unknown_penalty_grace_mode(seed: SeedCopy) -> None:
-    line = seed.replace(PRODUCT, "  grace_days: 3\n", "  grace_days: 3\n  grace_mode: from_due\n")
+    line = seed.replace(PRODUCT, "grace_mode: after_grace", "grace_mode: from_due")
     error = seed.only_error()
-    seed.check(error, PRODUCT, line + 1, "penalty.grace_mode")
+    seed.check(error, PRODUCT, line, "penalty.grace_mode")
     assert error.message.startswith(
         "unknown value 'from_due' (expected one of: after_grace, from_due_date")
+
+
+def test_prepayment_spread_fees_on_payoff(seed: SeedCopy) -> None:
+    from lowlend.domain.conventions import SpreadFeesOnPayoff
+
+    def mode() -> SpreadFeesOnPayoff:
+        return seed.load().products["consumer_emi"].prepayment.spread_fees_on_payoff
+
+    assert mode() is SpreadFeesOnPayoff.WAIVE
+    seed.replace(PRODUCT, "spread_fees_on_payoff: waive", "spread_fees_on_payoff: due")
+    assert mode() is SpreadFeesOnPayoff.DUE
+    # the other products do not set it: waive
+    assert {p.prepayment.spread_fees_on_payoff for c, p in seed.load().products.items()
+            if c != "consumer_emi"} == {SpreadFeesOnPayoff.WAIVE}
+    line = seed.replace(PRODUCT, "spread_fees_on_payoff: due", "spread_fees_on_payoff: charge")
+    error = seed.only_error()
+    seed.check(error, PRODUCT, line, "prepayment.spread_fees_on_payoff")
+    assert error.message.startswith("unknown value 'charge' (expected one of: waive, due")
+
+
+def test_write_off_defaults_and_explicit_values(seed: SeedCopy) -> None:
+    from lowlend.spec.model import WriteOffSpec
+
+    products = seed.load().products
+    assert products["consumer_emi"].write_off == WriteOffSpec(180, True)
+    # products without a write_off: section get the defaults
+    assert products["business_equal_principal"].write_off == WriteOffSpec(180, True)
+    seed.replace(PRODUCT, "  min_dpd: 180 ", "  min_dpd: 90 ")
+    seed.replace(PRODUCT, "  requires_approval: true ", "  requires_approval: false ")
+    assert seed.load().products["consumer_emi"].write_off == WriteOffSpec(90, False)
+    # only one key: the other keeps its default
+    seed.replace(PRODUCT, "  requires_approval: false ", "  # no requires_approval ")
+    assert seed.load().products["consumer_emi"].write_off == WriteOffSpec(90, True)
+
+
+def test_write_off_min_dpd_zero_is_rejected(seed: SeedCopy) -> None:
+    line = seed.replace(PRODUCT, "  min_dpd: 180 ", "  min_dpd: 0 ")
+    error = seed.only_error()
+    seed.check(error, PRODUCT, line, "write_off.min_dpd")
+    assert error.message == "0 is less than the minimum of 1"
 
 
 def test_currency_mismatch(seed: SeedCopy) -> None:

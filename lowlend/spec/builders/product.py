@@ -27,6 +27,7 @@ from lowlend.domain.conventions import (
     PenaltyBase,
     PrepaymentEffect,
     RoundingMode,
+    SpreadFeesOnPayoff,
 )
 
 from .. import envs
@@ -46,6 +47,7 @@ from ..model import (
     RepaymentSpec,
     RevolvingSpec,
     RoundingSpec,
+    WriteOffSpec,
 )
 from .fields import build_fields
 from .values import date, dec, dec_range, label, opt_dec, opt_label
@@ -184,6 +186,7 @@ def build_product(ctx: Ctx, doc: Doc) -> ProductSpec:
     allocation = _allocation(ctx, doc, r)
     pre = r.get("prepayment", {})
     cc = r.get("credit_check", {})
+    wo = r.get("write_off", {})
     grace = r.get("grace", {})
     revolving = _revolving(ctx, doc, r)
     _check_kind_section(ctx, doc, kind, LoanKind.REVOLVING, revolving is not None)
@@ -224,7 +227,11 @@ def build_product(ctx: Ctx, doc: Doc) -> ProductSpec:
         ),
         allocation=allocation,
         prepayment=PrepaymentSpec(
-            pre.get("allowed_after_periods", 0), PrepaymentEffect(pre.get("effect", "reduce_term"))
+            pre.get("allowed_after_periods", 0),
+            PrepaymentEffect(pre.get("effect", "reduce_term")),
+            SpreadFeesOnPayoff(
+                pre.get("spread_fees_on_payoff", SpreadFeesOnPayoff.WAIVE.value)
+            ),
         ),
         overpayment=OverpaymentPolicy(r.get("overpayment", "credit")),
         approval_chain=r["approval_chain"],
@@ -236,4 +243,6 @@ def build_product(ctx: Ctx, doc: Doc) -> ProductSpec:
         credit_check=CreditCheckSpec(
             cc.get("required", True), cc.get("reuse_days", 30), cc.get("consent_valid_days", 90)
         ),
+        # absent keys keep WriteOffSpec's defaults (min_dpd 180, requires_approval true)
+        write_off=WriteOffSpec(**{k: wo[k] for k in ("min_dpd", "requires_approval") if k in wo}),
     )

@@ -67,6 +67,7 @@ from .product import (
     RepaymentSpec,
     RevolvingSpec,
     RoundingSpec,
+    WriteOffSpec,
 )
 from .region import (
     Overlay,
@@ -134,4 +135,5 @@ __all__ = [
     "Section",
     "TemplateVariable",
     "WarningIndicator",
+    "WriteOffSpec",
 ]

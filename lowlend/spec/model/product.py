@@ -21,6 +21,7 @@ from lowlend.domain.conventions import (
     PenaltyBase,
     PrepaymentEffect,
     RoundingMode,
+    SpreadFeesOnPayoff,
 )
 
 from .common import DecimalRange, FieldSpec, IntRange, Label
@@ -83,6 +84,9 @@ class AllocationSpec:
 class PrepaymentSpec:
     allowed_after_periods: int
     effect: PrepaymentEffect
+    #: waive (default: on early payoff the running period's instalment fees are owed pro
+    #: rata, those of periods not yet started are not) or due (all of them fall due)
+    spread_fees_on_payoff: SpreadFeesOnPayoff = SpreadFeesOnPayoff.WAIVE
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +115,15 @@ class CreditCheckSpec:
     required: bool = True
     reuse_days: int = 30
     consent_valid_days: int = 90
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOffSpec:
+    """核销: a loan may be written off once its days past due reach ``min_dpd``; with
+    ``requires_approval`` a second user must approve the write-off (four eyes)."""
+
+    min_dpd: int = 180
+    requires_approval: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,3 +156,5 @@ class ProductSpec:
     revolving: RevolvingSpec | None = None
     entrusted: EntrustedSpec | None = None
     credit_check: CreditCheckSpec = CreditCheckSpec()
+    #: always present: the defaults when the product file has no ``write_off:`` section
+    write_off: WriteOffSpec = WriteOffSpec()

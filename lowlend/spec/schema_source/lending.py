@@ -116,7 +116,12 @@ def product() -> Schema:
             ),
             "prepayment": obj(
                 [],
-                {"allowed_after_periods": NNINT, "effect": enum(cv.PrepaymentEffect)},
+                {
+                    "allowed_after_periods": NNINT,
+                    "effect": enum(cv.PrepaymentEffect),
+                    # optional: waive (default) | due
+                    "spread_fees_on_payoff": enum(cv.SpreadFeesOnPayoff),
+                },
             ),
             "overpayment": enum(cv.OverpaymentPolicy),
             "approval_chain": ref("code"),
@@ -140,6 +145,8 @@ def product() -> Schema:
                 ["agency_fee_rate"],
                 {"agency_fee_rate": ref("rate"), "entrusting_party_required": BOOL},
             ),
+            # optional: min_dpd 180, requires_approval true when absent
+            "write_off": obj([], {"min_dpd": POSINT, "requires_approval": BOOL}),
         },
     )
 
