@@ -60,17 +60,93 @@ def _label(value: Any, locale: str) -> str:
     return str(value.get(locale)) if value is not None and hasattr(value, "get") else ""
 
 
+_PENALTY_BASES = {
+    "principal": ("本金", "principal"),
+    "principal_and_interest": ("本金和利息", "principal and interest"),
+}
+
+
 def _penalty_text(product: Any, locale: str) -> str:
+    """The late-payment clause, saying from when penalty interest counts under the product's
+    ``penalty.grace_mode`` (see :mod:`lowlend.domain.penalties`): days late = payment date −
+    due date; ``after_grace`` charges the days late beyond the grace days, ``from_due_date``
+    every day late once the grace days are exceeded. The late fee is charged once per
+    instalment paid later than the grace days, in both modes."""
     pen = product.penalty
     rate = f"{(pen.rate_per_day * 100).normalize():f}%"
+    grace = pen.grace_days
+    base = _pick(_PENALTY_BASES.get(pen.base.value, (pen.base.value,) * 2), locale)
+    from_due = pen.grace_mode.value == "from_due_date"
     if locale == "zh_CN":
+        late_fee = f"逾期的每一期另收一次滞纳金 {pen.late_fee} 元。"
+        if grace == 0:
+            return f"无逾期宽限期：自到期日起，按逾期天数对逾期{base}按日 {rate} 计收罚息，{late_fee}"
+        head = (
+            f"逾期宽限期 {grace} 天（逾期天数为实际还款日与到期日相差的天数）：逾期不超过 {grace} 天"
+            "还清的，不计罚息，不收滞纳金。"
+        )
+        if from_due:
+            return (
+                f"{head}超过宽限期仍未还清的，自到期日起按全部逾期天数（含宽限期内的 {grace} 天）"
+                f"对逾期{base}按日 {rate} 计收罚息，宽限期内的天数按宽限期届满时仍未偿还的金额计算；"
+                f"{late_fee}"
+            )
         return (
-            f"逾期宽限期 {pen.grace_days} 天；逾期后按日 {rate} 计收罚息，"
-            f"每期逾期另收滞纳金 {pen.late_fee} 元。"
+            f"{head}超过宽限期仍未还清的，仅对超过宽限期的逾期天数（逾期天数减 {grace} 天，"
+            f"宽限期内的天数不计）对逾期{base}按日 {rate} 计收罚息；{late_fee}"
+        )
+    late_fee = f"a late fee of {pen.late_fee} is charged once per overdue instalment."
+    if grace == 0:
+        return (
+            f"No grace period: penalty interest of {rate} per day is charged on the overdue "
+            f"{base} for each day late, counted from the due date; {late_fee}"
+        )
+    head = (
+        f"{grace} days of grace (days late = payment date − due date): an instalment paid in "
+        f"full no more than {grace} days late bears no penalty interest and no late fee."
+    )
+    if from_due:
+        return (
+            f"{head} Once the grace period is exceeded, penalty interest of {rate} per day is "
+            f"charged on the overdue {base} for every day late counted from the due date, the "
+            f"{grace} grace days included (on what is still unpaid when the grace period ends); "
+            f"{late_fee}"
         )
     return (
-        f"{pen.grace_days} days of grace; then penalty interest of {rate} per day on the "
-        f"overdue amount and a late fee of {pen.late_fee} per overdue instalment."
+        f"{head} Once the grace period is exceeded, penalty interest of {rate} per day is "
+        f"charged on the overdue {base} only for the days late beyond the {grace} grace days "
+        f"(days late − {grace}); {late_fee}"
+    )
+
+
+def _prepayment_text(terms: Any, schedule_fee: Decimal, locale: str) -> str:
+    """The early-repayment clause when instalments carry fees: what early settlement does to
+    them (``prepayment.spread_fees_on_payoff``, see :mod:`lowlend.domain.prepayment`).
+    Empty (the template's own wording) when no instalment carries a fee."""
+    if schedule_fee <= 0:
+        return ""
+    due = terms.prepayment.spread_fees_on_payoff.value == "due"
+    if locale == "zh_CN":
+        rule = (
+            "提前结清的，分期收取的费用中尚未支付的部分于结清时一次性收取。"
+            if due
+            else "提前结清的，分期收取的费用按当期已经过的天数收取当期部分，以后各期的费用不再收取。"
+        )
+        return (
+            "借款人可提前偿还全部或部分借款，应提前三个工作日通知贷款人。提前还款时，利息按借款实际"
+            f"使用天数计算，已发生的费用不予退还；{rule}"
+        )
+    rule = (
+        "On early settlement, the unpaid rest of the fees payable with the instalments falls "
+        "due in full."
+        if due
+        else "On early settlement, the fees payable with the instalments are charged for the "
+        "current period pro rata to the days elapsed; those of later periods are not charged."
+    )
+    return (
+        "The Borrower may repay all or part of the loan early after giving the Lender three "
+        "business days' notice. Interest is charged for the days the loan was actually "
+        f"outstanding; fees already incurred are not refunded. {rule}"
     )
 
 
@@ -116,6 +192,9 @@ def contract_facts(draft: LoanDraft, lender: Lender, locale: str) -> ContractFac
         apr_nominal=apr.nominal if apr else Decimal(0),
         apr_effective=apr.effective if apr else Decimal(0),
         penalty_terms=_penalty_text(product, locale),
+        prepayment_terms=_prepayment_text(
+            terms, sum((r.fee for r in offer.schedule.installments), Decimal(0)), locale
+        ),
         schedule=tuple(ScheduleRow.of(r) for r in offer.schedule.installments),
         signing_date=draft.signing_date,
         signing_place=lender.address,
