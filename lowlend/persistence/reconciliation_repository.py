@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from lowlend.domain.approval import Actor
 from lowlend.domain.reconciliation import (
@@ -36,6 +36,12 @@ from lowlend.services.reconciliation import ImportRecord, LineRecord, Reconcilia
 __all__ = ["SqlReconciliationRepository", "reconciliation_uow_factory"]
 
 _MONEY_TYPES = tuple(sorted(IN_TYPES | OUT_TYPES))
+
+
+def _reversed(txn_id: Any) -> Any:
+    """Whether a posted reversal undoes the transaction (it is then nothing to match)."""
+    r = aliased(Transaction)
+    return sa.select(r.id).where(r.reversed_of == txn_id, r.status == "posted").exists()
 
 
 def _line_record(row: StatementLine) -> LineRecord:
@@ -191,7 +197,8 @@ class SqlReconciliationRepository:
         stmt = (
             sa.select(t, linked.exists().label("matched"))
             .where(t.status == "posted", t.type.in_(_MONEY_TYPES),
-                   sa.or_(t.channel.is_(None), t.channel.not_in(NEVER_MATCHED_CHANNELS)))
+                   sa.or_(t.channel.is_(None), t.channel.not_in(NEVER_MATCHED_CHANNELS)),
+                   ~_reversed(t.id))
             .order_by(t.value_date, t.id)
         )
         if currency is not None:
@@ -226,7 +233,10 @@ class SqlReconciliationRepository:
         linked = self.session.execute(
             sa.select(StatementLine.id).where(StatementLine.transaction_id == txn_id)
         ).scalar_one_or_none()
-        return _posting(row), row.status, linked
+        status = row.status
+        if status == "posted" and self.session.execute(sa.select(_reversed(txn_id))).scalar():
+            status = "reversed"
+        return _posting(row), status, linked
 
     def loan_currency(self, loan_id: int) -> str | None:
         found = self.session.execute(

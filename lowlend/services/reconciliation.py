@@ -178,7 +178,8 @@ class ReconciliationRepository(Protocol):
     def postings(self, currency: str | None, start: dt.date, end: dt.date, *,
                  unmatched_only: bool) -> list[tuple[Posting, bool]]:
         """Posted transactions valued ``start``..``end`` (inclusive) that a statement can
-        show (money in or out, not cash), with whether a line is linked to each."""
+        show (money in or out, not cash, not reversed), with whether a line is linked to
+        each."""
         ...
 
     def postings_with_references(self, currency: str, references: set[str]) -> list[Posting]:
@@ -187,7 +188,8 @@ class ReconciliationRepository(Protocol):
         ...
 
     def posting(self, txn_id: int) -> tuple[Posting, str, int | None] | None:
-        """A transaction, its status and the id of the line linked to it."""
+        """A transaction, its status (``reversed`` when a posted reversal undoes it) and
+        the id of the line linked to it."""
         ...
 
     def resolve(self, line_id: int, *, status: str, resolution: str | None,

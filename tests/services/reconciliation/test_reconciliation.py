@@ -323,3 +323,19 @@ def test_two_people_posting_the_same_line_at_once_post_once(books: Books) -> Non
     assert all(isinstance(o, rc.LineRecord) for o in outcomes), outcomes
     assert len({o.transaction_id for o in outcomes}) == 1  # type: ignore[union-attr]
     assert count(books, Transaction) == before + 1
+
+
+def test_a_reversed_posting_is_nothing_to_match(books: Books) -> None:
+    from lowlend.services.lending import corrections
+
+    request = corrections.request_reversal(books.world.uow, books.txn["r300"], reason="重复登记",
+                                           actor=MAKER, business_date=BUSINESS_DATE)
+    corrections.approve(books.world.uow, request, actor=CHECKER,
+                        registry_for=books.world.registry_for, business_date=BUSINESS_DATE)
+    result = do_import(books, statement_csv(books, "2026-02-05,300.00,WX-300,王小明,还款\n"))
+    lines = lines_by_ref(books, result.import_id)
+    assert lines["WX-300"].status == "unmatched"  # the reversed repayment is not matched
+    assert rc.statement(books.recon, result.import_id).unmatched_postings == []
+    with pytest.raises(rc.ReconciliationError) as err:
+        rc.link_line(books.recon, lines["WX-300"].id, books.txn["r300"], actor=CHECKER)
+    assert err.value.code == "transaction_not_matchable"
