@@ -77,7 +77,8 @@ class RepaymentResult:
 @dataclass(frozen=True, slots=True)
 class PayoffFigures:
     """What settling the loan on ``as_of`` costs, by part (see
-    :class:`lowlend.domain.prepayment.PayoffQuote`)."""
+    :class:`lowlend.domain.prepayment.PayoffQuote`): ``fee`` = ``spread_fee`` (instalment
+    fees due at payoff by the product's ``spread_fees_on_payoff``) + ``prepayment_fee``."""
 
     as_of: dt.date
     arrears: Decimal
@@ -87,6 +88,8 @@ class PayoffFigures:
     total: Decimal
     credit: Decimal
     unearned: Decimal
+    spread_fee: Decimal = Decimal("0.00")
+    prepayment_fee: Decimal = Decimal("0.00")
 
 
 def check_money(value: object, field_name: str = "amount") -> Decimal:
@@ -160,7 +163,7 @@ def _figures(loan: LoanMoneyRow, rows: list[TxnRow], as_of: dt.date) -> PayoffFi
     except DomainError as exc:
         raise LendingError.of(exc, 409) from None
     return PayoffFigures(q.as_of, q.arrears, q.principal, q.interest, q.fee, q.total, q.credit,
-                         q.unearned)
+                         q.unearned, q.spread_fee, q.prepayment_fee)
 
 
 def payoff(uow: MoneyUnitOfWork, loan_id: int, as_of: dt.date, business_date: dt.date) -> PayoffFigures:

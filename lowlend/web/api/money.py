@@ -220,7 +220,7 @@ class LoanMoneyApi(BaseApi):
           - {in: path, name: pk, required: true, schema: {type: integer}}
           - {in: query, name: date, schema: {type: string, format: date}}
           responses:
-            200: {description: "{as_of, arrears, principal, interest, fee, total, credit, unearned}"}
+            200: {description: "{as_of, arrears, principal, interest, fee, spread_fee, prepayment_fee, total, credit, unearned}"}
         """
         refused = self._refused("show", "loans", pk)
         if refused is not None:
@@ -235,6 +235,7 @@ class LoanMoneyApi(BaseApi):
             return _error(exc)
         return _json({"as_of": f.as_of.isoformat(), "arrears": str(f.arrears),
                       "principal": str(f.principal), "interest": str(f.interest), "fee": str(f.fee),
+                      "spread_fee": str(f.spread_fee), "prepayment_fee": str(f.prepayment_fee),
                       "total": str(f.total), "credit": str(f.credit), "unearned": str(f.unearned)}, 200)
 
     @expose("/<int:pk>/auto_debit", methods=["POST"])
