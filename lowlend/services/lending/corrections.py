@@ -49,7 +49,6 @@ __all__ = [
 
 AWAITING = "awaiting_approval"
 _REVERSIBLE = ("repayment", "prepayment")
-_DEFAULT_WRITE_OFF_DPD = 180
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,11 +146,11 @@ def request_refund(
 
 
 def _min_dpd(registry: Any, loan: LoanMoneyRow) -> tuple[int, bool]:
+    """The product's ``write_off`` rule: (min_dpd, requires_approval)."""
     product = registry.products.get(loan.product_code)
-    rule = getattr(product, "write_off", None) if product is not None else None
-    if rule is None:
-        return _DEFAULT_WRITE_OFF_DPD, True
-    return int(rule.min_dpd), bool(rule.requires_approval)
+    if product is None:
+        raise LendingError("unknown_product", "product_code", value=loan.product_code)
+    return product.write_off.min_dpd, product.write_off.requires_approval
 
 
 def request_write_off(
