@@ -132,3 +132,29 @@ def test_disburse_repay_reverse_payoff(lending_app: Any) -> None:
     result = CliRunner().invoke(cli, ["ledger", "verify", "--database-url",
                                       lending_app.config["SQLALCHEMY_DATABASE_URI"]])
     assert result.exit_code == 0, result.output
+
+
+def test_gateway_disbursement_settled_by_signed_callback(lending_app: Any) -> None:
+    from lowlend.integrations.payments import SANDBOX_CARDS
+
+    client = lending_app.test_client()
+    loan_id = approved_loan(lending_app, client)
+    finance = token(client, "finance")
+    r = client.post(f"/api/v1/loans/{loan_id}/disburse", headers=finance, json={
+        "channel": "gateway", "card_number": SANDBOX_CARDS["duplicate_callback"],
+        "bank_code": "ICBC"})
+    assert r.status_code == 202 and r.get_json()["status"] == "pending", r.get_data(as_text=True)
+    assert _journal_total(lending_app, loan_id, "loan_principal") == Decimal("0.00")
+
+    gateway = lending_app.extensions["lowlend_lending"].gateway
+    first, second = gateway.release_callbacks()  # the sandbox sends its notice twice
+    tampered = dict(first.headers)
+    tampered[next(k for k in tampered if "ignature" in k)] = "0" * 64
+    r = client.post("/api/v1/payments/callback", headers=tampered, data=first.body)
+    assert r.status_code == 401
+    assert _journal_total(lending_app, loan_id, "loan_principal") == Decimal("0.00")
+    r = client.post("/api/v1/payments/callback", headers=dict(first.headers), data=first.body)
+    assert r.status_code == 200 and r.get_json() == {"action": "apply", "reason": "settled"}
+    r = client.post("/api/v1/payments/callback", headers=dict(second.headers), data=second.body)
+    assert r.status_code == 200 and r.get_json()["action"] == "ignore"
+    assert _journal_total(lending_app, loan_id, "loan_principal") == Decimal("12000.00")
