@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,36 +66,58 @@ class SqlLedgerRepository:
     # -- reading -----------------------------------------------------------------------
     def entries(self) -> Iterator[PostedEntry]:
         """Every entry with its lines, ascending id, streamed ``batch_size`` rows at a time
-        (a server-side cursor on PostgreSQL): memory does not grow with the journal."""
+        (server-side cursors on PostgreSQL): memory does not grow with the journal.
+
+        Two ordered streams — the entries, and the lines by entry — merged here, rather
+        than one join repeating every entry's columns on each of its lines. On SQLite the
+        dates and amounts are read as text and converted here (``fromisoformat``;
+        ``printf('%.2f')`` then ``Decimal``: what the NUMERIC(18, 2) type does, without
+        its per-value processors); about twice as fast as the join was.
+        """
         e, ln = _ENTRIES.c, _LINES.c
-        statement = (
-            sa.select(
-                e.id, e.business_date, e.booked_at, e.description, e.loan_id,
-                e.transaction_id, e.reversal_of, e.prev_hash, e.hash,
-                ln.account, ln.debit, ln.credit, ln.currency, ln.memo, ln.id,
-            )
-            .select_from(_ENTRIES.outerjoin(_LINES, ln.entry_id == e.id))
-            .order_by(e.id, ln.id)
-            .execution_options(yield_per=self.batch_size)
-        )
-        rows = self.session.execute(statement)
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
+        entry_columns: list[Any] = [e.id, e.business_date, e.booked_at, e.description,
+                                    e.loan_id, e.transaction_id, e.reversal_of, e.prev_hash,
+                                    e.hash]
+        line_columns: list[Any] = [ln.entry_id, ln.account, ln.debit, ln.credit, ln.currency,
+                                   ln.memo]
+        if sqlite:
+            entry_columns[1:3] = [sa.type_coerce(e.business_date, sa.String),
+                                  sa.type_coerce(e.booked_at, sa.String)]
+            line_columns[2:4] = [sa.type_coerce(sa.func.printf("%.2f", c), sa.String)
+                                 for c in (ln.debit, ln.credit)]
+        stream = {"yield_per": self.batch_size}
+        entry_rows = self.session.execute(
+            sa.select(*entry_columns).order_by(e.id).execution_options(**stream))
+        line_rows = self.session.execute(
+            sa.select(*line_columns).order_by(ln.entry_id, ln.id).execution_options(**stream))
+        to_date, to_datetime, amount = dt.date.fromisoformat, dt.datetime.fromisoformat, Decimal
         try:
-            for _, group in groupby(rows, key=lambda row: row[0]):
-                first: Any = None
-                lines: list[Line] = []
-                for row in group:
-                    if first is None:
-                        first = row
-                    if row[14] is not None:
-                        lines.append(Line(row[9], row[10], row[11], row[12], row[13]))
+            groups = groupby(line_rows, key=itemgetter(0))
+            group = next(groups, None)
+            for row in entry_rows:
+                entry_id = row[0]
+                while group is not None and group[0] < entry_id:  # lines of no entry
+                    group = next(groups, None)
+                lines: tuple[Line, ...] = ()
+                if group is not None and group[0] == entry_id:
+                    if sqlite:
+                        lines = tuple([Line(r[1], amount(r[2]), amount(r[3]), r[4], r[5])
+                                       for r in group[1]])
+                    else:
+                        lines = tuple([Line(r[1], r[2], r[3], r[4], r[5]) for r in group[1]])
+                    group = next(groups, None)
+                business_date, booked_at = row[1], row[2]
+                if sqlite:
+                    business_date, booked_at = to_date(business_date), to_datetime(booked_at)
                 yield PostedEntry(
-                    id=first[0], business_date=first[1], booked_at=first[2],
-                    description=first[3], lines=tuple(lines), loan_id=first[4],
-                    transaction_id=first[5], reversal_of=first[6], prev_hash=first[7],
-                    hash=first[8],
+                    id=entry_id, business_date=business_date, booked_at=booked_at,
+                    description=row[3], lines=lines, loan_id=row[4], transaction_id=row[5],
+                    reversal_of=row[6], prev_hash=row[7], hash=row[8],
                 )
         finally:
-            rows.close()
+            line_rows.close()
+            entry_rows.close()
 
     def head(self) -> tuple[int | None, str]:
         """Id and hash of the newest entry (``(None, GENESIS_HASH)`` when empty)."""

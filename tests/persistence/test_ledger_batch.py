@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -199,5 +200,47 @@ def test_concurrent_batches_keep_one_chain(postgres_url: str) -> None:
         stored = _stored(sessions)
         assert len(stored) == 4 * (2 * 6 + 2)
         assert verify_chain(stored).ok
+    finally:
+        engine.dispose()
+
+
+def test_entries_stream_in_bounded_memory(sessions: sa.orm.sessionmaker[Session]) -> None:
+    """``entries()`` merges two streamed queries: memory does not grow with the journal."""
+    import tracemalloc
+
+    with sessions() as session:
+        repo = SqlLedgerRepository(session)
+        for start in range(0, 6_000, 1_000):
+            repo.append_many([_draft(i) for i in range(start, start + 1_000)])
+        session.commit()
+    with sessions() as session:
+        tracemalloc.start()
+        try:
+            result = verify_chain(SqlLedgerRepository(session, batch_size=500).entries())
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert result.ok and result.entries == 6_000
+    assert peak < 3_000_000, peak  # 6,000 entries held at once take well over 5 MB
+
+
+def test_an_entry_without_lines_comes_back_without_lines(tmp_path: Path) -> None:
+    """SQLite stores what it is given: an entry whose lines are missing comes back with
+    no lines (and fails verification), the entries around it keep theirs."""
+    url = f"sqlite:///{tmp_path / 'j.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        sessions = make_session_factory(engine)
+        with sessions() as session:
+            posted = SqlLedgerRepository(session).append_many([_draft(i) for i in range(3)])
+            session.commit()
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TRIGGER trg_journal_lines_no_delete"))
+            conn.execute(sa.text(f"DELETE FROM journal_lines WHERE entry_id = {posted[1].id}"))
+        stored = _stored(sessions)
+        assert [len(e.lines) for e in stored] == [len(posted[0].lines), 0, len(posted[2].lines)]
+        bad = verify_chain(stored).first_bad
+        assert bad is not None and (bad.entry_id, bad.reason) == (posted[1].id, "too_few_lines")
     finally:
         engine.dispose()
