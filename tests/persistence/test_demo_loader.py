@@ -21,6 +21,7 @@ from lowlend.persistence.demo_loader import (
     load_demo_for_current_config,
 )
 from lowlend.persistence.engine import make_engine, make_session_factory
+from lowlend.persistence.ledger_repository import SqlLedgerRepository
 from lowlend.persistence.migrate import upgrade
 from lowlend.persistence.models import (
     Application,
@@ -28,13 +29,21 @@ from lowlend.persistence.models import (
     Customer,
     Department,
     Instalment,
+    JournalEntry,
+    JournalLine,
     Loan,
     Staff,
     Transaction,
 )
 from lowlend.persistence.repositories import IdNumberProtector
+from lowlend.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from lowlend.persistence.wiring import open_config_store
-from lowlend.services.demo_data import APPLICATION_STATUSES, open_application_count
+from lowlend.services.demo_data import (
+    APPLICATION_STATUSES,
+    generate_demo_data,
+    open_application_count,
+)
+from lowlend.services.ledger_verify import verify_ledger
 from lowlend.services.product_terms import terms_from_snapshot
 from lowlend.spec.loader import read_bundle
 
@@ -120,8 +129,9 @@ def test_more_loans_adds_only_the_missing_ones(db: Db) -> None:
     assert not more.departments_created and not more.staff_created
     with db.sessions() as s:
         assert _count(s, Loan) == 30
-        keys = s.scalars(sa.select(Transaction.idempotency_key)).all()
-        assert len(keys) == len(set(keys))
+        keys = s.scalars(sa.select(Transaction.idempotency_key)
+                         .where(Transaction.idempotency_key.is_not(None))).all()
+        assert keys and len(keys) == len(set(keys))
     fewer = _load(db, loans=10)
     assert fewer.loans_created == 0 and fewer.applications_created == 0
     other_seed = _load(db, loans=5, seed=8)
@@ -138,27 +148,30 @@ def test_loans_pin_the_version_and_the_schedule(db: Db) -> None:
             assert loan.config_version_id == db.version_id
             assert loan.application_id is not None
             assert s.get(Application, loan.application_id).status == "disbursed"  # type: ignore[union-attr]
-            assert loan.terms_snapshot["config_content_hash"] == db.registry.content_hash
+            assert loan.terms_snapshot["config_version_id"] == db.version_id
+            assert loan.terms_snapshot["fee_schedule"] is not None
+            assert loan.contract_no and loan.contract_no.endswith(f"{loan.id:06d}")
             terms = terms_from_snapshot(loan.terms_snapshot)
-            assert (terms.amount, terms.term, terms.annual_rate) == (
+            assert (terms.amount, terms.term, terms.annual_rate, terms.start) == (
                 loan.principal,
                 loan.term,
                 loan.annual_rate,
+                loan.disbursed_on,
             )
             rows = loan.instalments
-            assert [r.seq for r in rows] == list(range(1, loan.term + 1))
+            # an early payoff shortens the schedule (reduce term)
+            assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+            assert len(rows) == loan.term or loan.status == "closed"
             assert sum(r.principal for r in rows) == loan.principal
             assert loan.maturity_date == rows[-1].due_date
             paid = sum(
                 r.principal_paid + r.interest_paid + r.fee_paid + r.penalty_paid for r in rows
             )
+            txns = s.scalars(sa.select(Transaction).where(Transaction.loan_id == loan.id)).all()
+            reversed_ids = {t.reversed_of for t in txns if t.type == "reversal"}
             repaid = sum(
-                t.amount
-                for t in s.scalars(
-                    sa.select(Transaction).where(
-                        Transaction.loan_id == loan.id, Transaction.type == "repayment"
-                    )
-                )
+                t.amount for t in txns
+                if t.type in ("repayment", "prepayment") and t.id not in reversed_ids
             )
             assert repaid >= paid
         statuses = set(s.scalars(sa.select(Application.status)).all())
@@ -166,6 +179,84 @@ def test_loans_pin_the_version_and_the_schedule(db: Db) -> None:
         assert {row.config_version_id for row in s.scalars(sa.select(Application))} == {
             db.version_id
         }
+
+
+def _cents(value: object) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def _account_by_loan(s: Session, account: str) -> dict[int, Decimal]:
+    e, ln = JournalEntry, JournalLine
+    rows = s.execute(
+        sa.select(e.loan_id, sa.func.sum(ln.debit - ln.credit))
+        .join(ln, ln.entry_id == e.id)
+        .where(ln.account == account, e.loan_id.is_not(None))
+        .group_by(e.loan_id)
+    ).all()
+    return {int(loan_id or 0): _cents(total) for loan_id, total in rows}
+
+
+def test_money_goes_through_the_engine_and_the_journal_verifies(db: Db) -> None:
+    """Every demo loan is disbursed and repaid through the money use cases: the journal
+    is balanced and chained (``lowlend ledger verify`` exits 0), each loan's principal
+    account is its principal outstanding (less what was written off), the overpayment
+    account never goes below zero, and the stored state is what the generator forecast
+    with the same engine."""
+    from click.testing import CliRunner
+
+    from lowlend.cli.ledger_cmd import ledger
+
+    summary = _load(db, user_ids={"admin": 1, "manager": 2, "finance": 4})
+    assert summary.journal_entries_created >= summary.loans_created
+    spec = db.registry.ledger
+    with db.sessions() as s:
+        principal = _account_by_loan(s, spec.principal_account)
+        held = _account_by_loan(s, spec.overpayment_account)
+        loans = s.scalars(sa.select(Loan).order_by(Loan.id)).all()
+        assert len(loans) == LOANS
+        for loan in loans:
+            outstanding = sum((r.principal - r.principal_paid for r in loan.instalments),
+                              Decimal(0))
+            assert principal[loan.id] == outstanding - loan.written_off_principal, loan.id
+            assert -held.get(loan.id, Decimal(0)) >= 0, loan.id
+            assert loan.disbursed_on is not None and loan.last_closed_business_date is not None
+        by_status = {st: n for st, n in s.execute(
+            sa.select(Loan.status, sa.func.count()).group_by(Loan.status)).all()}
+        assert by_status.get("written_off", 0) >= 1 and by_status.get("overdue", 0) >= 1
+        assert by_status.get("closed", 0) >= 1 and by_status.get("active", 0) >= 1
+        types = {t: n for t, n in s.execute(
+            sa.select(Transaction.type, sa.func.count()).group_by(Transaction.type)).all()}
+        assert types["disbursement"] == LOANS
+        assert types["reversal"] >= 1 and types["write_off"] >= 1 and types["prepayment"] >= 1
+        # maker-checker: finance entered the corrections, the manager approved them
+        corrections = s.scalars(sa.select(Transaction).where(
+            Transaction.type.in_(("reversal", "write_off")))).all()
+        assert {(t.status, t.created_by, t.approved_by) for t in corrections} == {
+            ("posted", 4, 2)}
+        # every posted money transaction has its journal entry
+        posted = set(s.scalars(sa.select(Transaction.id).where(Transaction.status == "posted")))
+        with_entry = set(s.scalars(sa.select(JournalEntry.transaction_id)
+                                   .where(JournalEntry.transaction_id.is_not(None))))
+        assert posted == with_entry
+        # the engine's state is the generator's forecast
+        data = generate_demo_data(db.registry, loans=LOANS)
+        refs = {
+            (a.after or {})["ref"]: a.entity_id
+            for a in s.scalars(sa.select(AuditLog).where(
+                AuditLog.action == DEMO_ACTION, AuditLog.entity == "loans"))
+        }
+        stored = {loan.id: (loan.status, loan.dpd, loan.classification) for loan in loans}
+        for planned in data.loans:
+            assert stored[int(refs[planned.ref])] == (
+                planned.status, planned.dpd, planned.classification), planned.ref
+
+    uow = SqlAlchemyUnitOfWork(db.sessions, {"ledger": SqlLedgerRepository})
+    report = verify_ledger(uow)  # type: ignore[arg-type]
+    assert report.ok and report.chain.entries == summary.journal_entries_created
+    result = CliRunner().invoke(ledger, ["verify"], env={
+        "LOWLEND_DATABASE_URL": db.url, "LOWLEND_LEDGER_SIGNING_KEY": "",
+        "LOWLEND_LEDGER_PUBLIC_KEY": "", "LOWLEND_DEMO": ""})
+    assert result.exit_code == 0, result.output
 
 
 def test_money_columns_are_decimal(db: Db) -> None:
@@ -259,6 +350,7 @@ def test_registry_must_match_the_version(db: Db) -> None:
         fee_schedules = db.registry.fee_schedules
         dictionaries = db.registry.dictionaries
         eod = db.registry.eod
+        regions = db.registry.regions
 
     with pytest.raises(ValueError, match="content hash"):
         load_demo_data(db.sessions(), Other(), db.version_id, loans=2)
@@ -283,7 +375,8 @@ def test_default_data_set(db: Db) -> None:
         ).all()
         assert len(sums) == 200
         assert all(Decimal(total) == principal for _, principal, total in sums)
-        assert set(s.scalars(sa.select(Loan.status)).all()) == {"active", "overdue", "closed"}
+        assert set(s.scalars(sa.select(Loan.status)).all()) == {
+            "active", "overdue", "closed", "written_off"}
         assert len(set(s.scalars(sa.select(Loan.product_code)).all())) == len(db.registry.products)
 
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from stdnum.cn import ric, uscc
 
-from lowlend.domain.fees import apply_fees
-from lowlend.domain.schedule import build_schedule
+from lowlend.domain.quote import build_quote
+from lowlend.domain.schedule import Schedule
 from lowlend.services.demo_data import (
     APPLICATION_STATUSES,
     DEFAULT_BUSINESS_DATE,
     DEMO_USERNAMES,
     DemoDataSet,
+    DemoLoan,
     classify,
     generate_demo_data,
     hkid_check_digit,
@@ -25,6 +26,7 @@ from lowlend.services.demo_data import (
     resident_id_check_digit,
     uscc_check_char,
 )
+from lowlend.services.demo_data.loans import BEHAVIOURS, forecast
 from lowlend.services.product_terms import fees_from_snapshot, terms_from_snapshot
 from lowlend.spec import SpecRegistry, load_directory
 
@@ -121,7 +123,14 @@ def test_loans_spread_over_the_products(registry: SpecRegistry, data: DemoDataSe
     assert set(products) == set(registry.products)
     statuses = Counter(loan.status for loan in data.loans)
     assert statuses["closed"] >= 10 and statuses["overdue"] >= 5 and statuses["active"] >= 50
-    assert {loan.classification for loan in data.loans} >= {"pass", "special_mention"}
+    assert 1 <= statuses["written_off"] <= 10
+    assert {loan.classification for loan in data.loans} >= {"pass", "special_mention", "loss"}
+    assert set(Counter(loan.behaviour for loan in data.loans)) == set(BEHAVIOURS)
+
+
+def _schedule(loan: DemoLoan) -> Schedule:
+    return build_quote(terms_from_snapshot(loan.terms_snapshot),
+                       fees_from_snapshot(loan.terms_snapshot)).schedule
 
 
 def test_loans_follow_their_product_and_schedule(registry: SpecRegistry, data: DemoDataSet) -> None:
@@ -131,53 +140,65 @@ def test_loans_follow_their_product_and_schedule(registry: SpecRegistry, data: D
         assert p.term.min <= loan.term <= p.term.max
         assert p.interest.annual_rate.min <= loan.annual_rate <= p.interest.annual_rate.max
         assert p.valid_from <= loan.disbursed_on < data.business_date
+        assert loan.approved_on <= loan.disbursed_on
         assert loan.currency == p.currency
         terms = terms_from_snapshot(loan.terms_snapshot)
-        schedule, _ = apply_fees(build_schedule(terms), fees_from_snapshot(loan.terms_snapshot))
-        assert [
-            (r.seq, r.due_date, r.principal, r.interest, r.fee) for r in schedule.installments
-        ] == [(i.seq, i.due_date, i.principal, i.interest, i.fee) for i in loan.instalments]
-        assert sum(i.principal for i in loan.instalments) == loan.principal
-        assert loan.maturity_date == loan.instalments[-1].due_date
+        assert (terms.amount, terms.term, terms.annual_rate, terms.start) == (
+            loan.principal, loan.term, loan.annual_rate, loan.disbursed_on)
+        assert terms.product_code == loan.product_code
+        if p.fee_schedule:
+            assert fees_from_snapshot(loan.terms_snapshot) is not None
+        schedule = _schedule(loan)
+        assert len(schedule.installments) == loan.term
+        if loan.behaviour != "payoff":
+            assert loan.maturity_date == schedule.maturity
 
 
-def test_repayments_match_instalments(data: DemoDataSet) -> None:
+def test_money_plan(registry: SpecRegistry, data: DemoDataSet) -> None:
+    """The payments, reversals and write-offs are a plan the money use cases can post:
+    in date order before the business date, payoffs where the product allows them,
+    write-offs past the product's threshold; the forecast state follows from them."""
+    reversed_count = 0
     for loan in data.loans:
-        disbursements = [t for t in loan.transactions if t.type == "disbursement"]
-        assert len(disbursements) == 1 and disbursements[0].amount == loan.principal
-        repaid = sum((t.amount for t in loan.transactions if t.type == "repayment"), Decimal(0))
-        paid = sum(
-            i.principal_paid + i.interest_paid + i.fee_paid + i.penalty_paid
-            for i in loan.instalments
-        )
-        unallocated = sum(
-            (
-                Decimal(t.allocation["unallocated"])
-                for t in loan.transactions
-                if t.type == "repayment"
-            ),
-            Decimal(0),
-        )
-        assert repaid == paid + unallocated
-        for i in loan.instalments:
-            assert i.principal_paid <= i.principal and i.interest_paid <= i.interest
-            assert (i.status == "paid") == (i.paid_off_on is not None)
-            if i.due_date > data.business_date:
-                assert i.status in ("pending", "paid")
-            elif i.due_date == data.business_date:
-                assert i.status in ("due", "paid")
-            elif i.status != "paid":
-                assert i.status == "overdue"
-        if loan.status == "closed":
-            assert all(i.status == "paid" for i in loan.instalments)
-        if loan.status == "overdue":
-            oldest = min(i.due_date for i in loan.instalments if i.status == "overdue")
-            assert loan.dpd == (data.business_date - oldest).days
-        else:
-            assert loan.dpd == 0
-        assert loan.classification == classify(loan.dpd)
-        values = [t.value_date for t in loan.transactions]
-        assert values == sorted(values) and values[-1] < data.business_date
+        product = registry.products[loan.product_code]
+        schedule = _schedule(loan)
+        fees = fees_from_snapshot(loan.terms_snapshot)
+        days = [p.value_date for p in loan.payments if p.kind != "recovery"]
+        assert days == sorted(days) and len(set(days)) == len(days)
+        assert all(loan.disbursed_on < d < data.business_date for d in days)
+        for k, p in enumerate(loan.payments):
+            assert p.amount > 0 and p.amount == p.amount.quantize(Decimal("0.01"))
+            assert p.channel in ("transfer", "cash") and p.reference and p.note
+            assert p.ref.startswith(loan.ref)
+            if p.kind == "payoff":
+                assert loan.behaviour == "payoff" and k == len(loan.payments) - 1
+                due = [r for r in schedule.installments if r.due_date <= p.value_date]
+                assert len(due) >= max(product.prepayment.allowed_after_periods, 1)
+            if p.kind == "recovery":
+                assert loan.write_off_on is not None and loan.write_off_on < p.value_date
+            if p.reversed_on is not None:
+                reversed_count += 1
+                assert p.value_date < p.reversed_on < data.business_date
+                assert loan.payments[k - 1].amount == p.amount  # the duplicate of the one before
+                later = [q.value_date for q in loan.payments[k + 1:]]
+                assert all(p.reversed_on < d for d in later)
+        state = forecast(schedule, loan.payments, data.business_date, fees)
+        if loan.write_off_on is not None:
+            assert loan.status == "written_off" and loan.classification == "loss"
+            assert loan.behaviour in ("delinquent", "partial")
+            assert max(days, default=loan.disbursed_on) < loan.write_off_on < data.business_date
+            dpd = forecast(schedule, loan.payments, loan.write_off_on, fees).days_past_due()
+            assert dpd == loan.dpd >= product.write_off.min_dpd
+            continue
+        dpd = state.days_past_due()
+        assert loan.dpd == dpd and loan.classification == classify(dpd)
+        assert loan.status == ("closed" if state.is_closed else "overdue" if dpd else "active")
+        if loan.behaviour == "payoff" and loan.payments[-1].kind == "payoff":
+            assert loan.status == "closed"
+        if loan.behaviour == "on_time":
+            assert loan.status in ("active", "closed")
+        assert loan.last_closed_business_date == data.business_date - timedelta(days=1)
+    assert reversed_count >= 1
 
 
 def test_custom_fields_follow_the_product(registry: SpecRegistry, data: DemoDataSet) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from lowlend.persistence.demo_loader.money import post_money
 from lowlend.persistence.demo_loader.summary import DEMO_ACTION, DEMO_AUTHOR, DemoSummary
 from lowlend.persistence.models import (
     Application,
@@ -20,12 +21,14 @@ from lowlend.persistence.models import (
     CustomerRelation,
     Department,
     Instalment,
+    JournalEntry,
     Loan,
     Staff,
     Transaction,
 )
 from lowlend.persistence.repositories import IdNumberProtector
-from lowlend.services.demo_data import DemoDataSet
+from lowlend.services.demo_data import DemoDataSet, classify
+from lowlend.services.demo_data.loans import _dpd_ranges
 from lowlend.services.demo_data.records import DemoCustomer
 from lowlend.services.lending.customers import (
     CustomerCheckError,
@@ -99,8 +102,10 @@ class _Writer:
         config_version_id: int,
         user_ids: Mapping[str, int],
         protector: IdNumberProtector,
+        registry: Any = None,
     ) -> None:
         self.uow = uow
+        self.registry = registry
         self.session: Session = uow.session
         self.data = data
         self.version_id = config_version_id
@@ -116,6 +121,7 @@ class _Writer:
                 "loans",
                 "instalments",
                 "transactions",
+                "journal_entries",
                 "loans_present",
             ),
             0,
@@ -312,8 +318,10 @@ class _Writer:
             audit("applications", row.id, ref, status=row.status)
         self.counts["applications"] = len(new_apps)
 
-        # loans, their instalments and transactions
-        finance = self.user_ids.get("finance")
+        # loans: booked as an approval books them (status ``approved``, the terms snapshot
+        # with the fee schedule, a contract number), then their money goes through the
+        # money use cases (:mod:`.money`): the schedule rows, transactions, status, days
+        # past due and journal entries are the engine's
         new_loans: list[tuple[Any, Loan]] = []
         for loan in self.data.loans:
             if ("loans", loan.ref) in refs:
@@ -329,64 +337,56 @@ class _Writer:
                 annual_rate=loan.annual_rate,
                 currency=loan.currency,
                 term=loan.term,
-                status=loan.status,
-                disbursed_on=loan.disbursed_on,
-                maturity_date=loan.maturity_date,
-                last_closed_business_date=loan.last_closed_business_date,
-                dpd=loan.dpd,
-                classification=loan.classification,
+                status="approved",
                 department_id=self._dep_id(loan.department_code),
                 owner_staff_id=self._staff_id(loan.owner_employee_no),
-                terms_snapshot=dict(loan.terms_snapshot),
+                terms_snapshot={**loan.terms_snapshot, "config_version_id": self.version_id},
                 custom={},
-                created_at=_booked_at(loan.disbursed_on),
-                updated_at=_booked_at(self.data.business_date),
-                instalments=[
-                    Instalment(
-                        seq=i.seq,
-                        due_date=i.due_date,
-                        principal=i.principal,
-                        interest=i.interest,
-                        fee=i.fee,
-                        penalty=i.penalty,
-                        principal_paid=i.principal_paid,
-                        interest_paid=i.interest_paid,
-                        fee_paid=i.fee_paid,
-                        penalty_paid=i.penalty_paid,
-                        status=i.status,
-                        paid_off_on=i.paid_off_on,
-                    )
-                    for i in loan.instalments
-                ],
+                created_at=_booked_at(loan.approved_on),
+                updated_at=_booked_at(loan.approved_on),
             )
             new_loans.append((loan, row))
-            self.counts["instalments"] += len(loan.instalments)
         uow.loans.add_all(row for _, row in new_loans)
         uow.loans.flush()
-        transactions: list[Transaction] = []
         for loan, row in new_loans:
+            row.contract_no = f"LL{loan.approved_on:%Y%m%d}{row.id:06d}"
             self.ids["loans"][loan.ref] = row.id
-            audit("loans", row.id, loan.ref, product=loan.product_code, status=loan.status)
-            for t in loan.transactions:
-                transactions.append(
-                    Transaction(
-                        loan_id=row.id,
-                        type=t.type,
-                        value_date=t.value_date,
-                        booked_at=_booked_at(t.value_date),
-                        amount=t.amount,
-                        currency=t.currency,
-                        idempotency_key=f"demo:{t.ref}",
-                        allocation=dict(t.allocation),
-                        created_by=finance,
-                    )
-                )
-        uow.transactions.add_all(transactions)
-        uow.transactions.flush()
+            audit("loans", row.id, loan.ref, product=loan.product_code, behaviour=loan.behaviour)
+        uow.loans.flush()
+        self.money([(row.id, loan) for loan, row in new_loans])
         self.counts["loans"] = len(new_loans)
-        self.counts["transactions"] = len(transactions)
         self.ids["customers"] = customer_ids
         self.ids["applications"] = application_ids
+
+    def money(self, loans: list[tuple[int, Any]]) -> None:
+        """Disburse and repay the new ``(loan id, demo loan)`` pairs through the money use
+        cases (:mod:`.money`), then store what the engine says as of the business date
+        (classification from the days past due with the ``classify`` ranges of eod.yaml;
+        written-off loans are ``loss``)."""
+        if not loans:
+            return
+        if self.registry is None:
+            raise ValueError("the demo loans need the registry of the configuration version")
+        business_date = self.data.business_date
+        post_money(self.session, self.registry, loans, business_date=business_date,
+                   user_ids=self.user_ids)
+        ranges = _dpd_ranges(self.registry)
+        ids = [loan_id for loan_id, _ in loans]
+        for row in self.session.scalars(sa.select(Loan).where(Loan.id.in_(ids))):
+            row.last_closed_business_date = business_date - dt.timedelta(days=1)
+            row.classification = ("loss" if row.status == "written_off"
+                                  else classify(row.dpd, ranges))
+            row.updated_at = _booked_at(business_date)
+        self.session.flush()
+
+        def count(model: Any) -> int:
+            return int(self.session.scalar(
+                sa.select(sa.func.count()).select_from(model).where(model.loan_id.in_(ids))
+            ) or 0)
+
+        self.counts["instalments"] = count(Instalment)
+        self.counts["transactions"] = count(Transaction)
+        self.counts["journal_entries"] = count(JournalEntry)
 
     def relations(self, refs: Mapping[tuple[str, str], Any], customer_ids: Mapping[str, int]) -> None:
         """The relations between demo customers, through the relation rules."""
@@ -434,5 +434,6 @@ class _Writer:
             loans_created=c["loans"],
             instalments_created=c["instalments"],
             transactions_created=c["transactions"],
+            journal_entries_created=c["journal_entries"],
             loans_already_present=c["loans_present"],
         )

@@ -133,8 +133,9 @@ def write_demo_data(
 ) -> DemoSummary:
     """Write a generated :class:`DemoDataSet` (see :func:`load_demo_data`).
 
-    :param registry: the registry whose entity specs ``entity_records`` follow
-        (needed only with ``entity_records``).
+    :param registry: the registry of ``config_version_id``: its posting rules post the
+        loans' money, its entity specs are what ``entity_records`` follow (required when
+        the data set has loans).
     :param entity_records: demo records of config-declared entities, in creation
         order (:mod:`lowlend.persistence.demo_loader.entity_records`).
     """
@@ -148,7 +149,7 @@ def write_demo_data(
         # then finds everything already there. (SELECT ... FOR UPDATE on PostgreSQL,
         # the database write lock on SQLite.)
         uow.config_versions.lock_state()
-        writer = _Writer(uow, data, config_version_id, user_ids, protector)
+        writer = _Writer(uow, data, config_version_id, user_ids, protector, registry)
         writer.check_version(registry_hash)
         writer.organisation()
         writer.portfolio()

@@ -30,6 +30,7 @@ class DemoSummary:
     transactions_created: int
     loans_already_present: int
     entity_records_created: int = 0
+    journal_entries_created: int = 0
 
     @property
     def created_anything(self) -> bool:
@@ -53,7 +54,8 @@ class DemoSummary:
             f"demo data set (seed {self.seed}): {self.departments_created} departments, "
             f"{self.staff_created} staff, {self.customers_created} customers, "
             f"{self.applications_created} applications, {self.loans_created} loans "
-            f"({self.instalments_created} instalments, {self.transactions_created} transactions) "
+            f"({self.instalments_created} instalments, {self.transactions_created} transactions, "
+            f"{self.journal_entries_created} journal entries) "
             f"and {self.entity_records_created} records of config entities "
             f"added; {self.loans_already_present} loans were already there"
         )

@@ -74,11 +74,10 @@ from lowlend.services.demo_data.records import (
     DemoCustomer,
     DemoDataSet,
     DemoDepartment,
-    DemoInstalment,
     DemoLoan,
+    DemoPayment,
     DemoRelation,
     DemoStaff,
-    DemoTransaction,
 )
 
 __all__ = [
@@ -92,11 +91,10 @@ __all__ = [
     "DemoCustomer",
     "DemoDataSet",
     "DemoDepartment",
-    "DemoInstalment",
     "DemoLoan",
+    "DemoPayment",
     "DemoRelation",
     "DemoStaff",
-    "DemoTransaction",
     "classify",
     "generate_demo_data",
     "hkid_check_digit",

@@ -6,13 +6,12 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
-from lowlend.domain.fees import apply_fees
-from lowlend.domain.replay import replay
-from lowlend.domain.schedule import build_schedule
-from lowlend.services.demo_data.common import _at, _rng
+from lowlend.domain.fees import FeeSchedule
+from lowlend.domain.quote import build_quote
+from lowlend.domain.schedule import Schedule
+from lowlend.services.demo_data.common import _SH_TZ, _at, _rng
 from lowlend.services.demo_data.custom_values import _custom_values
 from lowlend.services.demo_data.customers import (
     ENTERPRISE_POOL,
@@ -21,11 +20,14 @@ from lowlend.services.demo_data.customers import (
     _relations,
 )
 from lowlend.services.demo_data.loans import (
+    REVERSAL_EVERY,
     _dpd_ranges,
-    _instalments,
-    _repayments,
-    _transactions,
+    add_duplicate,
     classify,
+    forecast,
+    plan_payments,
+    plan_recovery,
+    plan_write_off,
 )
 from lowlend.services.demo_data.organisation import (
     DEPARTMENTS,
@@ -51,9 +53,10 @@ from lowlend.services.demo_data.records import (
     DemoCustomer,
     DemoDataSet,
     DemoLoan,
+    DemoPayment,
 )
 from lowlend.services.demo_data.vocabulary import _CHANNELS
-from lowlend.services.product_terms import fee_schedule_for, loan_terms_for, snapshot_of
+from lowlend.services.product_terms import snapshot_of, terms_and_fees
 from lowlend.spec.model import ProductSpec
 
 
@@ -90,6 +93,62 @@ class _Builder:
 
 
 
+@dataclass(frozen=True)
+class _Plan:
+    payments: tuple[DemoPayment, ...]
+    behaviour: str
+    write_off_on: date | None
+    status: str
+    dpd: int
+    maturity: date
+
+
+def _behaviour(roll: float) -> str:
+    if roll < 0.56:
+        return "on_time"
+    if roll < 0.66:
+        return "payoff"
+    if roll < 0.80:
+        return "late"
+    if roll < 0.86:
+        return "partial"
+    return "delinquent"
+
+
+def _plan(b: _Builder, i: int, product: ProductSpec, schedule: Schedule,
+          fees: FeeSchedule | None) -> _Plan:
+    """The money plan of loan ``i`` and the state it leads to as of the business date
+    (its own random stream: the plan does not move the other draws)."""
+    rng = _rng(b.seed, "money", i)
+    ref = f"S{b.seed}-L{i:06d}"
+    behaviour = _behaviour(rng.random())
+    channel = rng.choice(_CHANNELS)
+    payments, behaviour = plan_payments(
+        rng, ref, schedule, fees, b.business_date, behaviour, channel,
+        product.prepayment.allowed_after_periods,
+    )
+    if i % REVERSAL_EVERY == 5:
+        payments = add_duplicate(rng, payments, b.business_date)
+    write_off_on = None
+    if behaviour in ("delinquent", "partial"):
+        write_off_on = plan_write_off(rng, schedule, fees, payments, b.business_date,
+                                      product.write_off.min_dpd)
+    if write_off_on is not None:
+        recovery = plan_recovery(rng, ref, schedule, fees, payments, write_off_on,
+                                 b.business_date)
+        dpd = forecast(schedule, payments, write_off_on, fees).days_past_due()
+        state = forecast(schedule, payments, b.business_date, fees)
+        if recovery is not None:
+            payments = [*payments, recovery]
+        status = "written_off"
+    else:
+        state = forecast(schedule, payments, b.business_date, fees)
+        dpd = state.days_past_due()
+        status = "closed" if state.is_closed else "overdue" if dpd > 0 else "active"
+    maturity = state.installments[-1].due_date if state.installments else schedule.maturity
+    return _Plan(tuple(payments), behaviour, write_off_on, status, dpd, maturity)
+
+
 def _loan(b: _Builder, i: int, products: list[tuple[ProductSpec, float]],
           ranges: Sequence[tuple[int | None, str]]
           ) -> tuple[DemoLoan, DemoApplication, DemoCustomer]:
@@ -104,26 +163,13 @@ def _loan(b: _Builder, i: int, products: list[tuple[ProductSpec, float]],
     amount = _choose_amount(rng, product)
     term = _choose_term(rng, product)
     rate = _choose_rate(rng, product)
-    fee_spec = b.registry.fee_schedules[product.fee_schedule]
-    terms = loan_terms_for(product, fee_spec, amount=amount, term=term, annual_rate=rate,
-                           start=start)
-    fees = fee_schedule_for(fee_spec)
-    schedule, charges = apply_fees(build_schedule(terms), fees)
-    roll = rng.random()
-    behaviour = "on_time" if roll < 0.68 else "late" if roll < 0.84 else "delinquent"
-    txns = _repayments(rng, ref, schedule, fees, b.business_date, behaviour)
-    state = replay(schedule, txns, b.business_date, fees)
-    dpd = state.days_past_due()
-    if state.is_closed:
-        status = "closed"
-    elif dpd > 0:
-        status = "overdue"
-    else:
-        status = "active"
+    terms, fees = terms_and_fees(b.registry, product.code, amount=amount, term=term,
+                                 annual_rate=rate, start=start)
+    schedule = build_quote(terms, fees).schedule
+    plan = _plan(b, i, product, schedule, fees)
     department = _department_for(product)
     owner = customer.owner_employee_no if customer.department_code == department else (
         rng.choice(_officers(department)))
-    channel = rng.choice(_CHANNELS)
     submitted = _at(start - timedelta(days=rng.randint(3, 12)), rng)
     decided = _at(start - timedelta(days=rng.randint(0, 2)), rng, 14, 18)
     if decided < submitted:
@@ -139,17 +185,15 @@ def _loan(b: _Builder, i: int, products: list[tuple[ProductSpec, float]],
     loan = DemoLoan(
         ref=ref, application_ref=app.ref, customer_ref=customer.ref, product_code=product.code,
         kind=product.kind.value, principal=amount, annual_rate=rate, currency=product.currency,
-        term=term, status=status, disbursed_on=start, maturity_date=schedule.maturity,
-        last_closed_business_date=b.business_date - timedelta(days=1), dpd=dpd,
-        classification=classify(dpd, ranges), department_code=department,
-        owner_employee_no=owner,
-        terms_snapshot=snapshot_of(terms, fees, product_label=product.label.zh_CN,
-                                   config_content_hash=getattr(b.registry, "content_hash", None),
-                                   upfront_fees=str(sum((c.amount for c in charges
-                                                         if c.seq is None), Decimal(0)))),
-        instalments=_instalments(state, schedule, txns, b.business_date),
-        transactions=_transactions(ref, schedule, charges, txns, state, channel),
-        behaviour=behaviour,
+        term=term, status=plan.status, approved_on=decided.astimezone(_SH_TZ).date(),
+        disbursed_on=start, maturity_date=plan.maturity,
+        last_closed_business_date=b.business_date - timedelta(days=1), dpd=plan.dpd,
+        classification="loss" if plan.write_off_on else classify(plan.dpd, ranges),
+        department_code=department, owner_employee_no=owner,
+        terms_snapshot=snapshot_of(terms, fees),
+        payments=plan.payments, behaviour=plan.behaviour,
+        disbursement_reference=f"FK{start:%Y%m%d}{b.seed % 100:02d}{i:06d}",
+        write_off_on=plan.write_off_on,
     )
     return loan, app, customer
 

@@ -28,9 +28,9 @@ APPLICATION_STATUSES = (
 )
 """Application statuses used by the demo (``disbursed`` = a loan was booked)."""
 
-LOAN_STATUSES = ("active", "overdue", "closed")
+LOAN_STATUSES = ("active", "overdue", "closed", "written_off")
 INSTALMENT_STATUSES = ("pending", "due", "overdue", "paid")
-TRANSACTION_TYPES = ("disbursement", "repayment")
+TRANSACTION_TYPES = ("disbursement", "repayment", "prepayment", "reversal", "write_off", "recovery")
 
 
 @dataclass(frozen=True)
@@ -99,34 +99,49 @@ class DemoApplication:
     custom: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class DemoInstalment:
-    seq: int
-    due_date: date
-    principal: Decimal
-    interest: Decimal
-    fee: Decimal
-    penalty: Decimal
-    principal_paid: Decimal
-    interest_paid: Decimal
-    fee_paid: Decimal
-    penalty_paid: Decimal
-    status: str
-    paid_off_on: date | None
+PAYMENT_KINDS = ("repayment", "payoff", "recovery")
+"""Kinds of :class:`DemoPayment`."""
 
 
 @dataclass(frozen=True)
-class DemoTransaction:
-    ref: str  # also the idempotency key
-    type: str
+class DemoPayment:
+    """Money the borrower pays, posted by the loader through the money use cases.
+
+    * ``repayment``: :func:`lowlend.services.lending.repayments.repay` (allocated by the
+      product's order);
+    * ``payoff``: ``repay`` with ``kind="payoff"`` — ``amount`` is the generator's forecast
+      of the payoff figure, the loader pays the engine's figure of the value date;
+    * ``recovery``: money received after the write-off
+      (:func:`lowlend.services.lending.corrections.record_recovery`).
+
+    ``channel`` is a channel of the money path (``transfer``, ``cash``); ``note`` says how
+    the borrower paid (代扣, 微信, 柜台 ...). ``reversed_on``: the payment was entered by
+    mistake (a duplicate of the bank import) and is reversed that day under
+    maker-checker. ``ref`` is stable; the idempotency key is ``demo:<ref>``.
+    """
+
+    ref: str
     value_date: date
     amount: Decimal
-    currency: str
-    allocation: Mapping[str, Any] = field(default_factory=dict)
+    kind: str = "repayment"
+    channel: str = "transfer"
+    reference: str = ""
+    note: str = ""
+    reversed_on: date | None = None
 
 
 @dataclass(frozen=True)
 class DemoLoan:
+    """A loan of the data set and its money plan.
+
+    The loader books it (status ``approved``, the terms snapshot with the fee schedule),
+    disburses it on ``disbursed_on`` and posts ``payments`` / the write-off through the
+    money use cases, in date order. ``status``, ``dpd``, ``classification`` and
+    ``maturity_date`` are the generator's *forecast* as of the business date (the same
+    domain replay the engine runs; used to pick the loans that need attention): the rows
+    stored are what the engine computes.
+    """
+
     ref: str
     application_ref: str
     customer_ref: str
@@ -137,6 +152,7 @@ class DemoLoan:
     currency: str
     term: int
     status: str
+    approved_on: date
     disbursed_on: date
     maturity_date: date
     last_closed_business_date: date
@@ -145,9 +161,10 @@ class DemoLoan:
     department_code: str
     owner_employee_no: str | None
     terms_snapshot: Mapping[str, Any]
-    instalments: tuple[DemoInstalment, ...]
-    transactions: tuple[DemoTransaction, ...]
-    behaviour: str  # on_time | late | delinquent
+    payments: tuple[DemoPayment, ...]
+    behaviour: str  # on_time | late | partial | delinquent | payoff
+    disbursement_reference: str = ""
+    write_off_on: date | None = None
 
 
 @dataclass(frozen=True)
