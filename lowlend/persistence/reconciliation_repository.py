@@ -18,13 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from lowlend.domain.approval import Actor
-from lowlend.domain.reconciliation import (
-    IN_TYPES,
-    NEVER_MATCHED_CHANNELS,
-    OUT_TYPES,
-    ParsedLine,
-    Posting,
-)
+from lowlend.domain.reconciliation import IN_TYPES, NEVER_MATCHED_CHANNELS, OUT_TYPES, Posting
+from lowlend.domain.statement_lines import ParsedLine
 from lowlend.persistence.audit import add_audit
 from lowlend.persistence.ledger_repository import SqlLedgerRepository
 from lowlend.persistence.models import Loan, Transaction

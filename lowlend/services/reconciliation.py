@@ -2,7 +2,7 @@
 list what is unmatched on both sides, resolve it with an audit trail, report per day.
 
 * :func:`import_statement` reads a CSV or XLSX file (pandas), checks every row
-  (:mod:`lowlend.domain.reconciliation`), stores the import and its lines and matches
+  (:mod:`lowlend.domain.statement_lines`, :mod:`lowlend.domain.reconciliation`), stores the import and its lines and matches
   them automatically — in ONE transaction: a bad file stores nothing, and the same file
   (same SHA-256) is refused the second time.
 * :func:`statement` — an import, its lines, and the posted non-cash transactions of its
@@ -42,15 +42,12 @@ from lowlend.domain.reconciliation import (
     REPORT_CATEGORIES,
     RESOLUTIONS,
     LineFacts,
-    ParsedLine,
     Posting,
     ReportSection,
-    StatementFormatError,
     auto_match,
     daily_figures,
-    map_headers,
-    parse_rows,
 )
+from lowlend.domain.statement_lines import ParsedLine, StatementFormatError, map_headers, parse_rows
 from lowlend.services.lending.errors import LendingError
 from lowlend.services.lending.money_ports import MoneyUnitOfWork
 from lowlend.services.lending.repayments import RepaymentRequest, repay

@@ -25,7 +25,8 @@ from wtforms import StringField
 from wtforms.validators import Length
 
 from lowlend.domain.errors import DomainError
-from lowlend.domain.reconciliation import REPORT_CATEGORIES, RowProblem
+from lowlend.domain.reconciliation import REPORT_CATEGORIES
+from lowlend.domain.statement_lines import RowProblem
 from lowlend.services import reconciliation as rc
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _locale

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from lowlend.domain.reconciliation import StatementFormatError
+from lowlend.domain.statement_lines import StatementFormatError
 from lowlend.persistence.models import AuditLog, Transaction
 from lowlend.persistence.reconciliation_models import StatementImport, StatementLine
 from lowlend.services import reconciliation as rc
