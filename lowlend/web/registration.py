@@ -23,6 +23,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "lowlend.web.api",  # quote, applications, loans, repayments, GPS pings (to be written)
     "lowlend.web.config_admin",  # config screens: edit/validate/diff/publish, versions, rollback
     "lowlend.web.attachments",  # file fields: GET /attachments/<id>, POST /api/v1/attachments/
+    "lowlend.web.finance",  # disbursements, repayments, refunds, journal and trial balance
     "lowlend.web.reconciliation_views",  # 对账: statements, matching, daily report
 )
 

@@ -1,5 +1,8 @@
 """Generated screens of lending records with their actions: a loan's contract documents
-(download, within the user's data scope) and drawing on a credit line (one use case)."""
+(download, within the user's data scope), its money panel (schedule with what is paid,
+transactions, payoff figures, and the actions: record a repayment, send an auto-debit,
+request a write-off, enter a refund, disburse) and drawing on a credit line (one use case
+per action)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from flask_babel import lazy_gettext as _l
 from lowlend.domain.errors import DomainError
 from lowlend.persistence.db import db
 from lowlend.persistence.lending_models import CreditLine, LoanDocument
-from lowlend.services.lending import loans
+from lowlend.persistence.models import Loan
+from lowlend.services.lending import corrections, loans
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _locale
 from lowlend.web.generic.labels import format_money
@@ -41,14 +45,29 @@ _FORMATS = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 
 
 class LoansView(GenericModelView):
-    """Loans (read-only) with their contract documents."""
+    """Loans (read-only) with their contract documents, money panel and write-off request."""
 
-    extra_routes: ClassVar[tuple[str, ...]] = ("contract",)
-    extra_method_permissions: ClassVar[dict[str, str]] = {"contract": "show"}
+    extra_routes: ClassVar[tuple[str, ...]] = ("contract", "write_off")
+    extra_method_permissions: ClassVar[dict[str, str]] = {
+        "contract": "show", "write_off": "write_off",
+    }
     show_template = "lending/loan_show.html"
+
+    def __init__(self) -> None:
+        super().__init__()
+        # the write-off request (roles.yaml ``write_off`` on ``loans``) is this view's too,
+        # so FAB's permission update keeps the grant
+        if "can_write_off" not in self.base_permissions:
+            self.base_permissions = [*self.base_permissions, "can_write_off"]
 
     def render_template(self, template: str, **kwargs: Any) -> Any:
         if template == self.show_template and "pk" in kwargs:
+            from lowlend.web.finance.common import template_helpers
+            from lowlend.web.finance.loan_panel import loan_panel
+
+            kwargs.setdefault("loan_finance", loan_panel(int(kwargs["pk"])))
+            for name, helper in template_helpers().items():
+                kwargs.setdefault(name, helper)
             kwargs.setdefault(
                 "loan_documents",
                 db.session.execute(
@@ -81,6 +100,46 @@ class LoansView(GenericModelView):
         response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
         response.headers["X-Content-SHA256"] = doc.sha256
         return response
+
+
+    @expose("/<int:pk>/write_off", methods=["GET", "POST"])
+    @has_access
+    def write_off(self, pk: int) -> Any:
+        """Request the write-off of the loan (a reason is required; another user approves
+        it on the refunds screen unless the product needs no approval)."""
+        from lowlend.web.finance.common import place_error, template_helpers
+        from lowlend.web.finance.forms import ReasonForm
+
+        if not record_visible("loans", pk):
+            abort(404)
+        loan = db.session.get(Loan, pk)
+        form = ReasonForm()
+        general: str | None = None
+        if request.method == "POST":
+            ctx = lending()
+            try:
+                request_id = corrections.request_write_off(
+                    ctx.money, pk, reason=form.reason.data or "", actor=actor(),  # type: ignore[arg-type]
+                    registry_for=ctx.registry_for, business_date=business_today(),
+                )
+            except DomainError as exc:
+                general = place_error(form, exc)
+            else:
+                db.session.expire_all()
+                loan = db.session.get(Loan, pk)
+                if loan is not None and loan.status == "written_off":
+                    flash(str(_l("The loan is written off.")), "success")
+                else:
+                    flash(str(_l("The write-off is requested (request %(id)s): another user must "
+                                 "approve it.", id=request_id)), "success")
+                return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+            finally:
+                db.session.expire_all()
+            loan = db.session.get(Loan, pk)
+        return self.render_template(
+            "finance/write_off.html", title=_l("Request the write-off of loan %(id)s", id=pk),
+            loan=loan, form=form, general=general, **template_helpers(),
+        )
 
 
 class CreditLinesView(GenericModelView):
