@@ -166,7 +166,7 @@ class RefundsView(FinanceView):
         if request.method == "GET":
             form.loan.data = request.args.get("loan", "")
         loan_id, loan_error = find_loan(form.loan.data, CODE) if form.loan.data else (None, None)
-        if request.method == "POST" and loan_id is None:
+        if loan_error or (request.method == "POST" and loan_id is None):
             form.loan.errors = [loan_error or str(_l("Give the loan's number or contract number."))]
         refundable = None
         if loan_id is not None:

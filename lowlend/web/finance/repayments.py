@@ -192,9 +192,9 @@ class RepaymentsView(FinanceView):
             form.value_date.data = today.isoformat()
         loan_id, loan_error = find_loan(form.loan.data, CODE) if form.loan.data else (None, None)
         value_date = parse_date(form.value_date.data, today)
+        if loan_error or (request.method == "POST" and loan_id is None):
+            form.loan.errors = [loan_error or str(_l("Give the loan's number or contract number."))]
         if request.method == "POST":
-            if loan_error or loan_id is None:
-                form.loan.errors = [loan_error or str(_l("Give the loan's number or contract number."))]
             if value_date is None:
                 form.value_date.errors = [str(_l("Give a date as YYYY-MM-DD."))]
         if request.method == "POST" and request.form.get("action") == "confirm":
