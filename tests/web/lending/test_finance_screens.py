@@ -132,6 +132,33 @@ def test_menu_walk_reaches_the_finance_screens(lending_app: Any) -> None:
     assert seen == set(MENU)
 
 
+def test_the_data_scope_hides_loans_of_other_departments(lending_app: Any) -> None:
+    """The business manager (department and below) does not see a loan moved to a
+    department outside their tree; finance (all) does."""
+    from lowlend.persistence.db import db
+    from tests.web.lending.helpers import department_of
+
+    client = lending_app.test_client()
+    mine, moved = approved_loans(lending_app, client, "8000.00", "9000.00")
+    with lending_app.app_context():
+        home = department_of(db, "manager")
+        path = db.session.execute(sa.text("SELECT path FROM departments WHERE id = :d"),
+                                  {"d": home}).scalar_one()
+        other = db.session.execute(sa.text(
+            "SELECT id FROM departments WHERE path NOT LIKE :p ORDER BY id LIMIT 1"),
+            {"p": f"{path}%"}).scalar_one()
+        db.session.execute(sa.text("UPDATE loans SET department_id = :d WHERE id = :i"),
+                           {"d": other, "i": moved})
+        db.session.commit()
+        db.session.remove()
+    web_login(client, "manager")
+    page = client.get("/disbursements/").get_data(as_text=True)
+    assert f'data-loan="{mine}"' in page and f'data-loan="{moved}"' not in page
+    web_login(client, "finance")
+    page = client.get("/disbursements/").get_data(as_text=True)
+    assert f'data-loan="{mine}"' in page and f'data-loan="{moved}"' in page
+
+
 def test_disburse_through_the_form(lending_app: Any) -> None:
     client = lending_app.test_client()
     (loan_id,) = approved_loans(lending_app, client, "12000.00")
