@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
-from lowlend.web.finance.common import CHANNEL_LABELS, KIND_LABELS
+from lowlend.web.finance.common import CHANNEL_LABELS, KIND_LABELS, TXN_TYPE_LABELS
 
 __all__ = [
     "DisburseForm",
@@ -51,8 +51,12 @@ class RepaymentForm(FlaskForm):
     value_date = StringField(_l("Value date"), render_kw={"type": "date"})
     channel = SelectField(_l("Channel"), choices=_choices(CHANNEL_LABELS, ("transfer", "cash")),
                           validate_choice=False)
-    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS, ("repayment", "prepayment", "payoff")),
-                       validate_choice=False)
+    kind = SelectField(
+        _l("Kind"),
+        choices=[*_choices(KIND_LABELS, ("repayment", "prepayment", "payoff")),
+                 ("recovery", TXN_TYPE_LABELS["recovery"])],
+        validate_choice=False,
+    )
     reference = StringField(_l("Bank or receipt reference"), render_kw={"maxlength": 100})
     note = TextAreaField(_l("Note"), render_kw={"maxlength": 500, "rows": 2})
     key = HiddenField()

@@ -47,6 +47,7 @@ class LoanPanel:
     payoff_error: str | None = None
     payoff_date: dt.date | None = None
     may_repay: bool = False
+    may_recover: bool = False
     may_auto_debit: bool = False
     may_write_off: bool = False
     may_refund: bool = False
@@ -92,6 +93,7 @@ def loan_panel(loan_id: int) -> LoanPanel | None:
     panel.users = user_names(t.created_by for t in panel.transactions)
     open_ = loan.status in OPEN
     panel.may_repay = open_ and may("add", "repayments")
+    panel.may_recover = loan.status == "written_off" and may("add", "repayments")
     panel.may_auto_debit = panel.may_repay and lending().gateway is not None
     panel.may_write_off = open_ and may("write_off", "loans")
     panel.may_refund = loan.disbursed_on is not None and may("add", "refunds")

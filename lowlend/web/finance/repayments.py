@@ -59,6 +59,7 @@ TYPES = ("repayment", "prepayment", "reversal", "recovery")
 CHANNELS = ("transfer", "cash", "auto_debit", "statement")
 STATUSES = ("posted", "pending", "failed", "awaiting_approval", "rejected")
 REVERSIBLE = ("repayment", "prepayment")
+KINDS = ("repayment", "prepayment", "payoff", "recovery")
 EXPORT_LIMIT = 100_000
 _COMPONENTS = ("principal", "interest", "fee", "penalty", "overpayment")
 
@@ -190,6 +191,8 @@ class RepaymentsView(FinanceView):
         if request.method == "GET":
             form.loan.data = request.args.get("loan", "")
             form.value_date.data = today.isoformat()
+            if request.args.get("kind") in KINDS:
+                form.kind.data = request.args["kind"]
         loan_id, loan_error = find_loan(form.loan.data, CODE) if form.loan.data else (None, None)
         value_date = parse_date(form.value_date.data, today)
         if loan_error or (request.method == "POST" and loan_id is None):
@@ -221,6 +224,8 @@ class RepaymentsView(FinanceView):
               today: dt.date) -> tuple[bool, str | None]:
         """Call the use case: ``(True, None)`` when posted (or replayed), else ``(False,
         the text to show above the form)`` (field errors are placed next to their fields)."""
+        if form.kind.data == "recovery":
+            return self._recover(form, loan_id, amount, value_date, today)
         ctx = lending()
         req = repayments.RepaymentRequest(
             amount, value_date, form.channel.data or "transfer", form.reference.data or "",
@@ -247,6 +252,28 @@ class RepaymentsView(FinanceView):
             flash(str(_l("The payment is posted as transaction %(id)s; the loan is now %(status)s.",
                          id=result.transaction_id, status=code_text(result.loan_status))),
                   "success")
+        return True, None
+
+    def _recover(self, form: RepaymentForm, loan_id: int, amount: Any, value_date: dt.date,
+                 today: dt.date) -> tuple[bool, str | None]:
+        """Money received on a written-off loan (no approval; the same key twice posts once)."""
+        ctx = lending()
+        try:
+            txn = corrections.record_recovery(
+                ctx.money, loan_id, amount, value_date=value_date,  # type: ignore[arg-type]
+                reference=form.reference.data or "", actor=actor(),
+                registry_for=ctx.registry_for, business_date=today,
+                idempotency_key=(form.key.data or "").strip() or None,
+            )
+        except DomainError as exc:
+            if exc.code == "idempotency_key_taken":
+                flash(str(_l("This form was already submitted: the recovery was posted once.")),
+                      "info")
+                return True, None
+            return False, place_error(form, exc, {"Idempotency-Key": "key"})
+        finally:
+            db.session.expire_all()
+        flash(str(_l("The recovery is posted as transaction %(id)s.", id=txn)), "success")
         return True, None
 
     @staticmethod

@@ -403,3 +403,32 @@ def test_loan_page_money_panel_and_write_off_request(lending_app: Any) -> None:
 
     web_login(client, "collector")
     assert client.get(f"/loans/{loan_id}/write_off").status_code in (403, 404)
+
+
+def test_recovery_on_a_written_off_loan_posts_once(lending_app: Any) -> None:
+    client = lending_app.test_client()
+    loan_id = _scalar(lending_app, "SELECT min(id) FROM loans WHERE status = 'written_off'")
+    assert loan_id is not None  # the demo data writes long past-due loans off
+    web_login(client, "finance")
+    loan_page = client.get(f"/loans/show/{loan_id}").get_data(as_text=True)
+    link = re.search(r'lowlend-record-recovery" href="([^"]*)"', loan_page)
+    assert link and "lowlend-record-repayment" not in loan_page
+    page = client.get(unescape(link.group(1))).get_data(as_text=True)
+    assert re.search(r'<option selected value="recovery">|<option value="recovery" selected', page)
+    form = with_csrf(page, {"loan": str(loan_id), "amount": "300.00", "value_date": "",
+                            "kind": "recovery", "channel": "transfer", "reference": "",
+                            "key": _hidden(page, "key"), "next": f"/loans/show/{loan_id}",
+                            "action": "confirm"})
+    r = client.post("/repayments/record", data=form)
+    assert r.status_code == 200
+    assert _field_error(r.get_data(as_text=True), "reference") == "请填写银行流水号或收据号。"
+    count = "SELECT count(*) FROM transactions WHERE loan_id = :i AND type = 'recovery'"
+    before = _scalar(lending_app, count, i=loan_id)
+    form["reference"] = "RV-1"
+    assert client.post("/repayments/record", data=form).status_code == 302
+    again = client.post("/repayments/record", data=form, follow_redirects=True)
+    assert "此表单已提交过" in again.get_data(as_text=True)
+    assert _scalar(lending_app, count, i=loan_id) == before + 1
+    # an ordinary repayment on it is refused with the reason, next to nothing posted
+    r = client.post("/repayments/record", data={**form, "kind": "repayment", "key": "web-x"})
+    assert r.status_code == 200 and "lowlend-form-error" in r.get_data(as_text=True)
