@@ -233,6 +233,18 @@ def _apply(uow: MoneyUnitOfWork, registry: Any, loan: LoanMoneyRow, row: TxnRow,
         raise LendingError("approval_not_applicable", status=409, value=row.type)
 
 
+def _awaiting(uow: MoneyUnitOfWork, transaction_id: int, actor: Actor) -> TxnRow:
+    """The request (locked), awaiting approval and entered by someone other than ``actor``."""
+    row = uow.money.transaction(transaction_id, for_update=True)
+    if row is None:
+        raise LendingError("transaction_not_found", status=404, value=transaction_id)
+    if row.status != AWAITING:
+        raise LendingError("not_awaiting_approval", status=409, value=row.status)
+    if row.created_by is not None and row.created_by == actor.user_id:
+        raise LendingError("maker_checker", status=403)
+    return row
+
+
 def approve(
     uow_factory: Callable[[], MoneyUnitOfWork], transaction_id: int, *, actor: Actor,
     registry_for: Callable[[int], Any], business_date: dt.date,
@@ -244,13 +256,7 @@ def approve(
         checks find now.
     """
     with uow_factory() as uow:
-        row = uow.money.transaction(transaction_id, for_update=True)
-        if row is None:
-            raise LendingError("transaction_not_found", status=404, value=transaction_id)
-        if row.status != AWAITING:
-            raise LendingError("not_awaiting_approval", status=409, value=row.status)
-        if row.created_by is not None and row.created_by == actor.user_id:
-            raise LendingError("maker_checker", status=403)
+        row = _awaiting(uow, transaction_id, actor)
         loan = _loan(uow, row.loan_id)
         _apply(uow, registry_for(loan.config_version_id), loan, row, business_date)
         row.approved_by = actor.user_id or None
@@ -267,13 +273,7 @@ def reject(
     if not reason.strip():
         raise LendingError("reason_required", "reason")
     with uow_factory() as uow:
-        row = uow.money.transaction(transaction_id, for_update=True)
-        if row is None:
-            raise LendingError("transaction_not_found", status=404, value=transaction_id)
-        if row.status != AWAITING:
-            raise LendingError("not_awaiting_approval", status=409, value=row.status)
-        if row.created_by is not None and row.created_by == actor.user_id:
-            raise LendingError("maker_checker", status=403)
+        row = _awaiting(uow, transaction_id, actor)
         row.status = "rejected"
         row.note = f"{row.note} — {reason.strip()}".strip(" —")[:500]
         row.approved_by = actor.user_id or None
