@@ -20,7 +20,6 @@ loads all or nothing (and no commit per operation).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -49,8 +48,6 @@ from lowlend.services.lending.money_ports import MoneyUnitOfWork
 from lowlend.services.lending.repayments import RepaymentRequest, payoff, repay
 
 __all__ = ["SavepointMoneyUow", "close_day", "post_money"]
-
-log = logging.getLogger(__name__)
 
 _ZERO = Decimal("0.00")
 WRITE_OFF_REASON = "逾期超过核销标准，催收无果 past due beyond the write-off threshold, collection failed"
