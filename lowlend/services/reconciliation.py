@@ -51,6 +51,7 @@ from lowlend.domain.statement_lines import ParsedLine, StatementFormatError, map
 from lowlend.services.lending.errors import LendingError
 from lowlend.services.lending.money_ports import MoneyUnitOfWork
 from lowlend.services.lending.repayments import RepaymentRequest, repay
+from lowlend.services.spreadsheet_safety import safe_rows
 from lowlend.services.unit_of_work import AbstractUnitOfWork
 
 __all__ = [
@@ -697,8 +698,9 @@ def report_csv(report: DailyReport, label: Callable[[str], str] = str) -> str:
     ``label`` words the column names and codes (e.g. in the user's language)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([label(c) for c in REPORT_COLUMNS])
+    rows: list[list[Any]] = [[label(c) for c in REPORT_COLUMNS]]
     for currency, direction, side, category, count, amount in report.rows():
-        writer.writerow([report.day.isoformat(), currency, label(direction), label(side),
-                         label(category), count, f"{amount:.2f}"])
+        rows.append([report.day.isoformat(), currency, label(direction), label(side),
+                     label(category), count, f"{amount:.2f}"])
+    writer.writerows(safe_rows(rows))  # no spreadsheet formula injection
     return out.getvalue()

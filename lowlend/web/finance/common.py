@@ -29,6 +29,7 @@ from lowlend.persistence.scope import count_in_scope, scope_condition
 from lowlend.services.data_scope import scope_for
 from lowlend.services.ledger_balances import LoanScope
 from lowlend.services.messages import message
+from lowlend.services.spreadsheet_safety import safe_rows
 from lowlend.web import registry_hooks
 from lowlend.web.api.quote import _locale
 from lowlend.web.generic.core_entities import LOAN_STATUS
@@ -289,7 +290,8 @@ def user_names(ids: Iterable[int | None]) -> dict[int, str]:
 def csv_response(rows: Sequence[Sequence[Any]], filename: str) -> Response:
     """A UTF-8 CSV download (with a BOM, so spreadsheet programs read the Chinese)."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows([["" if v is None else str(v) for v in row] for row in rows])
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    csv.writer(buffer).writerows(safe_rows(cells))  # no spreadsheet formula injection
     response = Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

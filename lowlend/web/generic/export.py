@@ -2,7 +2,9 @@
 
 The rows come from the view's datamodel, so the user's data scope applies exactly as
 on the list page; values are formatted as on the screen (labels, money, masked PII
-unless the user may view it). Needs the ``export`` action of roles.yaml.
+unless the user may view it). Needs the ``export`` action of roles.yaml. Every cell goes
+through :func:`lowlend.services.spreadsheet_safety.safe_cell` (no spreadsheet formula
+injection: text starting with ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading ``'``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 from flask import Response, request
 from markupsafe import Markup
+
+from lowlend.services.spreadsheet_safety import safe_rows
 
 __all__ = ["MAX_EXPORT_ROWS", "export_response", "plain_text", "table_rows"]
 
@@ -47,7 +51,7 @@ def table_rows(view: Any, columns: Sequence[str], items: Iterable[Any]) -> list[
 
 def _csv(rows: list[list[str]]) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows(safe_rows(rows))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese
 
 
@@ -56,7 +60,7 @@ def _xlsx(rows: list[list[str]], title: str) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31] or "export")
-    for row in rows:
+    for row in safe_rows(rows):
         sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
