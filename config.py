@@ -47,6 +47,31 @@ WTF_CSRF_ENABLED = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_SAMESITE = "Lax"
 
+# Security headers, HTTPS, request size and sign-in protection (docs/security.md).
+# LOWLEND_HTTPS=1: the site is served over HTTPS (directly or by a TLS proxy): cookies
+# get Secure, generated URLs https. LOWLEND_TRUSTED_PROXIES: proxies in front (nginx: 1)
+# whose X-Forwarded-For / X-Forwarded-Proto are believed (client address, https).
+LOWLEND_HTTPS = os.environ.get("LOWLEND_HTTPS", "0") == "1"
+LOWLEND_TRUSTED_PROXIES = int(os.environ.get("LOWLEND_TRUSTED_PROXIES", "0"))
+# Strict-Transport-Security on HTTPS answers; unset = on, except in demo mode and tests.
+LOWLEND_HSTS = (
+    None if os.environ.get("LOWLEND_HSTS") is None else os.environ["LOWLEND_HSTS"] == "1"
+)
+LOWLEND_HSTS_MAX_AGE = int(os.environ.get("LOWLEND_HSTS_MAX_AGE", str(365 * 24 * 3600)))
+# Largest request in bytes (413 above it); room for the OCR API's two 10 MiB photos.
+MAX_CONTENT_LENGTH = int(os.environ.get("LOWLEND_MAX_REQUEST_BYTES", str(25 * 1024 * 1024)))
+# Failed sign-ins per user name and address / per address (Flask-Limiter syntax; empty =
+# off), account lockout after that many consecutive failures (0 = never) for that long.
+LOWLEND_LOGIN_RATE_LIMIT = os.environ.get("LOWLEND_LOGIN_RATE_LIMIT", "5 per 15 minutes")
+LOWLEND_LOGIN_ADDRESS_RATE_LIMIT = os.environ.get(
+    "LOWLEND_LOGIN_ADDRESS_RATE_LIMIT", "50 per 15 minutes"
+)
+LOWLEND_LOGIN_LOCKOUT_THRESHOLD = int(os.environ.get("LOWLEND_LOGIN_LOCKOUT_THRESHOLD", "10"))
+LOWLEND_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOWLEND_LOGIN_LOCKOUT_SECONDS", "900"))
+# Counters of the sign-in throttle: Redis when set (else the broker if it is Redis, else
+# the memory of each process).
+LOWLEND_REDIS_URL = os.environ.get("LOWLEND_REDIS_URL") or None
+
 # Flask-AppBuilder
 APP_NAME = "lowlend"
 APP_THEME = ""

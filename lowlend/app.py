@@ -137,7 +137,15 @@ def create_app(config: object | Mapping[str, Any] | None = None) -> Flask:
     from lowlend.persistence.db import db
     from lowlend.persistence.migrate import MIGRATIONS_DIR
     from lowlend.tasks.celery_app import make_celery
-    from lowlend.web import csrf, health, registration, registry_hooks
+    from lowlend.web import (
+        csrf,
+        health,
+        login_security,
+        registration,
+        registry_hooks,
+        request_limits,
+        security_headers,
+    )
     from lowlend.web.i18n import install_domain
 
     cfg = load_config(config)
@@ -159,10 +167,13 @@ def create_app(config: object | Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     Migrate(app, db, directory=str(MIGRATIONS_DIR))  # `flask db upgrade` = `lowlend db upgrade`
+    security_headers.init_app(app)  # CSP, HSTS, frame/sniff/referrer headers, HTTPS cookies
+    request_limits.init_app(app)  # 413 over MAX_CONTENT_LENGTH, before anything reads a body
     csrf.init_app(app)  # before the views: FAB exempts its REST APIs as they register
     with app.app_context():
         appbuilder = AppBuilder()
         appbuilder.init_app(app, db.session)
+        login_security.init_app(app)  # sessions/JWTs revoked on logout and password change
         install_domain(app)
         health.init_app(app)
         registry_hooks.install(app)

@@ -109,7 +109,11 @@ def run_command(ctx: click.Context, host: str, port: int, demo: bool, debug: boo
             app = _build_app(ctx, demo=demo)
     click.echo(f"lowlend admin: http://{host}:{port}/   (health: http://{host}:{port}/health)")
     click.echo(f"Database: {app.config['SQLALCHEMY_DATABASE_URI']}")
-    app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False)
+    from lowlend.web.security_headers import DevRequestHandler
+
+    # the handler's Server header says "lowlend", not Werkzeug's and Python's versions
+    app.run(host=host, port=port, debug=debug, threaded=True, use_reloader=False,
+            request_handler=DevRequestHandler)
 
 
 COMMANDS: list[click.Command] = [run_command, demo_command]

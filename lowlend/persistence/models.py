@@ -539,6 +539,7 @@ LOWLEND_TABLES: frozenset[str] = frozenset(
 """Names of the tables owned by lowlend's migrations (FAB's ``ab_*`` tables are not)."""
 
 from lowlend.persistence.attachments import Attachment  # noqa: E402,F401  same metadata
+from lowlend.persistence.auth_state import AUTH_STATE_TABLES  # noqa: E402
 from lowlend.persistence.ledger_models import (  # noqa: E402,F401  same metadata
     LEDGER_TABLES,
     LedgerCheckpoint,
@@ -552,7 +553,9 @@ from lowlend.persistence.lending_models import (  # noqa: E402,F401  same metada
 )
 from lowlend.persistence.reconciliation_models import RECONCILIATION_TABLES  # noqa: E402
 
-LOWLEND_TABLES = LOWLEND_TABLES | LENDING_TABLES | LEDGER_TABLES | RECONCILIATION_TABLES
+LOWLEND_TABLES = (
+    LOWLEND_TABLES | LENDING_TABLES | LEDGER_TABLES | RECONCILIATION_TABLES | AUTH_STATE_TABLES
+)
 
 metadata = db.Model.metadata
 """The shared metadata (also holds FAB's tables once FAB's models are imported)."""

@@ -22,6 +22,9 @@ call — so that:
   so that the result is exactly the synced state (same naming rule, same grants);
 * it **refuses to run** (raises :class:`SecurityCleanupRefused`) when no registry
   is available, because then it cannot tell run-time permissions from dead ones.
+
+Sign-in protection (throttling, lockout, audit, revoked sessions and JWTs) is
+:mod:`lowlend.web.login_security`; the hooks below only hand over to it.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from flask import current_app
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
 
-from lowlend.web import registry_hooks, security_views
+from lowlend.web import login_security, registry_hooks, security_views
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +114,49 @@ class LowlendAuthDBView(AuthDBView):
 
     login_template = "lowlend/login_db.html"
 
+    @property
+    def invalid_login_message(self) -> str:  # type: ignore[override]
+        return login_security.invalid_login_message()
+
 
 class LowlendSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager with a run-time-permission-safe clean-up."""
 
     authdbview = LowlendAuthDBView
+    userdbmodelview = login_security.UserDBModelView
     groupmodelview = security_views.UserGroupModelView
     rolemodelview = security_views.RoleModelView
-    userstatschartview = security_views.UserStatsChartView
+    # FAB's "User's Statistics" chart loads Google Charts from www.gstatic.com (its loader
+    # copies the page's CSP nonce, so the policy cannot stop it); lowlend loads no code
+    # from a CDN, so the chart is not registered. Login counts stay on each user's page.
+    userstatschartview = None
+
+    # -- sign-in protection (lowlend.web.login_security) --------------------------------
+    def create_limiter(self, app: Any) -> Any:
+        return login_security.create_limiter(app)
+
+    def create_login_manager(self, app: Any) -> Any:
+        manager = super().create_login_manager(app)
+        manager.user_loader(lambda pk: login_security.load_session_user(self, pk))
+        return manager
+
+    def create_jwt_manager(self, app: Any) -> Any:
+        manager = super().create_jwt_manager(app)
+        manager.additional_claims_loader(login_security.jwt_claims)
+        manager.token_in_blocklist_loader(login_security.jwt_revoked)
+        manager.revoked_token_loader(login_security.revoked_response)
+        return manager
+
+    def register_views(self) -> None:
+        super().register_views()
+        login_security.install_throttle(self)
+
+    def auth_user_db(self, username: Any, password: Any) -> Any:
+        return login_security.authenticate(self, username, password, super().auth_user_db)
+
+    def on_user_logout(self, user: Any) -> None:
+        super().on_user_logout(user)
+        login_security.after_logout(user)
 
     def has_access(self, permission_name: str, view_name: str) -> bool:
         # Configured menu items were already checked by RegistryMenu for this request
