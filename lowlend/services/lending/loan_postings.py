@@ -65,13 +65,24 @@ class PostingMismatch(RuntimeError):
 
 
 def loan_kind(loan: LoanMoneyRow) -> LoanKind:
-    return terms_from_snapshot(loan.terms_snapshot).kind
+    return _snapshot(loan)[0].kind
+
+
+def _snapshot(loan: LoanMoneyRow) -> tuple[LoanTerms, FeeSchedule | None]:
+    """The terms and fees the loan was granted under.
+
+    :raises LendingError: ``loan_terms_missing`` (409) for a loan whose snapshot cannot be
+        read (a record imported without its terms): its money cannot be computed.
+    """
+    try:
+        return terms_from_snapshot(loan.terms_snapshot), fees_from_snapshot(loan.terms_snapshot)
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        raise LendingError("loan_terms_missing", status=409, value=loan.id) from None
 
 
 def schedule_of(loan: LoanMoneyRow) -> tuple[Schedule, FeeSchedule | None]:
     """The loan's schedule (fees on the rows) from its terms snapshot."""
-    terms = terms_from_snapshot(loan.terms_snapshot)
-    fees = fees_from_snapshot(loan.terms_snapshot)
+    terms, fees = _snapshot(loan)
     quote = build_quote(terms, fees)
     return quote.schedule, fees
 
@@ -79,8 +90,8 @@ def schedule_of(loan: LoanMoneyRow) -> tuple[Schedule, FeeSchedule | None]:
 def priced_from(loan: LoanMoneyRow, value_date: dt.date) -> tuple[LoanTerms, FeeSchedule | None, Quote]:
     """The loan's terms re-dated to start on ``value_date``, its fees and its priced quote
     (schedule, upfront fees, net proceeds)."""
-    terms = dataclasses.replace(terms_from_snapshot(loan.terms_snapshot), start=value_date)
-    fees = fees_from_snapshot(loan.terms_snapshot)
+    terms, fees = _snapshot(loan)
+    terms = dataclasses.replace(terms, start=value_date)
     return terms, fees, build_quote(terms, fees)
 
 

@@ -45,4 +45,5 @@ TABLE: dict[str, tuple[str, str]] = {
     "auto_debit_not_retryable": ("The last auto-debit failed with {value}: it is not retried automatically.", "上次代扣失败原因为 {value}，不再自动重试。"),
     "nothing_to_pay": ("Payments made in advance already cover the payoff; {unearned} is owed back.", "提前支付的款项已覆盖结清金额，应退还 {unearned}。"),
     "prepayment_not_allowed_yet": ("The product does not allow prepayment this early.", "产品规定此时尚不允许提前还款。"),
+    "loan_terms_missing": ("Loan {value} has no readable terms: its amounts cannot be computed.", "贷款 {value} 缺少可读取的贷款条件，无法计算金额。"),
 }

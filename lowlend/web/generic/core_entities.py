@@ -406,6 +406,7 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
         dictionaries=(LOAN_STATUS,),
         # money, schedule and status change only through the lending use cases
         read_only=True,
+        extra_actions=("write_off",),  # POST /api/v1/loans/<id>/write_off and the loan page
     ),
     CoreEntity(
         code="departments",

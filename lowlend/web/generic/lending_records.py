@@ -53,13 +53,6 @@ class LoansView(GenericModelView):
     }
     show_template = "lending/loan_show.html"
 
-    def __init__(self) -> None:
-        super().__init__()
-        # the write-off request (roles.yaml ``write_off`` on ``loans``) is this view's too,
-        # so FAB's permission update keeps the grant
-        if "can_write_off" not in self.base_permissions:
-            self.base_permissions = [*self.base_permissions, "can_write_off"]
-
     def render_template(self, template: str, **kwargs: Any) -> Any:
         if template == self.show_template and "pk" in kwargs:
             from lowlend.web.finance.common import template_helpers
