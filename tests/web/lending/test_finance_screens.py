@@ -249,6 +249,13 @@ def test_repayment_form_twice_with_the_same_key_posts_once(lending_app: Any) -> 
     assert r.status_code == 200 and "此表单已用其他内容提交过" in r.get_data(as_text=True)
     assert _scalar(lending_app, count, i=loan_id) == 1
 
+    # a reference a spreadsheet would run as a formula is exported as text
+    formula = with_csrf(page, {**form, "amount": "10.00", "reference": "=HYPERLINK(\"x\")",
+                               "key": "web-formula"})
+    assert client.post("/repayments/record", data=formula).status_code == 302
+    exported = client.get(f"/repayments/export/?loan={loan_id}").get_data(as_text=True)
+    assert "'=HYPERLINK" in exported
+
     listed = client.get(f"/repayments/?loan={loan_id}").get_data(as_text=True)
     assert "BK-R1" in listed and "1,100.00" in listed
     csv_text = client.get(f"/repayments/export/?loan={loan_id}").get_data(as_text=True)
