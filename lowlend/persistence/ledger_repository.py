@@ -38,8 +38,10 @@ from lowlend.services.ledger_verify import LoanAccounts, LoanFigures
 
 __all__ = ["SqlLedgerRepository"]
 
-_PG_APPEND_LOCK_KEY = 7_410_154_002
-"""Key of the PostgreSQL advisory lock serialising journal postings."""
+_PG_APPEND_LOCK_KEY = 741_015_400
+"""First key of the PostgreSQL advisory lock serialising journal postings; the second is
+a hash of the schema holding the journal (``current_schema()``), so journals in different
+schemas of one database (test schemas, several tenants) do not wait for each other."""
 
 _ENTRIES = JournalEntry.__table__
 _LINES = JournalLine.__table__
@@ -174,7 +176,8 @@ class SqlLedgerRepository:
         when = when.astimezone(dt.UTC)
         if self._is_postgresql():
             self.session.execute(
-                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_APPEND_LOCK_KEY}
+                sa.text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"),
+                {"key": _PG_APPEND_LOCK_KEY},
             )
         last_id, prev_hash = self.head()
         posted: list[PostedEntry] = []

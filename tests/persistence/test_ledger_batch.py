@@ -244,3 +244,41 @@ def test_an_entry_without_lines_comes_back_without_lines(tmp_path: Path) -> None
         assert bad is not None and (bad.entry_id, bad.reason) == (posted[1].id, "too_few_lines")
     finally:
         engine.dispose()
+
+
+def test_the_posting_lock_is_per_schema(postgres_url: str) -> None:
+    """PostgreSQL: the advisory lock serialises postings to one journal (same schema) and
+    leaves a journal in another schema of the database alone."""
+    import os
+    import uuid
+
+    upgrade(postgres_url)
+    base = os.environ["LOWLEND_TEST_DATABASE_URL"]
+    other = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{other}"'))
+    sep = "&" if "?" in base else "?"
+    other_url = f"{base}{sep}options=-csearch_path%3D{other}"
+    engines = [make_engine(postgres_url), make_engine(other_url)]
+    try:
+        upgrade(other_url)
+        here, there = (make_session_factory(e) for e in engines)
+        with here() as holder:
+            SqlLedgerRepository(holder).append(_draft(1))  # holds the lock, not committed
+            with there() as session:
+                session.execute(sa.text("SET LOCAL lock_timeout = '3s'"))
+                SqlLedgerRepository(session).append(_draft(2))
+                session.commit()  # another schema: not blocked
+            with here() as session:
+                session.execute(sa.text("SET LOCAL lock_timeout = '300ms'"))
+                with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+                    SqlLedgerRepository(session).append(_draft(3))
+            holder.commit()
+        assert len(_stored(here)) == 1 and len(_stored(there)) == 1
+    finally:
+        for engine in engines:
+            engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{other}" CASCADE'))
+        admin.dispose()
