@@ -99,13 +99,20 @@ TRANSACTION_TYPE = _dict(
     ("refund", "Refund", "退款"),
     ("reversal", "Reversal", "冲正"),
 )
-#: audit log actions (lowlend.services.audit CREATE/UPDATE/DELETE, the demo loader's DEMO_ACTION)
+#: audit log actions (lowlend.services.audit CREATE/UPDATE/DELETE, the demo loader's DEMO_ACTION,
+#: sign-in events of lowlend.web.login_security, the nightly journal verification)
 AUDIT_ACTION = _dict(
     "audit_action",
     ("create", "Create", "新增"),
     ("update", "Update", "修改"),
     ("delete", "Delete", "删除"),
     ("demo_create", "Demo data loaded", "导入演示数据"),
+    ("login", "Signed in", "登录"),
+    ("login_failed", "Sign-in refused", "登录失败"),
+    ("logout", "Signed out", "退出登录"),
+    ("account_locked", "Account locked", "账户锁定"),
+    ("account_unlocked", "Account unlocked", "账户解锁"),
+    ("verify_failed", "Journal verification failed", "会计分录校验失败"),
 )
 #: sex derived from a resident ID (``Customer.sex``; lowlend.domain.identity.ResidentId.sex)
 CUSTOMER_SEX = _dict("customer_sex", ("male", "Male", "男"), ("female", "Female", "女"))
