@@ -28,7 +28,11 @@ from lowlend.domain.approval import Actor
 from lowlend.domain.errors import DomainError
 from lowlend.domain.payments import PaymentOrder
 from lowlend.services.lending.errors import LendingError
-from lowlend.services.lending.loan_postings import complete_disbursement, priced_from
+from lowlend.services.lending.loan_postings import (
+    complete_disbursement,
+    disbursement_figures,
+    priced_from,
+)
 from lowlend.services.lending.money_ports import LoanMoneyRow, MoneyUnitOfWork, TxnRow
 from lowlend.services.lending.payment_flow import GatewayPort, send_order
 
@@ -144,15 +148,11 @@ def disburse(
             except DomainError as exc:
                 raise LendingError.of(exc) from None
             values.update(status="pending", payment_order_id=order.order_id)
-        row = uow.money.add_transaction(**values)
+        row = uow.money.add_transaction(**values, allocation=disbursement_figures(quote))
         if order is None:
             complete_disbursement(uow, registry, loan, row, business_date=business_date)
-        allocation = {"principal": str(quote.total_principal),
-                      "upfront_fees": str(quote.upfront_fees),
-                      "net_proceeds": str(quote.net_proceeds)}
-        row.allocation = allocation
         uow.commit()
-        result = _result(row, allocation)
+        result = _result(row, row.allocation)
     if order is None or gateway is None:
         return result
     return _result_after(

@@ -28,7 +28,13 @@ from lowlend.domain.quote import Quote, build_quote
 from lowlend.domain.replay import replay
 from lowlend.domain.schedule import Schedule
 from lowlend.domain.terms import LoanTerms
-from lowlend.domain.transactions import Prepayment, Repayment, Reversal, Transaction
+from lowlend.domain.transactions import (
+    CREDIT_TXN_PREFIX,
+    Prepayment,
+    Repayment,
+    Reversal,
+    Transaction,
+)
 from lowlend.services.lending.errors import LendingError
 from lowlend.services.lending.money_ports import (
     InstallmentWrite,
@@ -42,6 +48,7 @@ __all__ = [
     "TXN_PREFIX",
     "PostingMismatch",
     "complete_disbursement",
+    "disbursement_figures",
     "domain_transactions",
     "loan_kind",
     "loan_state",
@@ -152,6 +159,12 @@ def post_event(
     return None if draft is None else uow.journal.append(draft)
 
 
+def disbursement_figures(quote: Quote) -> dict[str, str]:
+    """What a disbursement transaction stores of its pricing (``transactions.allocation``)."""
+    return {"principal": str(quote.total_principal), "upfront_fees": str(quote.upfront_fees),
+            "net_proceeds": str(quote.net_proceeds)}
+
+
 def complete_disbursement(
     uow: MoneyUnitOfWork, registry: Any, loan: LoanMoneyRow, row: TxnRow, *,
     business_date: dt.date,
@@ -171,9 +184,7 @@ def complete_disbursement(
     loan.disbursed_on = row.value_date
     loan.maturity_date = quote.schedule.installments[-1].due_date
     loan.status = "active"
-    allocation = {"principal": str(quote.total_principal), "upfront_fees": str(quote.upfront_fees),
-                  "net_proceeds": str(quote.net_proceeds)}
-    row.allocation = allocation
+    row.allocation = disbursement_figures(quote)
     row.status = "posted"
     post_event(
         uow, registry, loan, PostingEvent.DISBURSEMENT,
@@ -198,7 +209,7 @@ def _writes(state: LoanState, value_dates: Mapping[str, dt.date]) -> list[Instal
     settled_on: dict[int, dt.date] = {}
     for line in state.lines:
         when = value_dates.get(line.txn_id)
-        if when is None and line.txn_id.startswith("credit@"):
+        if when is None and line.txn_id.startswith(CREDIT_TXN_PREFIX):
             when = dt.date.fromisoformat(line.txn_id.split("@", 1)[1])
         if when is not None and when > settled_on.get(line.seq, dt.date.min):
             settled_on[line.seq] = when
