@@ -114,6 +114,13 @@ AUDIT_ACTION = _dict(
     ("account_unlocked", "Account unlocked", "账户解锁"),
     ("verify_failed", "Journal verification failed", "会计分录校验失败"),
 )
+#: audit log subjects that are not views (``audit_log.entity``): code → (en, zh)
+AUDIT_SUBJECTS: dict[str, tuple[str, str]] = {
+    "login": ("Sign-in", "登录"),
+    "ledger": ("Ledger", "总账"),
+    "statement_imports": ("Bank statement imports", "银行流水导入"),
+    "statement_lines": ("Bank statement lines", "银行流水明细"),
+}
 #: sex derived from a resident ID (``Customer.sex``; lowlend.domain.identity.ResidentId.sex)
 CUSTOMER_SEX = _dict("customer_sex", ("male", "Male", "男"), ("female", "Female", "女"))
 #: relation kinds between customers; a ``customer_relation_kind`` dictionary of

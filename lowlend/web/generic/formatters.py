@@ -317,11 +317,13 @@ def format_entity(value: Any) -> str:
     desc = descriptors.get(value)
     if desc is not None:
         return str(desc.label)
-    from lowlend.web.generic.core_entities import CORE_ENTITIES
+    from lowlend.web.generic.core_entities import AUDIT_SUBJECTS, CORE_ENTITIES
 
     for core in CORE_ENTITIES:
         if core.code == value:
             return str(bilingual(*core.label))
+    if value in AUDIT_SUBJECTS:
+        return str(bilingual(*AUDIT_SUBJECTS[value]))
     registry = registry_hooks.current_registry()
     spec = (getattr(registry, "entities", None) or {}).get(value)
     return label_text(spec.label) if spec is not None else str(value)
