@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
+# test processes (pytest-xdist); `make test TEST_WORKERS=0` runs in one process
+TEST_WORKERS ?= auto
 
 .PHONY: run test venv lint typecheck translations-extract translations-update translations-compile benchmark clean
 
@@ -31,7 +33,7 @@ run: $(STAMP) translations-compile
 	$(BIN)/lowlend run --host $(HOST) --port $(PORT)
 
 test: $(STAMP) translations-compile
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check lowlend tests benchmarks config.py run.py

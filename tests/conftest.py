@@ -6,6 +6,11 @@ a schema of its own. Redis-backed tests take ``redis_url``.
 
 With ``LOWLEND_REQUIRE_SERVICES=1`` (CI) a missing service is a failure, not a
 skip, and the run fails if no PostgreSQL-backed test ran at all.
+
+The suite runs in parallel under pytest-xdist (``make test`` passes ``-n``): every
+test has its own SQLite file or PostgreSQL schema, a schema's connections carry the
+schema as ``application_name`` (so cleaning up after one test never touches another
+worker's connections), and the workers' PostgreSQL counts are summed by the controller.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ def _fresh_pg_schema() -> Iterator[str]:
     sep = "&" if "?" in str(_PG_URL) else "?"
     _ran["postgresql"] += 1
     try:
-        yield f"{_PG_URL}{sep}options=-csearch_path%3D{schema}"
+        yield f"{_PG_URL}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
     finally:
         _drop_schema(admin, schema)
         admin.dispose()
@@ -57,7 +62,8 @@ def _fresh_pg_schema() -> Iterator[str]:
 
 def _drop_schema(admin: Any, schema: str) -> None:
     """Drop a test's schema; a connection the test left idle in a transaction would
-    block the DROP for ever, so it is ended (tests run one at a time)."""
+    block the DROP for ever, so it is ended (only the schema's own connections: they
+    carry its name as ``application_name``)."""
     import sqlalchemy as sa
 
     drop = sa.text(f'DROP SCHEMA "{schema}" CASCADE')
@@ -72,8 +78,8 @@ def _drop_schema(admin: Any, schema: str) -> None:
         leaked = conn.execute(sa.text(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND state LIKE 'idle in transaction%'"
-        )).all()
+            "AND application_name = :schema AND state LIKE 'idle in transaction%'"
+        ), {"schema": schema}).all()
     print(f"\nended {len(leaked)} connection(s) left idle in a transaction by the test")
     with admin.begin() as conn:
         conn.execute(drop)
@@ -109,7 +115,20 @@ def config_dir() -> Path:
     return CONFIG_DIR
 
 
+_worker_counts: list[int] = []
+
+
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """(xdist controller) a worker's count of PostgreSQL-backed tests."""
+    _worker_counts.append(int(getattr(node, "workeroutput", {}).get("lowlend_pg_tests", 0)))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if _REQUIRE and session.testscollected and _ran["postgresql"] == 0:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller decides
+        workeroutput["lowlend_pg_tests"] = _ran["postgresql"]
+        return
+    ran = _ran["postgresql"] + sum(_worker_counts)
+    if _REQUIRE and session.testscollected and ran == 0:
         print("\nLOWLEND_REQUIRE_SERVICES=1 but no PostgreSQL-backed test ran")
         session.exitstatus = 1
