@@ -241,7 +241,8 @@ class AccountType(str, Enum):
 
 
 class PostingEvent(str, Enum):
-    """Money events of a loan that post a journal entry through a posting rule (ledger.yaml).
+    """Money events that post a journal entry through a posting rule (ledger.yaml): those of
+    a loan, and an entrusting party's deposits and withdrawals of entrusted funds.
 
     A repayment event also carries reversals (negative amounts), back-dated re-allocations
     and early settlement: its components are the *changes* of what the loan has paid.
@@ -252,6 +253,8 @@ class PostingEvent(str, Enum):
     REFUND = "refund"  # 退款 (overpayment paid back)
     WRITE_OFF = "write_off"  # 核销
     RECOVERY = "recovery"  # 核销后收回
+    ENTRUSTED_DEPOSIT = "entrusted_deposit"  # 委托资金存入 (no loan: an entrusting party's money)
+    ENTRUSTED_WITHDRAWAL = "entrusted_withdrawal"  # 委托资金退还 / 支取
 
 
 POSTING_COMPONENTS: dict[PostingEvent, dict[str, tuple[str, ...]]] = {
@@ -271,6 +274,8 @@ POSTING_COMPONENTS: dict[PostingEvent, dict[str, tuple[str, ...]]] = {
     PostingEvent.REFUND: {"amount": ("amount",)},
     PostingEvent.WRITE_OFF: {"principal": ("principal",)},
     PostingEvent.RECOVERY: {"received": ("received",)},
+    PostingEvent.ENTRUSTED_DEPOSIT: {"amount": ("amount",)},
+    PostingEvent.ENTRUSTED_WITHDRAWAL: {"amount": ("amount",)},
 }
 """Per event: each amount a posting rule line may name → the basic parts it sums.
 

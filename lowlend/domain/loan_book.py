@@ -27,7 +27,7 @@ from lowlend.domain.fees import FeeSchedule
 from lowlend.domain.loan_state import LoanState
 from lowlend.domain.replay import advance, replay
 from lowlend.domain.schedule import Schedule
-from lowlend.domain.transactions import Prepayment, Repayment, Reversal, Transaction
+from lowlend.domain.transactions import Prepayment, Repayment, Reversal, Tranche, Transaction
 
 __all__ = ["LoanBook"]
 
@@ -70,7 +70,7 @@ class LoanBook:
         state = advance(self.schedule, self.state, (txn,), business_date, self.fees)
         return LoanBook(self.schedule, self.fees, txns, state, False)
 
-    def _back_dated(self, txn: Repayment | Prepayment) -> bool:
+    def _back_dated(self, txn: Repayment | Prepayment | Tranche) -> bool:
         last = self.state.last_applied
         return txn.value_date < self.state.as_of or (
             last is not None and (txn.value_date, txn.txn_id) <= last)

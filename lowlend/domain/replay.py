@@ -6,6 +6,10 @@ set; :func:`replay` recomputes everything from disbursement, so the result equal
 what entering the transactions on time would have given. Order is
 ``(value_date, txn_id)``: independent of entry order, hence deterministic.
 
+A later disbursement tranche (:class:`~lowlend.domain.transactions.Tranche`) adds principal
+on its value date and re-amortises the rest of the schedule from it
+(:mod:`lowlend.domain.tranches`); a back-dated tranche is replayed like any transaction.
+
 Between transactions, penalties accrue (:mod:`lowlend.domain.penalties`, both
 ``penalty.grace_mode`` rules); late fees are charged at the start of their day, before
 that day's payments.
@@ -42,7 +46,6 @@ from datetime import date
 from decimal import Decimal
 
 from lowlend.domain.allocation import allocate
-from lowlend.domain.calendar import due_dates
 from lowlend.domain.conventions import (
     AllocationBucket,
     AllocationComponent,
@@ -52,10 +55,9 @@ from lowlend.domain.conventions import (
     OverpaymentPolicy,
     PenaltyBase,
 )
-from lowlend.domain.daycount import year_fraction
 from lowlend.domain.errors import LoanInputError
 from lowlend.domain.fees import FeeSchedule, event_fee
-from lowlend.domain.interest import EXACT, period_interest
+from lowlend.domain.interest import EXACT
 from lowlend.domain.loan_state import (
     AllocationLine,
     InstallmentState,
@@ -66,17 +68,23 @@ from lowlend.domain.loan_state import (
 from lowlend.domain.penalties import late_fee_date, penalty_cap, penalty_days
 from lowlend.domain.reschedule import (
     carried_fees,
-    interest_free_until,
     rebuild_remaining,
     spread_fees_on_payoff,
 )
+from lowlend.domain.running_interest import (
+    interest_due_to_date,
+    interest_to_date,
+    remaining_grace,
+)
 from lowlend.domain.schedule import Schedule
-from lowlend.domain.terms import Grace, LoanTerms
+from lowlend.domain.terms import LoanTerms
+from lowlend.domain.tranches import apply_tranche
 from lowlend.domain.transactions import (
     CREDIT_TXN_PREFIX,
     Prepayment,
     Repayment,
     Reversal,
+    Tranche,
     Transaction,
 )
 
@@ -86,15 +94,19 @@ __all__ = ["advance", "effective_transactions", "interest_due_to_date", "interes
 _ZERO = Decimal(0)
 
 
+Applied = Repayment | Prepayment | Tranche
+"""What the replay applies (reversals only remove what they target)."""
+
+
 def effective_transactions(transactions: Iterable[Transaction], as_of: date,
-                           start: date) -> list[Repayment | Prepayment]:
+                           start: date) -> list[Applied]:
     """Non-reversed money transactions with value date ≤ ``as_of``, in replay order."""
     txns = list(transactions)
     ids = [t.txn_id for t in txns]
     if len(set(ids)) != len(ids):
         raise LoanInputError("txn_id", "txn_id_duplicate")
     reversed_ids = {t.target_id for t in txns if isinstance(t, Reversal)}
-    out: list[Repayment | Prepayment] = []
+    out: list[Applied] = []
     for t in txns:
         if isinstance(t, Reversal) or t.txn_id in reversed_ids:
             continue
@@ -148,52 +160,6 @@ def _advance(rows: list[InstallmentState], terms: LoanTerms, fees: FeeSchedule |
                                       late_fee_charged=late, late_fees=late_fees)
 
 
-def interest_to_date(terms: LoanTerms, row: InstallmentState, principal: Decimal, on: date) -> Decimal:
-    """Interest of the running period up to ``on`` (never more than the interest of the
-    row's own period, :attr:`~lowlend.domain.loan_state.InstallmentState.own_interest`)."""
-    own = row.own_interest
-    if terms.amortization is Amortization.BULLET:
-        # a single row over the whole term: interest runs from the end of the free periods
-        start = max(row.start_date, interest_free_until(terms))
-        if on <= start:
-            return terms.rounding.round(_ZERO)
-        frac = year_fraction(start, on, terms.day_count)
-        return min(period_interest(principal, terms.annual_rate, frac, terms.rounding), own)
-    if terms.amortization is Amortization.FLAT:
-        days = (row.due_date - row.start_date).days
-        elapsed = (on - row.start_date).days
-        return terms.rounding.round(own * elapsed / days) if days else own
-    frac = year_fraction(row.start_date, on, terms.day_count)
-    return min(period_interest(principal, terms.annual_rate, frac, terms.rounding), own)
-
-
-def interest_due_to_date(terms: LoanTerms, future: list[InstallmentState], principal: Decimal,
-                         on: date) -> Decimal:
-    """All interest owed up to ``on`` on the rows due after ``on`` (``future``, oldest first):
-    interest of past periods deferred to a future row (interest-payment grace) + the
-    running period's interest to ``on`` (:func:`interest_to_date`)."""
-    deferred = sum((r.interest - r.own_interest for r in future), _ZERO)
-    return deferred + interest_to_date(terms, future[0], principal, on)
-
-
-def _remaining_grace(terms: LoanTerms, dates: list[date]) -> Grace:
-    """Grace periods still running for rows due on ``dates``, counted in rows: a row is in a
-    grace period if the original schedule's row due that day (or earlier) was."""
-    g = terms.grace
-    if not (g.principal_periods or g.interest_payment_periods or g.interest_free_periods):
-        return Grace()
-    original = due_dates(terms.start, terms.frequency, terms.every, terms.term, terms.first_due)
-
-    def rows_within(periods: int) -> int:
-        if periods <= 0:
-            return 0
-        end = original[min(periods, len(original)) - 1]
-        return sum(1 for d in dates if d <= end)
-
-    return Grace(rows_within(g.principal_periods), rows_within(g.interest_payment_periods),
-                 rows_within(g.interest_free_periods))
-
-
 def prepayment_fee(terms: LoanTerms, fees: FeeSchedule | None, outstanding: Decimal,
                    prepaid: Decimal) -> Decimal:
     """Sum of prepayment-triggered fees: ``% of outstanding`` on the outstanding principal,
@@ -237,7 +203,7 @@ def _prepay(rows: list[InstallmentState], schedule: Schedule, fees: FeeSchedule 
     rows[:] = new
     lines.extend(got)
     future = [i for i, r in enumerate(rows) if r.due_date > v]
-    if not future or left <= 0:
+    if not future or (left <= 0 and t.amount > 0):
         return left
     k = future[0]
     cur = rows[k]
@@ -290,7 +256,7 @@ def _prepay(rows: list[InstallmentState], schedule: Schedule, fees: FeeSchedule 
     dates = [rows[i].due_date for i in future]
     effect = t.effect or terms.prepayment.effect
     rebuilt = rebuild_remaining(terms, remaining, v, dates, old_level, effect, cur.seq + 1,
-                                _remaining_grace(terms, dates))
+                                remaining_grace(terms, dates))
     kept_fees = carried_fees(terms, [rows[i].fee for i in future], len(rebuilt))
     tail = [dataclasses.replace(from_installment(r), fee=f) for r, f in zip(rebuilt, kept_fees,
                                                                              strict=True)]
@@ -319,7 +285,7 @@ def replay(
 def advance(
     schedule: Schedule,
     state: LoanState,
-    transactions: Iterable[Repayment | Prepayment],
+    transactions: Iterable[Applied],
     as_of: date,
     fees: FeeSchedule | None = None,
 ) -> LoanState:
@@ -365,7 +331,7 @@ def _roll(rows: list[InstallmentState], terms: LoanTerms, fees: FeeSchedule | No
 def _run(
     schedule: Schedule,
     state: LoanState,
-    txns: list[Repayment | Prepayment],
+    txns: list[Applied],
     as_of: date,
     fees: FeeSchedule | None,
 ) -> LoanState:
@@ -380,7 +346,9 @@ def _run(
     for t in txns:
         credit = _roll(rows, terms, fees, cursor, t.value_date, credit, lines)
         cursor = t.value_date
-        if isinstance(t, Prepayment):
+        if isinstance(t, Tranche):
+            left = apply_tranche(rows, schedule, t, lines)
+        elif isinstance(t, Prepayment):
             left = _prepay(rows, schedule, fees, t, lines)
         else:
             new, got, left = allocate(tuple(rows), t.amount, t.value_date, terms.allocation,

@@ -36,6 +36,7 @@ from ..model import (
     AllocationSpec,
     CreditCheckSpec,
     DecimalRange,
+    DisbursementSpec,
     EntrustedSpec,
     FirstDue,
     GraceSpec,
@@ -47,6 +48,7 @@ from ..model import (
     RepaymentSpec,
     RevolvingSpec,
     RoundingSpec,
+    TrancheSpec,
     WriteOffSpec,
 )
 from .fields import build_fields
@@ -162,6 +164,26 @@ def _entrusted(r: Any) -> EntrustedSpec | None:
     )
 
 
+def _disbursement(ctx: Ctx, doc: Doc, r: Any, kind: LoanKind,
+                  amount: DecimalRange) -> DisbursementSpec:
+    """``disbursement.tranches`` (分笔放款): not for revolving products (each draw is its own
+    disbursement); ``min_amount`` must leave room for two tranches of the largest amount."""
+    raw = (r.get("disbursement") or {}).get("tranches")
+    if raw is None:
+        return DisbursementSpec()
+    path: list[str | int] = ["disbursement", "tranches"]
+    tranches = TrancheSpec(int(raw["max_count"]), dec(raw.get("min_amount", "0.01")))
+    if kind is LoanKind.REVOLVING:
+        ctx.error(doc, path, "a revolving product cannot disburse in tranches (each draw is "
+                  "its own disbursement)")
+    if tranches.min_amount <= 0:
+        ctx.error(doc, [*path, "min_amount"], "min_amount must be above zero")
+    elif tranches.min_amount * 2 > amount.max:
+        ctx.error(doc, [*path, "min_amount"], f"min_amount {tranches.min_amount} leaves no "
+                  f"room for two tranches of the amount max {amount.max}")
+    return DisbursementSpec(tranches)
+
+
 def build_product(ctx: Ctx, doc: Doc) -> ProductSpec:
     r = doc.data
     kind = LoanKind(r["kind"])
@@ -245,4 +267,5 @@ def build_product(ctx: Ctx, doc: Doc) -> ProductSpec:
         ),
         # absent keys keep WriteOffSpec's defaults (min_dpd 180, requires_approval true)
         write_off=WriteOffSpec(**{k: wo[k] for k in ("min_dpd", "requires_approval") if k in wo}),
+        disbursement=_disbursement(ctx, doc, r, kind, amount),
     )

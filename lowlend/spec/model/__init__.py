@@ -57,6 +57,7 @@ from .platform import (
 from .product import (
     AllocationSpec,
     CreditCheckSpec,
+    DisbursementSpec,
     EntrustedSpec,
     FirstDue,
     GraceSpec,
@@ -67,6 +68,7 @@ from .product import (
     RepaymentSpec,
     RevolvingSpec,
     RoundingSpec,
+    TrancheSpec,
     WriteOffSpec,
 )
 from .region import (
@@ -93,6 +95,7 @@ __all__ = [
     "Decision",
     "DictionaryItem",
     "DictionarySpec",
+    "DisbursementSpec",
     "EarlyWarningSpec",
     "EntitySpec",
     "EntrustedSpec",
@@ -134,6 +137,7 @@ __all__ = [
     "ScorecardSpec",
     "Section",
     "TemplateVariable",
+    "TrancheSpec",
     "WarningIndicator",
     "WriteOffSpec",
 ]

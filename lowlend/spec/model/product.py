@@ -108,6 +108,22 @@ class EntrustedSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class TrancheSpec:
+    """分笔放款: at most ``max_count`` tranches, each at least ``min_amount`` unless it is
+    what is left of the approved principal."""
+
+    max_count: int
+    min_amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DisbursementSpec:
+    """How an approved loan is paid out: at once (``tranches`` ``None``) or in tranches."""
+
+    tranches: TrancheSpec | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CreditCheckSpec:
     """征信: whether a bureau report is required on submit, how long one may be reused, and
     how long a customer's consent to a pull stays valid."""
@@ -158,3 +174,5 @@ class ProductSpec:
     credit_check: CreditCheckSpec = CreditCheckSpec()
     #: always present: the defaults when the product file has no ``write_off:`` section
     write_off: WriteOffSpec = WriteOffSpec()
+    #: always present: paid out at once when the product file has no ``disbursement:`` section
+    disbursement: DisbursementSpec = DisbursementSpec()

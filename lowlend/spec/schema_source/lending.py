@@ -147,6 +147,17 @@ def product() -> Schema:
             ),
             # optional: min_dpd 180, requires_approval true when absent
             "write_off": obj([], {"min_dpd": POSINT, "requires_approval": BOOL}),
+            # optional: 分笔放款 — pay the approved principal out in up to max_count tranches
+            "disbursement": obj(
+                [],
+                {
+                    "tranches": obj(
+                        ["max_count"],
+                        {"max_count": {"type": "integer", "minimum": 2, "maximum": 100},
+                         "min_amount": ref("money")},
+                    ),
+                },
+            ),
         },
     )
 

@@ -1,0 +1,163 @@
+"""Disbursement in tranches: the rules, the pro-rata upfront fees and the replay of a later
+tranche (interest per day on the principal out, the rest re-amortised from its value date)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from lowlend.domain.conventions import Amortization, Frequency
+from lowlend.domain.errors import DomainError, LoanInputError
+from lowlend.domain.money import Rounding
+from lowlend.domain.prepayment import payoff_quote
+from lowlend.domain.replay import replay
+from lowlend.domain.schedule import build_schedule
+from lowlend.domain.terms import Grace, LoanTerms
+from lowlend.domain.tranches import TrancheRules, check_tranche, tranche_upfront_fees
+from lowlend.domain.transactions import Prepayment, Repayment, Tranche
+
+D = Decimal
+START = date(2026, 1, 1)
+
+
+def _terms(amount: str = "6000.00", method: Amortization = Amortization.EQUAL_INSTALLMENT,
+           **kw: object) -> LoanTerms:
+    return LoanTerms(amount=D(amount), term=6, annual_rate=D("0.365"), start=START,
+                     amortization=method, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", [Amortization.EQUAL_INSTALLMENT, Amortization.EQUAL_PRINCIPAL,
+                                    Amortization.INTEREST_ONLY, Amortization.BULLET,
+                                    Amortization.FLAT])
+def test_later_tranche_adds_principal_and_keeps_the_dates(method: Amortization) -> None:
+    first = build_schedule(_terms(method=method))
+    state = replay(first, [Tranche("T2", date(2026, 2, 15), D("4000.00"))], date(2026, 2, 15))
+    rows = state.installments
+    assert sum(r.principal for r in rows) == D("10000.00")
+    assert [r.due_date for r in rows] == [r.due_date for r in first.installments]
+    # the rows due before the tranche are untouched
+    plain = replay(first, [], date(2026, 2, 15)).installments
+    assert [r for r in rows if r.due_date <= date(2026, 2, 15)] == [
+        r for r in plain if r.due_date <= date(2026, 2, 15)]
+
+
+def test_interest_runs_per_day_on_the_principal_out() -> None:
+    """0.1 % a day over the running period: 1 Feb → 15 Feb on what was out, 15 Feb → 1 Mar
+    on that plus the tranche."""
+    first = build_schedule(_terms(method=Amortization.EQUAL_PRINCIPAL))
+    before = first.installments[1]  # due 1 Mar, starts 1 Feb, principal out 5000.00
+    out = sum((r.principal for r in first.installments[1:]), D(0))
+    state = replay(first, [Tranche("T2", date(2026, 2, 15), D("3000.00"))], date(2026, 2, 15))
+    running = state.installments[1]
+    assert before.due_date == running.due_date == date(2026, 3, 1)
+    expected = (out * D("0.001") * 14 + (out + D("3000.00")) * D("0.001") * 14).quantize(D("0.01"))
+    assert running.interest == expected
+    # the interest to the tranche date is kept as deferred interest of that row
+    assert running.interest - running.own_interest == (out * D("0.001") * 14).quantize(D("0.01"))
+
+
+def test_tranche_on_the_first_day_equals_disbursing_both_at_once() -> None:
+    first = build_schedule(_terms("4000.00", Amortization.EQUAL_PRINCIPAL))
+    whole = build_schedule(_terms("10000.00", Amortization.EQUAL_PRINCIPAL))
+    state = replay(first, [Tranche("T2", START, D("6000.00"))], START)
+    assert [(r.principal, r.interest) for r in state.installments] == [
+        (r.principal, r.interest) for r in whole.installments]
+
+
+def test_back_dated_tranche_is_replayed_in_value_date_order() -> None:
+    first = build_schedule(_terms())
+    txns = [Repayment("T3", date(2026, 2, 1), D("1100.00")),
+            Tranche("T2", date(2026, 1, 20), D("3000.00")),
+            Repayment("T4", date(2026, 3, 1), D("1500.00"))]
+    as_of = date(2026, 3, 10)
+    one = replay(first, txns, as_of)
+    other = replay(first, list(reversed(txns)), as_of)
+    assert one == other
+    assert one.principal_outstanding == sum((r.principal - r.principal_paid
+                                             for r in one.installments), D(0))
+    assert sum(r.principal for r in one.installments) == D("9000.00")
+
+
+def test_paid_in_advance_stays_paid_and_money_is_kept() -> None:
+    """A repayment reaching future rows, then a tranche: principal paid stays paid, the
+    interest paid in advance is allocated again, nothing of the payment is lost."""
+    first = build_schedule(_terms())
+    pay = Repayment("T2", date(2026, 1, 10), D("2500.00"))
+    before = replay(first, [pay], date(2026, 1, 10))
+    paid_before = sum((r.principal_paid + r.interest_paid + r.fee_paid for r in before.installments),
+                      D(0)) + before.credit
+    after = replay(first, [pay, Tranche("T3", date(2026, 1, 20), D("2000.00"))], date(2026, 1, 20))
+    paid_after = sum((r.principal_paid + r.interest_paid + r.fee_paid for r in after.installments),
+                     D(0)) + after.credit
+    assert paid_after == paid_before == D("2500.00")
+    assert sum(r.principal_paid for r in after.installments) >= sum(
+        r.principal_paid for r in before.installments)
+    assert sum(r.principal for r in after.installments) == D("8000.00")
+
+
+def test_payoff_after_a_tranche_closes_the_loan() -> None:
+    first = build_schedule(_terms())
+    txns = [Tranche("T2", date(2026, 1, 15), D("4000.00"))]
+    on = date(2026, 1, 25)
+    quote = payoff_quote(first, txns, on)
+    # 14 days on 6000, 10 days on 10000 at 0.1 % a day
+    assert quote.principal == D("10000.00")
+    assert quote.interest == D("84.00") + D("100.00")
+    state = replay(first, [*txns, Prepayment("T3", on, quote.total)], on)
+    assert state.is_closed
+
+
+def test_interest_payment_grace_defers_the_interest_to_date() -> None:
+    terms = _terms(grace=Grace(0, 2, 0))
+    first = build_schedule(terms)
+    state = replay(first, [Tranche("T2", date(2026, 1, 15), D("1000.00"))], date(2026, 1, 15))
+    rows = state.installments
+    assert rows[0].interest == 0 and rows[1].interest == 0  # still inside the grace
+    assert rows[2].interest > rows[2].own_interest
+
+
+def test_tranche_after_the_last_due_date_is_refused() -> None:
+    first = build_schedule(dataclasses.replace(_terms(), frequency=Frequency.MONTHLY))
+    late = first.installments[-1].due_date
+    with pytest.raises(LoanInputError) as exc:
+        replay(first, [Tranche("T2", late, D("100.00"))], late)
+    assert exc.value.code == "tranche_after_maturity"
+
+
+RULES = TrancheRules(3, D("1000.00"))
+
+
+@pytest.mark.parametrize(("rules", "disbursed", "count", "amount", "code"), [
+    (RULES, "0", 0, "6000.00", "tranche_exceeds_undisbursed"),
+    (RULES, "4000.00", 1, "1000.01", "tranche_exceeds_undisbursed"),
+    (RULES, "1000.00", 1, "999.99", "tranche_below_minimum"),
+    (RULES, "3000.00", 3, "1000.00", "tranche_count_exceeded"),
+    (None, "0", 0, "4000.00", "tranches_not_allowed"),
+    (RULES, "0", 0, "0", "amount_not_positive"),
+])
+def test_tranche_refusals(rules: TrancheRules | None, disbursed: str, count: int, amount: str,
+                          code: str) -> None:
+    with pytest.raises(DomainError) as exc:
+        check_tranche(rules, D("5000.00"), D(disbursed), count, D(amount))
+    assert exc.value.code == code and exc.value.field == "amount"
+
+
+@pytest.mark.parametrize(("rules", "disbursed", "count", "amount"), [
+    (RULES, "0", 0, "1000.00"),
+    (RULES, "4500.00", 2, "500.00"),  # below the minimum but the rest: allowed
+    (None, "0", 0, "5000.00"),
+])
+def test_tranches_accepted(rules: TrancheRules | None, disbursed: str, count: int,
+                           amount: str) -> None:
+    check_tranche(rules, D("5000.00"), D(disbursed), count, D(amount))
+
+
+def test_upfront_fees_add_up_to_a_single_disbursement() -> None:
+    total, approved, r = D("101.00"), D("3000.00"), Rounding()
+    charged = D(0)
+    for i, amount in enumerate((D("1000.00"), D("700.00"), D("1300.00"))):
+        charged += tranche_upfront_fees(total, approved, amount, charged, i == 2, r)
+    assert charged == total
