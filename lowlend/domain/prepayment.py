@@ -137,11 +137,8 @@ def payoff_quote(
 
 
 def payoff_transaction(quote: PayoffQuote, txn_id: str) -> Prepayment:
-    """The prepayment that settles ``quote``.
-
-    :raises LoanStateError: ``nothing_to_pay`` when advance payments already cover the
-        payoff (``quote.total`` is zero; ``quote.unearned`` is then owed back).
+    """The prepayment that settles ``quote``: of ``quote.total``, or of zero when advance
+    payments already cover the payoff — a settlement that closes the loan and leaves
+    ``quote.unearned`` to the borrower (credit or refund, by the product's overpayment rule).
     """
-    if quote.total <= 0:
-        raise LoanStateError("nothing_to_pay", unearned=quote.unearned)
     return Prepayment(txn_id, quote.as_of, quote.total)

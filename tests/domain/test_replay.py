@@ -332,16 +332,18 @@ def test_payoff_closes_the_loan(txns, day) -> None:  # type: ignore[no-untyped-d
     except Exception as exc:  # closed already
         assert getattr(exc, "code", "") == "loan_closed"
         return
-    if q.total == 0:  # advance payments cover the payoff: nothing to pay, something owed back
+    before = replay(LOAN_FEES, txns, on, PREPAY_FEE)
+    if q.total == 0:  # advance payments cover the payoff: a zero settlement closes the loan
         assert q.principal == q.interest == q.fee == q.arrears == 0 and q.unearned >= 0
-        with pytest.raises(LoanStateError, match="nothing_to_pay"):
-            payoff_transaction(q, "zzz")
+        settled = replay(LOAN_FEES, [*txns, payoff_transaction(q, "zzz")], on, PREPAY_FEE)
+        assert settled.is_closed
+        assert settled.credit + settled.refund_due == before.credit + before.refund_due + q.unearned
         return
     if q.arrears == 0:  # the advance payments were all used up before anything is due
         assert q.unearned == 0
     state = replay(LOAN_FEES, [*txns, payoff_transaction(q, "zzz")], on, PREPAY_FEE)
     assert state.is_closed
-    assert state.credit == replay(LOAN_FEES, txns, on, PREPAY_FEE).credit
+    assert state.credit == before.credit
 
 
 # ------------------------------------------------ incremental book vs full replay
@@ -425,5 +427,8 @@ def test_payoff_after_paying_ahead_reports_the_unearned_part() -> None:
     paid = [Repayment("r1", date(2026, 1, 2), Decimal("12500.00"))]
     q = payoff_quote(schedule, paid, date(2026, 1, 2))
     assert (q.total, q.unearned) == (Decimal("0.00"), Decimal("488.00"))
-    with pytest.raises(LoanStateError, match="nothing_to_pay"):
-        payoff_transaction(q, "p1")
+    settlement = payoff_transaction(q, "zz")  # applied after r1 (same day: by id)
+    assert settlement.amount == Decimal("0.00")
+    settled = replay(schedule, [*paid, settlement], date(2026, 1, 2))
+    assert settled.is_closed
+    assert settled.credit + settled.refund_due == Decimal("488.00")  # owed back, not kept

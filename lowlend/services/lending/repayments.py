@@ -56,7 +56,10 @@ _OPEN = ("active", "overdue")
 class RepaymentRequest:
     """A payment received: ``kind`` ``repayment`` (allocated by the product's order),
     ``prepayment`` (early repayment of principal) or ``payoff`` (closes the loan: the
-    amount must equal the payoff figure of the value date)."""
+    amount must equal the payoff figure of the value date — zero when payments made in
+    advance already cover it; the settlement then closes the loan and what was paid for
+    periods that will not run (``unearned``) becomes the borrower's credit or refund, by
+    the product's overpayment rule)."""
 
     amount: Decimal
     value_date: dt.date
@@ -224,12 +227,14 @@ def repay(
 ) -> RepaymentResult:
     """Post a payment received for a disbursed loan (see the module text).
 
-    :raises LendingError: ``amount_not_positive`` / ``amount_precision`` /
+    :raises LendingError: ``amount_not_positive`` (zero only for a settling payoff) /
+        ``amount_precision`` /
         ``channel_invalid`` / ``kind_invalid`` / ``value_date_*`` /
         ``payoff_amount_mismatch`` (422), ``loan_not_found`` (404), ``loan_not_disbursed``
         / ``loan_closed`` / ``loan_written_off`` / ``idempotency_key_reused`` (409).
     """
-    check_money(request.amount)
+    if not (request.kind == "payoff" and request.amount == 0):  # zero: a settlement
+        check_money(request.amount)
     if request.channel not in MANUAL_CHANNELS:
         raise LendingError("channel_invalid", "channel", value=request.channel)
     if request.kind not in KINDS:
