@@ -14,15 +14,18 @@ the replay (:mod:`lowlend.domain.replay`) applies on its value date:
   is re-amortised over the remaining due dates from the value date (the first new period
   is broken: value date → next due date), with a new level payment, keeping the grace the
   contract still promises — so interest accrues per day on the principal actually out;
-* instalment fees stay on the rows of their due dates; principal paid in advance stays
+* instalment fees stay on the rows of their due dates, and the one-off fees collected
+  spread that the tranche brings (``Tranche.fee``) are spread over the rebuilt rows in
+  equal parts (the last takes the rounding rest); principal paid in advance stays
   paid (on the first rebuilt row); interest and fees paid in advance on the rebuilt rows
   are taken back and allocated again to the rebuilt rows (what they no longer need
   becomes overpayment).
 
-Upfront fees (:func:`tranche_upfront_fees`): the upfront fees of the approved principal
-are charged pro rata to each tranche's amount; the tranche that completes the approved
-principal takes the rounding rest, so the tranches together charge exactly what a single
-disbursement of the approved principal would.
+Fees charged at disbursement (:func:`tranche_fee_share`): those of the approved principal
+— deducted upfront, or collected spread over the instalments — are charged pro rata to
+each tranche's amount; the tranche that completes the approved principal takes the rest,
+so the tranches together charge what a single disbursement of the approved principal
+would (the first tranche's spread fees are those its schedule is priced with).
 
 >>> from datetime import date
 >>> from lowlend.domain.replay import replay
@@ -54,7 +57,7 @@ from lowlend.domain.running_interest import interest_due_to_date, remaining_grac
 from lowlend.domain.schedule import Schedule
 from lowlend.domain.transactions import Tranche
 
-__all__ = ["TrancheRules", "apply_tranche", "check_tranche", "tranche_upfront_fees"]
+__all__ = ["TrancheRules", "apply_tranche", "check_tranche", "tranche_fee_share"]
 
 _ZERO = Decimal(0)
 
@@ -103,23 +106,24 @@ def check_tranche(rules: TrancheRules | None, approved: Decimal, disbursed: Deci
                           min_amount=str(rules.min_amount))
 
 
-def tranche_upfront_fees(total: Decimal, approved: Decimal, amount: Decimal,
-                         charged: Decimal, completes: bool, rounding: Rounding) -> Decimal:
-    """Upfront fees of a tranche of ``amount``: ``total`` (the fees of the ``approved``
+def tranche_fee_share(total: Decimal, approved: Decimal, amount: Decimal,
+                      charged: Decimal, completes: bool, rounding: Rounding) -> Decimal:
+    """A tranche's share of a disbursement fee: ``total`` (the fee of the ``approved``
     principal) × amount / approved, rounded; the tranche that ``completes`` the principal
-    takes what is left of ``total`` after the ``charged`` fees of earlier tranches.
+    takes what is left of ``total`` after the ``charged`` fees of earlier tranches (never
+    below zero).
 
     >>> from lowlend.domain.money import Rounding
     >>> r = Rounding()
-    >>> str(tranche_upfront_fees(Decimal("100.00"), Decimal("3000.00"), Decimal("1000.00"),
-    ...                          Decimal("0"), False, r))
+    >>> str(tranche_fee_share(Decimal("100.00"), Decimal("3000.00"), Decimal("1000.00"),
+    ...                       Decimal("0"), False, r))
     '33.33'
-    >>> str(tranche_upfront_fees(Decimal("100.00"), Decimal("3000.00"), Decimal("1000.00"),
-    ...                          Decimal("66.66"), True, r))
+    >>> str(tranche_fee_share(Decimal("100.00"), Decimal("3000.00"), Decimal("1000.00"),
+    ...                       Decimal("66.66"), True, r))
     '33.34'
     """
     if completes:
-        return total - charged
+        return max(total - charged, rounding.round(_ZERO))
     if approved <= 0:
         return rounding.round(_ZERO)
     return rounding.round(EXACT.divide(EXACT.multiply(total, amount), approved))
@@ -153,7 +157,8 @@ def apply_tranche(rows: list[InstallmentState], schedule: Schedule, t: Tranche,
     grace = remaining_grace(terms, dates)
     rebuilt = rebuild_remaining(terms, balance - adv_principal + t.amount, v, dates, _ZERO,
                                 PrepaymentEffect.REDUCE_INSTALLMENT, rows[k].seq, grace)
-    fees = carried_fees(terms, [rows[i].fee for i in future], len(rebuilt))
+    fees = _plus_spread(carried_fees(terms, [rows[i].fee for i in future], len(rebuilt)),
+                        t.fee, terms.rounding)
     tail = [dataclasses.replace(from_installment(r), fee=f)
             for r, f in zip(rebuilt, fees, strict=True)]
     first = tail[0]
@@ -166,6 +171,18 @@ def apply_tranche(rows: list[InstallmentState], schedule: Schedule, t: Tranche,
                                             interest_charged=row.own_interest)
     rows[k:] = tail
     return _reallocate(rows, schedule, v, taken, t.txn_id, lines)
+
+
+def _plus_spread(fees: list[Decimal], extra: Decimal, rounding: Rounding) -> list[Decimal]:
+    """``fees`` with ``extra`` spread in equal parts, the last row taking the rest."""
+    n = len(fees)
+    if not extra or not n:
+        return fees
+    each = rounding.round(EXACT.divide(extra, Decimal(n)))
+    if each * (n - 1) > extra:
+        each = rounding.round(_ZERO)
+    parts = [each] * (n - 1) + [extra - each * (n - 1)]
+    return [f + p for f, p in zip(fees, parts, strict=True)]
 
 
 def _reallocate(rows: list[InstallmentState], schedule: Schedule, on: date, amount: Decimal,

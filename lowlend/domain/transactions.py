@@ -71,14 +71,18 @@ class Prepayment:
 @dataclass(frozen=True, slots=True)
 class Tranche:
     """A later disbursement tranche: ``amount`` of principal paid out on ``value_date``
-    (the first tranche is the schedule itself)."""
+    (the first tranche is the schedule itself); ``fee``: one-off fees collected spread
+    that the tranche adds to the remaining instalments."""
 
     txn_id: str
     value_date: date
     amount: Decimal
+    fee: Decimal = Decimal(0)
 
     def __post_init__(self) -> None:
         _check(self.txn_id, self.amount)
+        if not isinstance(self.fee, Decimal) or not self.fee.is_finite() or self.fee < 0:
+            raise LoanInputError("fee", "amount_negative", value=self.fee)
 
 
 @dataclass(frozen=True, slots=True)

@@ -327,7 +327,7 @@ class Loan(db.Model):  # type: ignore[name-defined,misc]
     credit_line_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("credit_lines.id", name="fk_loans_credit_line_id"), index=True
     )
-    entrusting_party_id: Mapped[int | None] = mapped_column()  # config entity record id
+    entrusting_party_id: Mapped[int | None] = mapped_column(index=True)  # config entity record id
     contract_no: Mapped[str | None] = mapped_column(sa.String(50))
     written_off_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     written_off_principal: Mapped[Decimal] = mapped_column(
@@ -409,6 +409,37 @@ class Transaction(db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         sa.UniqueConstraint("idempotency_key", name="uq_transactions_idempotency_key"),
         sa.UniqueConstraint("payment_order_id", name="uq_transactions_payment_order_id"),
+    )
+
+
+class EntrustedFundMovement(db.Model):  # type: ignore[name-defined,misc]
+    """An entrusting party's deposit or withdrawal of entrusted funds (委托资金存入 / 退还)
+    and the journal entry it posted. ``party_id`` is the record id of the config entity
+    ``entrusting_parties`` (no database-level foreign key)."""
+
+    __tablename__ = "entrusted_fund_movements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(index=True)
+    type: Mapped[str] = mapped_column(sa.String(20))
+    value_date: Mapped[dt.date] = mapped_column(sa.Date)
+    business_date: Mapped[dt.date] = mapped_column(sa.Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(sa.String(3), default="CNY")
+    reference: Mapped[str] = mapped_column(sa.String(100), default="")
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_by: Mapped[int | None] = mapped_column()  # ab_user.id, no DB-level FK
+    booked_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_utcnow)
+    journal_entry_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("journal_entries.id", name="fk_entrusted_fund_movements_journal_entry_id")
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="ck_entrusted_fund_movements_amount_positive"),
+        sa.CheckConstraint("type IN ('deposit', 'withdrawal')",
+                           name="ck_entrusted_fund_movements_type"),
+        sa.UniqueConstraint("journal_entry_id",
+                            name="uq_entrusted_fund_movements_journal_entry_id"),
     )
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lowlend.persistence.entrusted_funds_repository import SqlFundsRepository
 from lowlend.persistence.ledger_repository import SqlLedgerRepository
 from lowlend.persistence.models import (
     Application,
@@ -159,8 +160,9 @@ class SqlMoneyRepository:
 def money_uow_factory(
     session_factory: Callable[[], Session],
 ) -> Callable[[], SqlAlchemyUnitOfWork]:
-    """A factory of units of work exposing ``uow.money`` and ``uow.journal``."""
+    """A factory of units of work exposing ``uow.money``, ``uow.journal`` and ``uow.funds``."""
     return lambda: SqlAlchemyUnitOfWork(
         session_factory,
-        {"money": SqlMoneyRepository, "journal": SqlLedgerRepository},
+        {"money": SqlMoneyRepository, "journal": SqlLedgerRepository,
+         "funds": SqlFundsRepository},
     )

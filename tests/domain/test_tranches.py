@@ -16,7 +16,7 @@ from lowlend.domain.prepayment import payoff_quote
 from lowlend.domain.replay import replay
 from lowlend.domain.schedule import build_schedule
 from lowlend.domain.terms import Grace, LoanTerms
-from lowlend.domain.tranches import TrancheRules, check_tranche, tranche_upfront_fees
+from lowlend.domain.tranches import TrancheRules, check_tranche, tranche_fee_share
 from lowlend.domain.transactions import Prepayment, Repayment, Tranche
 
 D = Decimal
@@ -159,5 +159,15 @@ def test_upfront_fees_add_up_to_a_single_disbursement() -> None:
     total, approved, r = D("101.00"), D("3000.00"), Rounding()
     charged = D(0)
     for i, amount in enumerate((D("1000.00"), D("700.00"), D("1300.00"))):
-        charged += tranche_upfront_fees(total, approved, amount, charged, i == 2, r)
+        charged += tranche_fee_share(total, approved, amount, charged, i == 2, r)
     assert charged == total
+
+
+def test_spread_fees_of_a_tranche_go_on_the_remaining_rows() -> None:
+    first = build_schedule(_terms(method=Amortization.EQUAL_PRINCIPAL))
+    without = replay(first, [Tranche("T2", date(2026, 2, 15), D("3000.00"))], date(2026, 2, 15))
+    spread = replay(first, [Tranche("T2", date(2026, 2, 15), D("3000.00"), D("10.00"))],
+                    date(2026, 2, 15))
+    extra = [b.fee - a.fee for a, b in zip(without.installments, spread.installments,
+                                           strict=True)]
+    assert extra == [D("0")] + [D("2.00")] * 5

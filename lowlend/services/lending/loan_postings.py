@@ -5,7 +5,10 @@ transactions are replayed from its schedule (:func:`lowlend.domain.replay.replay
 back-dated payment or a reversal re-allocates everything after it); the *changes* of what
 the loan has paid per component (principal, interest, fee, penalty) and of the overpayment
 held for the borrower are posted as one ``repayment`` entry through the configured rule;
-the schedule rows, the status and the days past due are stored. Because each entry posts
+the schedule rows, the status and the days past due are stored. A later disbursement
+tranche is a transaction of the replay too (:class:`~lowlend.domain.transactions.Tranche`):
+it posts its ``disbursement`` entry, then the resync stores the rebuilt rows (and posts the
+re-allocation of what was paid in advance, if any). Because each entry posts
 exactly the change since the stored state, the journal's balances per loan always equal
 the loan's (principal outstanding, overpayment held): a reversal posts the negative of
 what its payment changed, a back-dated payment the re-allocation it caused.
@@ -33,6 +36,7 @@ from lowlend.domain.transactions import (
     Prepayment,
     Repayment,
     Reversal,
+    Tranche,
     Transaction,
 )
 from lowlend.services.lending.errors import LendingError
@@ -48,8 +52,10 @@ __all__ = [
     "TXN_PREFIX",
     "PostingMismatch",
     "complete_disbursement",
+    "disbursed_principal",
     "disbursement_figures",
     "domain_transactions",
+    "first_tranche",
     "loan_kind",
     "loan_state",
     "overpayment_held",
@@ -57,6 +63,8 @@ __all__ = [
     "priced_from",
     "resync",
     "schedule_of",
+    "schedule_of_quote",
+    "tranches",
 ]
 
 TXN_PREFIX = "T"
@@ -94,22 +102,52 @@ def schedule_of(loan: LoanMoneyRow) -> tuple[Schedule, FeeSchedule | None]:
     return quote.schedule, fees
 
 
-def priced_from(loan: LoanMoneyRow, value_date: dt.date) -> tuple[LoanTerms, FeeSchedule | None, Quote]:
-    """The loan's terms re-dated to start on ``value_date``, its fees and its priced quote
-    (schedule, upfront fees, net proceeds)."""
+def schedule_of_quote(loan: LoanMoneyRow) -> Quote:
+    """The quote of the loan's terms snapshot (after the first tranche: that tranche's)."""
+    terms, fees = _snapshot(loan)
+    return build_quote(terms, fees)
+
+
+def priced_from(loan: LoanMoneyRow, value_date: dt.date,
+                amount: Decimal | None = None) -> tuple[LoanTerms, FeeSchedule | None, Quote]:
+    """The loan's terms re-dated to start on ``value_date`` (for ``amount`` when given: a
+    first tranche), its fees and its priced quote (schedule, upfront fees, net proceeds)."""
     terms, fees = _snapshot(loan)
     terms = dataclasses.replace(terms, start=value_date)
+    if amount is not None:
+        terms = dataclasses.replace(terms, amount=amount)
     return terms, fees, build_quote(terms, fees)
 
 
+def tranches(rows: Iterable[TxnRow]) -> list[TxnRow]:
+    """The posted disbursement transactions of a loan (its tranches), in id order."""
+    return [r for r in rows if r.type == "disbursement" and r.status == "posted"]
+
+
+def first_tranche(row: TxnRow) -> bool:
+    """Whether a disbursement transaction is the loan's first tranche (the one that prices
+    the schedule): ``tranche`` 1 in its figures, or no number (a disbursement in full)."""
+    return int(row.allocation.get("tranche", 1)) <= 1
+
+
+def disbursed_principal(rows: Iterable[TxnRow]) -> Decimal:
+    """The principal of the loan's posted tranches."""
+    return sum((Decimal(str(r.allocation.get("principal", r.amount))) for r in tranches(rows)),
+               ZERO)
+
+
 def domain_transactions(rows: Iterable[TxnRow]) -> list[Transaction]:
-    """The posted repayments, prepayments and reversals as the loan engine takes them."""
+    """The posted later tranches, repayments, prepayments and reversals as the loan engine
+    takes them."""
     out: list[Transaction] = []
     for row in rows:
         if row.status != "posted":
             continue
         txn_id = f"{TXN_PREFIX}{row.id}"
-        if row.type == "repayment":
+        if row.type == "disbursement" and not first_tranche(row):
+            out.append(Tranche(txn_id, row.value_date, Decimal(str(row.allocation["principal"])),
+                               Decimal(str(row.allocation.get("spread_fees", "0")))))
+        elif row.type == "repayment":
             out.append(Repayment(txn_id, row.value_date, row.amount))
         elif row.type == "prepayment":
             out.append(Prepayment(txn_id, row.value_date, row.amount))
@@ -159,19 +197,44 @@ def post_event(
     return None if draft is None else uow.journal.append(draft)
 
 
-def disbursement_figures(quote: Quote) -> dict[str, str]:
-    """What a disbursement transaction stores of its pricing (``transactions.allocation``)."""
-    return {"principal": str(quote.total_principal), "upfront_fees": str(quote.upfront_fees),
-            "net_proceeds": str(quote.net_proceeds)}
+def disbursement_figures(principal: Decimal, upfront_fees: Decimal, tranche: int = 1,
+                         spread_fees: Decimal = ZERO) -> dict[str, str | int]:
+    """What a disbursement transaction stores of its pricing (``transactions.allocation``):
+    ``principal``, ``upfront_fees``, ``net_proceeds``, the tranche number and the one-off
+    fees it puts on the instalments (``spread_fees``)."""
+    return {"principal": str(principal), "upfront_fees": str(upfront_fees),
+            "net_proceeds": str(principal - upfront_fees), "tranche": tranche,
+            "spread_fees": str(spread_fees)}
 
 
 def complete_disbursement(
     uow: MoneyUnitOfWork, registry: Any, loan: LoanMoneyRow, row: TxnRow, *,
     business_date: dt.date,
 ) -> None:
-    """Post a disbursement whose money has left: re-date the schedule from the value date,
-    store it, activate the loan, post the entry."""
-    terms, fees, quote = priced_from(loan, row.value_date)
+    """Post a disbursement (tranche) whose money has left, with the figures ``row`` stores
+    (:func:`disbursement_figures`).
+
+    The first tranche re-dates the schedule from its value date for its principal, stores
+    it and activates the loan; a later one is replayed (:func:`resync`). Both post the
+    ``disbursement`` entry of their principal, upfront fees and net proceeds.
+    """
+    principal = Decimal(str(row.allocation["principal"]))
+    fees_due = Decimal(str(row.allocation["upfront_fees"]))
+    row.status = "posted"
+    name = loan.contract_no or loan.id
+    post_event(
+        uow, registry, loan, PostingEvent.DISBURSEMENT,
+        {"principal": principal, "net_proceeds": principal - fees_due, "upfront_fees": fees_due},
+        business_date=business_date, description=f"Disbursement of loan {name}"
+        + ("" if first_tranche(row) else f" (tranche {row.allocation['tranche']})"),
+        transaction_id=row.id,
+    )
+    if not first_tranche(row):
+        resync(uow, registry, loan, business_date=business_date, received=ZERO,
+               description=f"Tranche {row.allocation['tranche']} of loan {name}: schedule rebuilt",
+               transaction_id=row.id)
+        return
+    terms, fees, quote = priced_from(loan, row.value_date, principal)
     uow.money.write_installments(loan.id, [
         InstallmentWrite(r.seq, r.due_date, r.principal, r.interest, r.fee, Decimal("0.00"),
                          Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), Decimal("0.00"),
@@ -184,15 +247,6 @@ def complete_disbursement(
     loan.disbursed_on = row.value_date
     loan.maturity_date = quote.schedule.installments[-1].due_date
     loan.status = "active"
-    row.allocation = disbursement_figures(quote)
-    row.status = "posted"
-    post_event(
-        uow, registry, loan, PostingEvent.DISBURSEMENT,
-        {"principal": quote.total_principal, "net_proceeds": quote.net_proceeds,
-         "upfront_fees": quote.upfront_fees},
-        business_date=business_date, description=f"Disbursement of loan {loan.contract_no or loan.id}",
-        transaction_id=row.id,
-    )
 
 
 def _row_status(row: Any, as_of: dt.date) -> str:

@@ -17,11 +17,13 @@ from lowlend.domain.ledger import EntryDraft, PostedEntry
 from lowlend.services.unit_of_work import AbstractUnitOfWork
 
 __all__ = [
+    "FundsRepository",
     "InstallmentWrite",
     "JournalPort",
     "LoanMoneyRow",
     "MoneyRepository",
     "MoneyUnitOfWork",
+    "MovementRow",
     "TxnRow",
 ]
 
@@ -141,8 +143,53 @@ class MoneyRepository(Protocol):
     def customer_name(self, customer_id: int) -> str: ...
 
 
+class MovementRow(Protocol):
+    """A deposit or withdrawal of an entrusting party (``entrusted_fund_movements``)."""
+
+    id: int
+    party_id: int
+    type: str
+    value_date: dt.date
+    business_date: dt.date
+    amount: Decimal
+    currency: str
+    reference: str
+    note: str
+    created_by: int | None
+    booked_at: dt.datetime
+    journal_entry_id: int | None
+
+
+class FundsRepository(Protocol):
+    """Entrusting parties' funds: their movements and their figures from the journal."""
+
+    def party_name(self, table: str, party_id: int, *, for_update: bool = False) -> str | None:
+        """The name of record ``party_id`` of the entity table ``table`` (``None`` when it
+        does not exist); ``for_update`` locks the record (PostgreSQL) so that the funds
+        of one party are checked and moved one operation at a time."""
+        ...
+
+    def add_movement(self, **values: Any) -> MovementRow: ...
+
+    def movements(self, party_id: int) -> list[MovementRow]:
+        """The party's deposits and withdrawals, newest first."""
+        ...
+
+    def journal_figures(self, party_id: int, currency: str, funds_account: str,
+                        principal_account: str) -> tuple[Decimal, Decimal]:
+        """From the journal, in ``currency``: credits − debits of ``funds_account`` over the
+        entries of the party's movements and loans, and debits − credits of
+        ``principal_account`` over the entries of its loans."""
+        ...
+
+    def pending_disbursements(self, party_id: int) -> Decimal:
+        """The principal of the party's loans' disbursements waiting for the gateway."""
+        ...
+
+
 class MoneyUnitOfWork(AbstractUnitOfWork):
-    """A unit of work exposing :attr:`money` and :attr:`journal`."""
+    """A unit of work exposing :attr:`money`, :attr:`journal` and :attr:`funds`."""
 
     money: MoneyRepository
     journal: JournalPort
+    funds: FundsRepository

@@ -28,7 +28,7 @@ from lowlend.domain.payments import (
     apply_callback,
 )
 from lowlend.services.lending.errors import LendingError
-from lowlend.services.lending.loan_postings import complete_disbursement, resync
+from lowlend.services.lending.loan_postings import complete_disbursement, first_tranche, resync
 from lowlend.services.lending.money_ports import MoneyUnitOfWork, TxnRow
 
 __all__ = [
@@ -98,7 +98,9 @@ def _settle(uow: MoneyUnitOfWork, registry: Any, row: TxnRow, result: PaymentRes
     if result.status != "succeeded":
         return
     if row.type == "disbursement":
-        if loan.status != "approved":  # disbursed meanwhile by another channel
+        # a first tranche needs a loan still approved, a later one an active loan (not
+        # disbursed meanwhile by another channel, not closed or written off since)
+        if loan.status != ("approved" if first_tranche(row) else "active"):
             row.status, row.failure_code = "failed", "duplicate_disbursement"
             return
         complete_disbursement(uow, registry, loan, row, business_date=business_date)
