@@ -1,7 +1,10 @@
-"""Random disburse / repay (incl. back-dated) / payoff / reverse / refund / write-off /
-recovery operations, checked after every step: every entry balances and chains, the trial
-balance is zero, and per loan the journal equals the loan (principal outstanding less what
-was written off; overpayment held). Then a stored amount or hash is changed and the
+"""Random disburse (in tranches where the product allows, incl. back-dated tranches) / repay
+(incl. back-dated) / payoff / reverse / refund / write-off / recovery operations and the
+entrusting party's deposits and withdrawals, checked after every step: every entry
+balances and chains, the trial balance is zero, per loan the journal equals the loan
+(principal outstanding less what was written off; overpayment held), and the party's
+available funds equal its movements plus what its loans collected for it less what they
+have out. Then a stored amount or hash is changed and the
 verification names exactly that entry."""
 
 from __future__ import annotations
@@ -28,12 +31,16 @@ from hypothesis.stateful import (
 from lowlend.domain.ledger_chain import verify_chain
 from lowlend.persistence.engine import make_session_factory
 from lowlend.persistence.ledger_repository import SqlLedgerRepository
-from lowlend.services.lending import corrections
+from lowlend.services.lending import corrections, entrusted_funds
 from lowlend.services.lending.disbursements import DisbursementRequest, disburse
 from lowlend.services.lending.errors import LendingError
-from lowlend.services.lending.loan_postings import loan_state, overpayment_held
+from lowlend.services.lending.loan_postings import (
+    disbursed_principal,
+    loan_state,
+    overpayment_held,
+)
 from lowlend.services.lending.repayments import RepaymentRequest, payoff, repay
-from tests.services.money.world import CHECKER, MAKER, World, make_world
+from tests.services.money.world import CHECKER, MAKER, PARTY, World, make_world
 
 START = dt.date(2026, 1, 5)
 LAST_SALE = dt.date(2027, 12, 1)  # the seed products are on sale until 2027-12-31
@@ -44,6 +51,9 @@ EXPECTED = frozenset({
     "refund_above_refundable", "write_off_too_early", "write_off_pending",
     "already_reversed", "reversal_after_refund", "reversal_not_allowed", "loan_not_written_off",
     "value_date_before_disbursement",
+    # tranches and entrusted funds
+    "tranche_below_minimum", "tranche_count_exceeded", "loan_not_open_for_tranche",
+    "loan_not_awaiting_disbursement", "tranche_after_maturity", "entrusted_funds_insufficient",
 })
 CENT = Decimal("0.01")
 
@@ -83,23 +93,69 @@ class MoneyMachine(RuleBasedStateMachine):
     def first_loan(self) -> int:
         return self._new(PRODUCTS[0], Decimal("12000.00"), 12)
 
-    def _new(self, product: str, amount: Decimal, term: int) -> int:
+    @initialize(target=loans)
+    def tranche_loan(self) -> int:
+        """A loan whose first tranche is 40 % of it (the rest for the tranche rule)."""
+        return self._new("business_equal_principal", Decimal("200000.00"), 12, 40)
+
+    def _new(self, product: str, amount: Decimal, term: int, first: int = 100) -> int:
+        """A loan paid out in full, or (a product with tranches) ``first`` % of it (at
+        least the minimum tranche)."""
         w = self.world
-        custom = {"entrusting_party": 1} if product == "entrusted_loan" else {}
+        custom = {"entrusting_party": PARTY} if product == "entrusted_loan" else {}
         loan_id = w.approved_loan(product, str(amount), term, start=self.today, custom=custom)
-        disburse(w.uow, loan_id, DisbursementRequest(self.today, reference=f"D{loan_id}"),
+        tranches = w.registry.products[product].disbursement.tranches
+        part = None
+        if tranches is not None and first < 100:
+            part = max((amount * first / 100).quantize(CENT), tranches.min_amount)
+        disburse(w.uow, loan_id, DisbursementRequest(self.today, reference=f"D{loan_id}",
+                                                     amount=part),
                  actor=MAKER, registry_for=w.registry_for, business_date=self.today)
         return loan_id
 
     @precondition(lambda self: self.today < LAST_SALE)
     @rule(target=loans, product=st.sampled_from(PRODUCTS),
-          share=st.integers(min_value=0, max_value=100), term_share=st.integers(0, 100))
-    def new_loan(self, product: str, share: int, term_share: int) -> int:
+          share=st.integers(min_value=0, max_value=100), term_share=st.integers(0, 100),
+          first=st.sampled_from([100, 20, 50, 70]))
+    def new_loan(self, product: str, share: int, term_share: int, first: int) -> int:
         spec = self.world.registry.products[product]
         low, high = spec.amount.min, min(spec.amount.max, spec.amount.min * 10)
         amount = (low + (high - low) * share / 100).quantize(Decimal("100"))
         term = spec.term.min + (min(spec.term.max, 12) - spec.term.min) * term_share // 100
-        return self._new(product, amount.quantize(CENT), term)
+        return self._new(product, amount.quantize(CENT), term, first)
+
+    @rule(loan=loans, share=st.integers(min_value=1, max_value=100),
+          back=st.integers(min_value=0, max_value=40))
+    def tranche(self, loan: int, share: int, back: int) -> None:
+        """A later tranche of ``share`` % of what is left, possibly back-dated."""
+        w = self.world
+        with w.uow() as uow:
+            row = uow.money.loan(loan)
+            rest = row.principal - disbursed_principal(uow.money.transactions(loan))
+            start = row.disbursed_on
+        if rest <= 0 or start is None:
+            return
+        value_date = max(self.today - dt.timedelta(days=back), start)
+        amount = max((rest * share / 100).quantize(CENT), CENT)
+        self._attempt(disburse, w.uow, loan, DisbursementRequest(
+            value_date, reference=f"T{loan}", amount=amount), actor=MAKER,
+            registry_for=w.registry_for, business_date=self.today)
+
+    @rule(amount=st.integers(min_value=1, max_value=3_000_000).map(Decimal))
+    def deposit(self, amount: Decimal) -> None:
+        self._attempt(entrusted_funds.deposit, self.world.uow, PARTY, entrusted_funds.FundsRequest(
+            amount.quantize(CENT), self.today, "DEP"), actor=MAKER, registry=self.world.registry,
+            business_date=self.today)
+
+    @rule(share=st.integers(min_value=1, max_value=120))
+    def withdraw(self, share: int) -> None:
+        w = self.world
+        available = entrusted_funds.party_funds(w.uow, w.registry, PARTY)[0].available
+        amount = (available * share / 100).quantize(CENT)
+        if amount <= 0:
+            return
+        self._attempt(entrusted_funds.withdraw, w.uow, PARTY, entrusted_funds.FundsRequest(
+            amount, self.today, "WD"), actor=MAKER, registry=w.registry, business_date=self.today)
 
     @rule(days=st.one_of(st.integers(min_value=1, max_value=75), st.just(200)))
     def advance(self, days: int) -> None:
@@ -196,6 +252,25 @@ class MoneyMachine(RuleBasedStateMachine):
                 if loan.status != "written_off":
                     assert _dec(credit.get(loan_id)) == held
                 assert _dec(credit.get(loan_id)) >= 0
+
+    @invariant()
+    def party_funds_agree(self) -> None:
+        """The journal's figure of the party's funds equals its movements and its loans'
+        schedules: deposits − withdrawals + interest and penalties collected − principal out."""
+        w = self.world
+        moved = _dec(self._q(
+            "SELECT sum(CASE WHEN type = 'deposit' THEN amount ELSE -amount END) "
+            "FROM entrusted_fund_movements WHERE party_id = :p", p=PARTY).scalar_one())
+        collected, out = (_dec(v) for v in self._q(
+            "SELECT sum(i.interest_paid + i.penalty_paid), sum(i.principal - i.principal_paid) "
+            "FROM instalments i JOIN loans l ON l.id = i.loan_id "
+            "WHERE l.entrusting_party_id = :p AND l.disbursed_on IS NOT NULL", p=PARTY).one())
+        written_off = _dec(self._q(
+            "SELECT sum(written_off_principal) FROM loans WHERE entrusting_party_id = :p",
+            p=PARTY).scalar_one())
+        funds = entrusted_funds.party_funds(w.uow, w.registry, PARTY)[0]
+        assert funds.reserved == 0
+        assert funds.available == moved + collected - (out - written_off)
 
     @invariant()
     def chain_verifies(self) -> None:
