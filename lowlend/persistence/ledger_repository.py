@@ -15,7 +15,7 @@ posting fail instead of forking the chain.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
@@ -30,8 +30,9 @@ from lowlend.domain.ledger import (
     Line,
     PostedEntry,
 )
-from lowlend.domain.ledger_chain import post
+from lowlend.domain.ledger_chain import VerifyResult, post
 from lowlend.persistence.ledger_models import LedgerCheckpoint
+from lowlend.persistence.ledger_scan import PARALLEL_MIN_ENTRIES, scan_chain
 from lowlend.persistence.models import Instalment, JournalEntry, JournalLine, Loan
 from lowlend.services.ledger_checkpoints import CheckpointRecord, with_id
 from lowlend.services.ledger_verify import LoanAccounts, LoanFigures
@@ -59,16 +60,36 @@ class SqlLedgerRepository:
     """The journal in ``journal_entries`` / ``journal_lines`` and ``ledger_checkpoints``.
 
     :param batch_size: rows fetched per round trip while streaming (``yield_per``).
+    :param workers: processes :meth:`scan_chain` may use (default: the number of CPUs).
+    :param chunk_entries: entries per chunk of :meth:`scan_chain` (about).
+    :param parallel_min: :meth:`scan_chain` checks smaller journals in this process.
     """
 
-    def __init__(self, session: Session, batch_size: int = 5000) -> None:
+    def __init__(self, session: Session, batch_size: int = 5000, *,
+                 workers: int | None = None, chunk_entries: int = 100_000,
+                 parallel_min: int = PARALLEL_MIN_ENTRIES) -> None:
         self.session = session
         self.batch_size = batch_size
+        self.workers = workers
+        self.chunk_entries = chunk_entries
+        self.parallel_min = parallel_min
 
     # -- reading -----------------------------------------------------------------------
-    def entries(self) -> Iterator[PostedEntry]:
-        """Every entry with its lines, ascending id, streamed ``batch_size`` rows at a time
-        (server-side cursors on PostgreSQL): memory does not grow with the journal.
+    def scan_chain(
+        self, marks: Collection[int] = ()
+    ) -> tuple[VerifyResult, dict[int, tuple[int, str]]]:
+        """Verify the whole journal as ``verify_chain(self.entries())`` would, reading
+        stored text in chunks, in worker processes for a large journal
+        (:mod:`lowlend.persistence.ledger_scan`); also the position (1 = first) and hash
+        of each entry of ``marks`` met before the first bad entry."""
+        return scan_chain(self.session, marks, workers=self.workers,
+                          chunk_entries=self.chunk_entries, parallel_min=self.parallel_min)
+
+    def entries(self, first_id: int | None = None,
+                last_id: int | None = None) -> Iterator[PostedEntry]:
+        """Every entry with its lines (with ids from ``first_id`` to ``last_id`` when
+        given), ascending id, streamed ``batch_size`` rows at a time (server-side cursors
+        on PostgreSQL): memory does not grow with the journal.
 
         Two ordered streams — the entries, and the lines by entry — merged here, rather
         than one join repeating every entry's columns on each of its lines. On SQLite the
@@ -89,10 +110,16 @@ class SqlLedgerRepository:
             line_columns[2:4] = [sa.type_coerce(sa.func.printf("%.2f", c), sa.String)
                                  for c in (ln.debit, ln.credit)]
         stream = {"yield_per": self.batch_size}
-        entry_rows = self.session.execute(
-            sa.select(*entry_columns).order_by(e.id).execution_options(**stream))
-        line_rows = self.session.execute(
-            sa.select(*line_columns).order_by(ln.entry_id, ln.id).execution_options(**stream))
+        entry_query = sa.select(*entry_columns).order_by(e.id)
+        line_query = sa.select(*line_columns).order_by(ln.entry_id, ln.id)
+        if first_id is not None:
+            entry_query, line_query = entry_query.where(e.id >= first_id), line_query.where(
+                ln.entry_id >= first_id)
+        if last_id is not None:
+            entry_query, line_query = entry_query.where(e.id <= last_id), line_query.where(
+                ln.entry_id <= last_id)
+        entry_rows = self.session.execute(entry_query.execution_options(**stream))
+        line_rows = self.session.execute(line_query.execution_options(**stream))
         to_date, to_datetime, amount = dt.date.fromisoformat, dt.datetime.fromisoformat, Decimal
         try:
             groups = groupby(line_rows, key=itemgetter(0))

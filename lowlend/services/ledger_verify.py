@@ -15,6 +15,12 @@ Checkpoint problems (``CheckpointProblem.reason``):
 * ``count_differs`` — the entry is not at the signed position (entries before it were
   removed or inserted and the chain recomputed).
 
+A repository with a ``scan_chain(marks)`` method (the SQL adapter: chunks of stored
+text, in worker processes for a large journal) checks the chain itself and returns the
+same :class:`~lowlend.domain.ledger_chain.VerifyResult` as ``verify_chain`` over
+``entries()``, with the position and hash of each checkpointed entry; otherwise the
+entries are streamed through :class:`~lowlend.domain.ledger_chain.ChainVerifier`.
+
 Loans agree with the journal
 ----------------------------
 
@@ -276,15 +282,26 @@ def _verify(
                 problem = problem or found
             else:
                 pending.setdefault(record.last_entry_id, []).append(record)
-        verifier = ChainVerifier()
-        for entry in uow.ledger.entries():
-            if verifier.add(entry) is not None:
-                break
-            signed = pending.pop(entry.id, None)
-            if signed and problem is None:
-                for record in signed:
-                    problem = problem or _position_problem(record, entry.hash, verifier.count)
-        chain = verifier.result()
+        scan = getattr(uow.ledger, "scan_chain", None)
+        if scan is not None:  # a repository that checks the chain itself (in chunks)
+            chain, positions = scan(frozenset(pending))
+            for entry_id in sorted(positions):
+                position, digest = positions[entry_id]
+                signed = pending.pop(entry_id, None)
+                if signed and problem is None:
+                    for record in signed:
+                        problem = problem or _position_problem(record, digest, position)
+        else:
+            verifier = ChainVerifier()
+            for entry in uow.ledger.entries():
+                if verifier.add(entry) is not None:
+                    break
+                signed = pending.pop(entry.id, None)
+                if signed and problem is None:
+                    for record in signed:
+                        problem = problem or _position_problem(record, entry.hash,
+                                                               verifier.count)
+            chain = verifier.result()
         if problem is None and chain.ok and pending:
             first = min(pending)
             record = pending[first][0]
