@@ -29,23 +29,18 @@ transaction) is checked again. SQLite is unchanged (no deferred triggers there: 
 repository checks every entry before inserting it, ``lowlend ledger verify`` after).
 
 Revision ID: 0010
-Revises: 0009 (0008 while 0009 is not in the tree; see ``down_revision``)
+Revises: 0009
 Create Date: 2026-12-04 20:00:00
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from alembic import op
 
 revision: str = "0010"
-# 0009 is being written alongside this one; until it is in the tree, 0010 follows 0008.
-# Replace with the literal "0009" once it has landed.
-down_revision: str | None = (
-    "0009" if any(Path(__file__).parent.glob("0009_*.py")) else "0008"
-)
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
