@@ -123,7 +123,7 @@ def test_one_check_per_transaction_and_nothing_left_recorded(engine: sa.Engine) 
 
 def test_downgrade_restores_the_per_row_check(postgres_url: str) -> None:
     migrate.upgrade(postgres_url)
-    migrate.downgrade(postgres_url, "0008")
+    migrate.downgrade(postgres_url, "0009")
     engine = make_engine(postgres_url)
     try:
         with engine.connect() as conn:
