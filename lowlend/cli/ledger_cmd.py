@@ -1,7 +1,8 @@
 """``lowlend ledger verify|checkpoint|export-checkpoints``: the tamper-evident journal.
 
-* ``verify`` streams the journal from the database and checks that every entry
-  balances and is chained to the one before; with ``--checkpoints`` also every signed
+* ``verify`` reads the journal from the database and checks that every entry
+  balances and is chained to the one before (a large journal in chunks, in ``--workers``
+  processes: :mod:`lowlend.persistence.ledger_scan`); with ``--checkpoints`` also every signed
   checkpoint; and that every loan with journal entries agrees with the journal (the
   principal account's balance is the loan's principal outstanding minus written-off
   principal, the overpayment account's credit balance is not negative; accounts from the
@@ -97,14 +98,15 @@ def _signing_key() -> Any:
         _fail(f"{SIGNING_KEY_ENV}: {exc.message}")
 
 
-def _unit_of_work(database_url: str | None) -> Any:
+def _unit_of_work(database_url: str | None, workers: int | None = None) -> Any:
     from lowlend.persistence.engine import make_engine, make_session_factory
     from lowlend.persistence.ledger_repository import SqlLedgerRepository
     from lowlend.persistence.unit_of_work import SqlAlchemyUnitOfWork
 
     engine = make_engine(database_url or settings.database_url())
     return engine, SqlAlchemyUnitOfWork(
-        make_session_factory(engine), {"ledger": SqlLedgerRepository}
+        make_session_factory(engine),
+        {"ledger": lambda session: SqlLedgerRepository(session, workers=workers)},
     )
 
 
@@ -141,8 +143,15 @@ def ledger() -> None:
     metavar="BASE64",
     help=f"Trusted checkpoint key (env {PUBLIC_KEY_ENV}).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes checking a large journal in chunks (default: the number of CPUs).",
+)
 @database_url_option
-def verify_cmd(checkpoints: bool, public_key: str | None, database_url: str | None) -> None:
+def verify_cmd(checkpoints: bool, public_key: str | None, workers: int | None,
+               database_url: str | None) -> None:
     """Check that every journal entry balances and is chained to the previous one, and
     that every loan agrees with the journal (principal outstanding, overpayment held)."""
     from lowlend.services.config_store import ConfigStoreError
@@ -165,7 +174,7 @@ def verify_cmd(checkpoints: bool, public_key: str | None, database_url: str | No
                 "with it only",
                 err=True,
             )
-    engine, uow = _unit_of_work(database_url)
+    engine, uow = _unit_of_work(database_url, workers)
     try:
         report = verify_ledger(uow, checkpoints=checkpoints, trusted_keys=trusted,
                                current_registry=_current_registry(engine))

@@ -239,7 +239,8 @@ def create_checkpoint(
     :raises CheckpointError: ``chain_invalid`` naming the first bad entry.
     """
     with uow:
-        result = verify_chain(uow.ledger.entries())
+        scan = getattr(uow.ledger, "scan_chain", None)  # the SQL adapter checks in chunks
+        result = scan()[0] if scan is not None else verify_chain(uow.ledger.entries())
         if result.first_bad is not None:
             bad = result.first_bad
             raise CheckpointError(

@@ -156,6 +156,19 @@ def test_tampered_amount_names_the_entry(journal: Journal) -> None:
     assert result.stdout.startswith(f"journal entry {entry}: unbalanced: CNY")
 
 
+def test_verify_with_workers(journal: Journal) -> None:
+    """``--workers``: the same summary, the same first bad entry."""
+    assert journal.run("verify", "--workers", "2").exit_code == 0
+    entry = journal.entry_ids[len(journal.entry_ids) // 3]
+    journal.allow_changes("journal_entries")
+    journal.execute(f"UPDATE journal_entries SET description = 'forged' WHERE id = {entry}")
+    for workers in ("1", "2"):
+        result = journal.run("verify", "--workers", workers)
+        assert result.exit_code == 1
+        assert result.stdout.startswith(f"journal entry {entry}: hash_mismatch")
+    assert journal.run("verify", "--workers", "0").exit_code == 2
+
+
 def test_tampered_amount_on_both_sides_is_a_hash_mismatch(journal: Journal) -> None:
     with journal.engine.connect() as conn:  # an entry of one debit and one credit line
         entry = conn.execute(sa.text(
