@@ -333,6 +333,10 @@ class Loan(db.Model):  # type: ignore[name-defined,misc]
     written_off_principal: Mapped[Decimal] = mapped_column(
         Money, default=_zero, server_default="0"
     )
+    #: principal paid out so far (the posted tranches); ``principal`` is the approved one
+    disbursed_principal: Mapped[Decimal] = mapped_column(
+        Money, default=_zero, server_default="0"
+    )
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         sa.DateTime(timezone=True), default=_utcnow, onupdate=_utcnow

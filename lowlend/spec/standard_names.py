@@ -30,6 +30,7 @@ BUILTIN_VIEWS = frozenset(
         "loans",
         "credit_lines",
         "disbursements",
+        "entrusted_funds",
         "repayments",
         "refunds",
         "schedules",

@@ -34,7 +34,7 @@ refused (:func:`~lowlend.services.lending.entrusted_funds.require_funds`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -64,6 +64,7 @@ __all__ = [
     "DisbursementRequest",
     "DisbursementResult",
     "disburse",
+    "price_tranche",
 ]
 
 CHANNELS = ("transfer", "cash", "gateway")
@@ -129,10 +130,11 @@ def _rules(registry: Any, loan: LoanMoneyRow) -> TrancheRules | None:
     return None if spec is None else TrancheRules(spec.max_count, spec.min_amount)
 
 
-def _tranche_figures(registry: Any, loan: LoanMoneyRow, rows: list[TxnRow],
-                     request: DisbursementRequest) -> dict[str, Any]:
-    """The figures of the requested tranche (:func:`disbursement_figures`), checked against
-    the product's tranche rules and the loan's state.
+def price_tranche(registry: Any, loan: LoanMoneyRow, rows: Sequence[TxnRow],
+                  value_date: dt.date, requested: Decimal | None) -> dict[str, Any]:
+    """The figures of a tranche of ``requested`` (``None``: the undisbursed rest) paid out on
+    ``value_date`` (:func:`~lowlend.services.lending.loan_postings.disbursement_figures`),
+    checked against the product's tranche rules and the loan's state.
 
     :raises LendingError: ``loan_not_open_for_tranche`` (409) for a later tranche on a loan
         that is not active, the refusals of :func:`~lowlend.domain.tranches.check_tranche`
@@ -141,27 +143,26 @@ def _tranche_figures(registry: Any, loan: LoanMoneyRow, rows: list[TxnRow],
     done = tranches(rows)
     out = sum((Decimal(str(r.allocation.get("principal", r.amount))) for r in done), Decimal(0))
     rest = loan.principal - out
-    amount = rest if request.amount is None else request.amount
+    amount = rest if requested is None else requested
     if (done and rest <= 0) or (not done and loan.status != AWAITING):  # paid out in full
         raise LendingError("loan_not_awaiting_disbursement", status=409, value=loan.status)
     if done and loan.status != TRANCHE_OPEN:
         raise LendingError("loan_not_open_for_tranche", status=409, value=loan.status)
-    if done and loan.disbursed_on is not None and request.value_date < loan.disbursed_on:
+    if done and loan.disbursed_on is not None and value_date < loan.disbursed_on:
         raise LendingError("value_date_before_disbursement", "value_date",
-                           value=request.value_date.isoformat(),
-                           disbursed=loan.disbursed_on.isoformat())
+                           value=value_date.isoformat(), disbursed=loan.disbursed_on.isoformat())
     try:
         check_tranche(_rules(registry, loan), loan.principal, out, len(done), amount)
     except DomainError as exc:
         raise LendingError.of(exc, 409 if exc.code == "tranche_count_exceeded" else 422) from None
-    _terms, _fees, whole = priced_from(loan, request.value_date, loan.principal)
+    _terms, _fees, whole = priced_from(loan, value_date, loan.principal)
     rounding = whole.schedule.terms.rounding
     completes = amount == rest
     charged = sum((Decimal(str(r.allocation.get("upfront_fees", "0"))) for r in done), Decimal(0))
     fees = tranche_fee_share(whole.upfront_fees, loan.principal, amount, charged, completes,
                              rounding)
     if not done:  # the first tranche prices the schedule for its amount
-        _t, _f, first = priced_from(loan, request.value_date, amount)
+        _t, _f, first = priced_from(loan, value_date, amount)
         return disbursement_figures(amount, fees, 1, _spread(first))
     spread_charged = _spread(schedule_of_quote(loan)) + sum(
         (Decimal(str(r.allocation.get("spread_fees", "0"))) for r in done if not first_tranche(r)),
@@ -214,7 +215,7 @@ def disburse(
         loan = _check(loan, loan_id, request, business_date, pending)
         registry = registry_for(loan.config_version_id)
         try:
-            figures = _tranche_figures(registry, loan, rows, request)
+            figures = price_tranche(registry, loan, rows, request.value_date, request.amount)
         except DomainError as exc:
             raise exc if isinstance(exc, LendingError) else LendingError.of(exc) from None
         if loan_kind(loan).value == "entrusted" and loan.entrusting_party_id is not None:

@@ -221,6 +221,7 @@ def complete_disbursement(
     principal = Decimal(str(row.allocation["principal"]))
     fees_due = Decimal(str(row.allocation["upfront_fees"]))
     row.status = "posted"
+    loan.disbursed_principal = (loan.disbursed_principal or ZERO) + principal
     name = loan.contract_no or loan.id
     post_event(
         uow, registry, loan, PostingEvent.DISBURSEMENT,

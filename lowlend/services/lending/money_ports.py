@@ -46,6 +46,7 @@ class LoanMoneyRow(Protocol):
     dpd: int
     written_off_on: dt.date | None
     written_off_principal: Decimal
+    disbursed_principal: Decimal
     contract_no: str | None
 
 

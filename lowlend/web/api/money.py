@@ -1,5 +1,6 @@
-"""REST actions of the money path: disburse, repay, payoff, auto-debit, refund, write off,
-recover, reverse, approve/reject (maker-checker) and the payment gateway's callback.
+"""REST actions of the money path: disburse (in full or a tranche), repay, payoff,
+auto-debit, refund, write off, recover, reverse, approve/reject (maker-checker), the
+payment gateway's callback, and an entrusting party's deposits, withdrawals and funds.
 
 Each endpoint parses the body, calls one use case of :mod:`lowlend.services.lending` and
 maps its errors like :mod:`lowlend.web.api.lending`: 401 not signed in, 403 no permission
@@ -10,8 +11,6 @@ move the loan's state does not allow or an ``Idempotency-Key`` reused with anoth
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Response, request
@@ -26,62 +25,13 @@ from lowlend.services.lending import (
     payment_flow,
     repayments,
 )
-from lowlend.web.api.lending import _body, _error, _guard, _in_scope, _not_found
+from lowlend.web.api.entrusted_funds import EntrustedFundsApi
+from lowlend.web.api.lending import _error, _guard, _in_scope, _not_found
+from lowlend.web.api.money_input import _amount, _date, _fields, _parsed, _text
 from lowlend.web.api.quote import _json
 from lowlend.web.lending_context import actor, business_today, lending
 
 __all__ = ["LoanMoneyApi", "PaymentCallbackApi", "TransactionActionsApi", "register_money_apis"]
-
-
-def _amount(body: dict[str, Any], errors: dict[str, list[str]], name: str = "amount",
-            required: bool = True) -> Decimal | None:
-    raw = body.get(name)
-    if raw is None or raw == "":
-        if required:
-            errors[name] = [_("Give an amount such as 1000.00.")]
-        return None
-    try:
-        value = Decimal(str(raw))
-        if not value.is_finite() or abs(value) >= Decimal("1e15"):
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        errors[name] = [_("Give an amount such as 1000.00.")]
-        return None
-    return value
-
-
-def _date(body: dict[str, Any], errors: dict[str, list[str]], name: str = "value_date") -> dt.date:
-    raw = body.get(name)
-    if raw in (None, ""):
-        return business_today()
-    try:
-        return dt.date.fromisoformat(str(raw))
-    except ValueError:
-        errors[name] = [_("Give a date as YYYY-MM-DD.")]
-        return business_today()
-
-
-def _text(body: dict[str, Any], name: str, limit: int, errors: dict[str, list[str]]) -> str:
-    value = body.get(name, "")
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors[name] = [_("Give text.")]
-        return ""
-    if len(value) > limit:
-        errors[name] = [_("At most %(n)s characters.", n=limit)]
-    return value
-
-
-def _fields(errors: dict[str, list[str]]) -> Response:
-    return _json({"message": _("Please correct the fields."), "errors": errors}, 422)
-
-
-def _parsed() -> tuple[dict[str, Any] | None, Response | None]:
-    body = _body()
-    if body is None:
-        return None, _json({"message": _("The request body must be a JSON object.")}, 400)
-    return body, None
 
 
 class LoanMoneyApi(BaseApi):
@@ -96,7 +46,8 @@ class LoanMoneyApi(BaseApi):
 
     @expose("/<int:pk>/disburse", methods=["POST"])
     def disburse(self, pk: int) -> Response:
-        """Disburse an approved loan (re-dates its schedule from the value date).
+        """Disburse an approved loan (re-dates its schedule from the value date), or one
+        tranche of it where the product allows (``amount``; absent: all that is left).
         ---
         post:
           parameters:
@@ -107,6 +58,7 @@ class LoanMoneyApi(BaseApi):
                 schema:
                   type: object
                   properties:
+                    amount: {type: string, example: "100000.00", description: "the tranche; absent: the undisbursed rest"}
                     value_date: {type: string, format: date}
                     channel: {type: string, enum: [transfer, cash, gateway]}
                     reference: {type: string}
@@ -115,9 +67,9 @@ class LoanMoneyApi(BaseApi):
                     bank_code: {type: string}
                     holder_name: {type: string}
           responses:
-            201: {description: "posted: {transaction_id, status, principal, upfront_fees, net_proceeds}"}
+            201: {description: "posted: {transaction_id, status, principal, upfront_fees, net_proceeds, tranche}"}
             202: {description: "sent to the gateway, no final answer yet (status pending)"}
-            409: {description: not awaiting disbursement}
+            409: {description: "not awaiting disbursement, tranche count exceeded, entrusted funds insufficient"}
             422: {description: field errors}
         """
         refused = self._refused("disburse", "disbursements", pk)
@@ -127,6 +79,7 @@ class LoanMoneyApi(BaseApi):
         if body is None:
             return bad  # type: ignore[return-value]
         errors: dict[str, list[str]] = {}
+        amount = _amount(body, errors, required=False)
         value_date = _date(body, errors)
         fields = {name: _text(body, name, limit, errors) for name, limit in (
             ("channel", 20), ("reference", 100), ("note", 500), ("card_number", 30),
@@ -136,7 +89,7 @@ class LoanMoneyApi(BaseApi):
         ctx = lending()
         req = disbursements.DisbursementRequest(
             value_date, fields["channel"] or "transfer", fields["reference"], fields["note"],  # type: ignore[arg-type]
-            fields["card_number"], fields["bank_code"], fields["holder_name"],
+            fields["card_number"], fields["bank_code"], fields["holder_name"], amount,
         )
         try:
             result = disbursements.disburse(
@@ -149,6 +102,7 @@ class LoanMoneyApi(BaseApi):
             "transaction_id": result.transaction_id, "status": result.status,
             "principal": str(result.principal), "upfront_fees": str(result.upfront_fees),
             "net_proceeds": str(result.net_proceeds), "failure_code": result.failure_code,
+            "tranche": result.tranche,
         }
         return _json(payload, {"posted": 201, "pending": 202}.get(result.status, 200))
 
@@ -501,7 +455,7 @@ class PaymentCallbackApi(BaseApi):
 
 
 def register_money_apis(appbuilder: Any) -> None:
-    for api in (LoanMoneyApi, TransactionActionsApi, PaymentCallbackApi):
+    for api in (LoanMoneyApi, TransactionActionsApi, PaymentCallbackApi, EntrustedFundsApi):
         appbuilder.add_api(api)
 
 

@@ -1,5 +1,6 @@
 """The finance screens: 放款管理 ``disbursements``, 还款登记 ``repayments``, 退款
-``refunds`` (requests awaiting approval: reversals, refunds, write-offs) and 会计分录
+``refunds`` (requests awaiting approval: reversals, refunds, write-offs), 委托资金
+``entrusted_funds`` (entrusting parties' deposits, withdrawals and funds) and 会计分录
 ``journal`` (entries and the trial balance).
 
 Each screen is a view registered at boot whose ``class_permission_name`` is its
@@ -19,17 +20,18 @@ __all__ = ["register"]
 
 
 def register(appbuilder: Any, registry: Any) -> None:
-    """Add the four finance screens (boot only).
+    """Add the finance screens (boot only).
 
     Their base permissions are their own actions plus every action ``roles.yaml`` grants
     on their code, so FAB's permission update never removes a configured grant.
     """
     from lowlend.web.finance.disbursements import DisbursementsView
+    from lowlend.web.finance.entrusted_funds import EntrustedFundsView
     from lowlend.web.finance.journal import JournalView
     from lowlend.web.finance.refunds import RefundsView
     from lowlend.web.finance.repayments import RepaymentsView
 
-    for cls in (DisbursementsView, RepaymentsView, RefundsView, JournalView):
+    for cls in (DisbursementsView, RepaymentsView, RefundsView, EntrustedFundsView, JournalView):
         view = cls()
         code = str(view.class_permission_name)
         configured = (

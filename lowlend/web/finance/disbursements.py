@@ -1,6 +1,8 @@
-"""放款管理 / Disbursements: approved loans awaiting disbursement (with what each would pay
-out on the business date), a disburse form per loan showing principal, upfront fees and
-net proceeds for the chosen value date before confirming, and the disbursement
+"""放款管理 / Disbursements: loans awaiting disbursement — approved ones, and active ones with
+principal left to pay out in tranches (分笔放款) — with what each would pay out on the
+business date, a disburse form per loan showing the approved and disbursed principal and,
+for the chosen value date and amount (blank: the undisbursed rest), the tranche's
+principal, upfront fees and net proceeds before confirming, and the disbursement
 transactions (posted, waiting for the gateway, failed).
 
 Disbursing calls :func:`lowlend.services.lending.disbursements.disburse` once; the
@@ -30,6 +32,7 @@ from lowlend.web.finance.common import (
     loans_condition,
     may,
     paginate,
+    parse_amount,
     parse_date,
     place_error,
     user_names,
@@ -62,7 +65,9 @@ class DisbursementsView(FinanceView):
             sa.select(Loan, Customer.name, Department.name)
             .join(Customer, Customer.id == Loan.customer_id)
             .outerjoin(Department, Department.id == Loan.department_id)
-            .where(Loan.status == "approved")
+            .where(sa.or_(Loan.status == "approved",
+                          sa.and_(Loan.status == "active", Loan.disbursed_principal > 0,
+                                  Loan.disbursed_principal < Loan.principal)))
             .order_by(Loan.created_at, Loan.id)
         )
         status = request.args.get("status", "")
@@ -79,8 +84,10 @@ class DisbursementsView(FinanceView):
             txns = txns.where(visible)
         loans = paginate(awaiting)
         today = business_today()
+        ctx = lending()
         figures = money_queries.disbursement_figures(
-            lending().money, [row[0].id for row in loans.rows], today  # type: ignore[arg-type]
+            ctx.money, [row[0].id for row in loans.rows], today,  # type: ignore[arg-type]
+            ctx.registry_for,
         )
         done = paginate(txns, arg="tpage")
         return self.render_template(
@@ -108,22 +115,29 @@ class DisbursementsView(FinanceView):
         if value_date is None:
             form.value_date.errors = [str(_l("Give a date as YYYY-MM-DD."))]
             value_date = today
+        amount = None
+        if (form.amount.data or "").strip():
+            amount = parse_amount(form.amount.data)
+            if amount is None:
+                form.amount.errors = [str(_l("Give an amount such as 1000.00."))]
         try:
-            figures = money_queries.disbursement_figures_of(ctx.money, loan_id, value_date)  # type: ignore[arg-type]
+            figures = money_queries.disbursement_figures_of(
+                ctx.money, loan_id, value_date, ctx.registry_for, amount,  # type: ignore[arg-type]
+            )
         except LendingError as exc:
-            if exc.status in (404, 409):
+            if exc.status == 404 or exc.code == "loan_not_awaiting_disbursement":
                 flash(error_text(exc), "warning")
                 return redirect(url_for(f"{self.endpoint}.list"))
-            general = place_error(form, exc, {"value_date": "value_date"})
+            general = place_error(form, exc, {"value_date": "value_date", "amount": "amount"})
             figures = None
         if request.method == "GET" and figures is not None and figures.bank_card:
             form.card_number.data = figures.bank_card
         if (request.method == "POST" and request.form.get("action") == "confirm"
-                and not form.value_date.errors and figures is not None):
+                and not form.value_date.errors and not form.amount.errors and figures is not None):
             request_ = disbursements.DisbursementRequest(
                 value_date, form.channel.data or "transfer", form.reference.data or "",  # type: ignore[arg-type]
                 form.note.data or "", form.card_number.data or "", form.bank_code.data or "",
-                form.holder_name.data or "",
+                form.holder_name.data or "", amount,
             )
             try:
                 result = disbursements.disburse(
@@ -131,10 +145,11 @@ class DisbursementsView(FinanceView):
                     registry_for=ctx.registry_for, business_date=today, gateway=ctx.gateway,
                 )
             except DomainError as exc:
-                if isinstance(exc, LendingError) and exc.status in (404, 409):
+                if isinstance(exc, LendingError) and (
+                        exc.status == 404 or exc.code == "loan_not_awaiting_disbursement"):
                     flash(error_text(exc), "warning")
                     return redirect(url_for(f"{self.endpoint}.list"))
-                general = place_error(form, exc)
+                general = place_error(form, exc, {"amount": "amount"})
             else:
                 self._flash_result(loan_id, result)
                 return redirect(url_for(f"{self.endpoint}.list"))
@@ -150,7 +165,11 @@ class DisbursementsView(FinanceView):
 
     @staticmethod
     def _flash_result(loan_id: int, result: disbursements.DisbursementResult) -> None:
-        if result.status == "posted":
+        if result.status == "posted" and result.tranche > 1:
+            flash(str(_l("Tranche %(n)s of loan %(id)s is disbursed: %(amount)s paid out.",
+                         n=result.tranche, id=loan_id,
+                         amount=format_money(result.net_proceeds))), "success")
+        elif result.status == "posted":
             flash(str(_l("Loan %(id)s is disbursed: %(amount)s paid out.",
                          id=loan_id, amount=format_money(result.net_proceeds))), "success")
         elif result.status == "pending":

@@ -18,6 +18,7 @@ from lowlend.web.finance.common import CHANNEL_LABELS, KIND_LABELS, TXN_TYPE_LAB
 
 __all__ = [
     "DisburseForm",
+    "FundsForm",
     "ReasonForm",
     "RefundForm",
     "RepaymentForm",
@@ -36,6 +37,8 @@ def new_key() -> str:
 
 class DisburseForm(FlaskForm):
     value_date = StringField(_l("Value date"), render_kw={"type": "date"})
+    amount = StringField(_l("Amount of this tranche"),
+                         render_kw={"inputmode": "decimal", "maxlength": 20})
     channel = SelectField(_l("Channel"), choices=_choices(CHANNEL_LABELS, ("transfer", "cash", "gateway")),
                           validate_choice=False)
     reference = StringField(_l("Bank reference"), render_kw={"maxlength": 100})
@@ -65,6 +68,16 @@ class RepaymentForm(FlaskForm):
 class RefundForm(FlaskForm):
     loan = StringField(_l("Loan (number or contract number)"), render_kw={"maxlength": 50})
     amount = StringField(_l("Amount"), render_kw={"inputmode": "decimal", "maxlength": 20})
+    reference = StringField(_l("Bank reference"), render_kw={"maxlength": 100})
+    note = TextAreaField(_l("Note"), render_kw={"maxlength": 500, "rows": 2})
+
+
+class FundsForm(FlaskForm):
+    kind = SelectField(_l("Movement"), choices=[("deposit", _l("Deposit")),
+                                                ("withdrawal", _l("Withdrawal"))],
+                       validate_choice=False)
+    amount = StringField(_l("Amount"), render_kw={"inputmode": "decimal", "maxlength": 20})
+    value_date = StringField(_l("Value date"), render_kw={"type": "date"})
     reference = StringField(_l("Bank reference"), render_kw={"maxlength": 100})
     note = TextAreaField(_l("Note"), render_kw={"maxlength": 500, "rows": 2})
 

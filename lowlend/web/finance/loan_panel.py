@@ -1,6 +1,8 @@
 """The money panel of a loan's page: its schedule (instalments with what is paid and their
-status), its transactions, the payoff figures for a date and the actions the user may take
-(record a repayment, send an auto-debit, request a write-off, enter a refund, disburse).
+status), its transactions, the payoff figures for a date, how much of the approved
+principal is disbursed (a loan paid out in tranches shows "partly disbursed") and the
+actions the user may take (record a repayment, send an auto-debit, request a write-off,
+enter a refund, disburse — a further tranche too).
 
 The actions are links and buttons to the finance screens' forms (each calls one use case);
 nothing here decides about money.
@@ -52,6 +54,8 @@ class LoanPanel:
     may_write_off: bool = False
     may_refund: bool = False
     may_disburse: bool = False
+    approved_principal: Decimal = _ZERO
+    disbursed_principal: Decimal | None = None
 
 
 def _status_text(code: str) -> str:
@@ -97,7 +101,12 @@ def loan_panel(loan_id: int) -> LoanPanel | None:
     panel.may_auto_debit = panel.may_repay and lending().gateway is not None
     panel.may_write_off = open_ and may("write_off", "loans")
     panel.may_refund = loan.disbursed_on is not None and may("add", "refunds")
-    panel.may_disburse = loan.status == "approved" and may("disburse", "disbursements")
+    panel.approved_principal = loan.principal
+    out = loan.disbursed_principal or _ZERO
+    if loan.disbursed_on is not None and out > 0:
+        panel.disbursed_principal = out
+    partly = loan.status == "active" and _ZERO < out < loan.principal
+    panel.may_disburse = (loan.status == "approved" or partly) and may("disburse", "disbursements")
     if open_:
         today = business_today()
         wanted = parse_date(request.args.get("payoff_date"), today)

@@ -248,6 +248,7 @@ class MoneyMachine(RuleBasedStateMachine):
                     "SELECT sum(principal - principal_paid) FROM instalments WHERE loan_id = :l",
                     l=loan_id).scalar_one())
                 assert _dec(principal.get(loan_id)) == outstanding - loan.written_off_principal
+                assert loan.disbursed_principal == disbursed_principal(rows) <= loan.principal
                 held = overpayment_held(loan_state(loan, rows, self.today), rows)
                 if loan.status != "written_off":
                     assert _dec(credit.get(loan_id)) == held

@@ -77,7 +77,7 @@ def test_tranches_add_principal_and_the_journal_follows(world: World) -> None:
     with world.uow() as uow:
         row = uow.money.loan(loan)
         rows = uow.money.transactions(loan)
-        assert disbursed_principal(rows) == D("250000.00")
+        assert disbursed_principal(rows) == row.disbursed_principal == D("250000.00")
         assert row.principal == D("300000.00") and row.disbursed_on == START
         state = loan_state(row, rows, dt.date(2026, 2, 10))
         spread = [r.allocation["spread_fees"] for r in rows if r.type == "disbursement"]

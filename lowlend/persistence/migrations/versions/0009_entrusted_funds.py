@@ -1,4 +1,4 @@
-"""Entrusted funds (委托资金): an entrusting party's deposits and withdrawals.
+"""Entrusted funds (委托资金) and disbursement in tranches (分笔放款).
 
 * ``entrusted_fund_movements``: one row per deposit or withdrawal of an entrusting party
   (``party_id`` is the record id of the config entity ``entrusting_parties``, without a
@@ -6,6 +6,10 @@
   entry it posted (``journal_entry_id``, unique). The party's funds are computed from
   the journal: the entries of its movements and of its loans (``loans.entrusting_party_id``);
   the journal tables themselves are not changed.
+
+* ``loans.disbursed_principal``: the principal paid out so far (the sum of the loan's
+  posted disbursement tranches; ``principal`` stays the approved principal). Loans
+  disbursed before this revision were paid out in full: they get their principal.
 
 ``created_by`` is ``ab_user.id`` without a database-level foreign key (see 0001).
 
@@ -59,10 +63,14 @@ def upgrade() -> None:
         batch.create_index("ix_entrusted_fund_movements_party_id", ["party_id"], unique=False)
     with op.batch_alter_table("loans") as batch:
         batch.create_index("ix_loans_entrusting_party_id", ["entrusting_party_id"], unique=False)
+        batch.add_column(sa.Column("disbursed_principal", sa.Numeric(18, 2),
+                                   server_default="0", nullable=False))
+    op.execute("UPDATE loans SET disbursed_principal = principal WHERE disbursed_on IS NOT NULL")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("loans") as batch:
+        batch.drop_column("disbursed_principal")
         batch.drop_index("ix_loans_entrusting_party_id")
     with op.batch_alter_table("entrusted_fund_movements") as batch:
         batch.drop_index("ix_entrusted_fund_movements_party_id")
