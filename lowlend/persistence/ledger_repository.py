@@ -15,6 +15,7 @@ posting fail instead of forking the chain.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Collection, Iterable, Iterator
 from decimal import Decimal
 from itertools import groupby
@@ -49,6 +50,26 @@ _LINES = JournalLine.__table__
 _LOANS = Loan.__table__
 _INSTALLMENTS = Instalment.__table__
 _CENT = Decimal("0.01")
+
+
+_ENTRY_COLUMNS = ("id", "business_date", "booked_at", "description", "loan_id",
+                  "transaction_id", "reversal_of", "prev_hash", "hash")
+_LINE_COLUMNS = ("entry_id", "account", "debit", "credit", "currency", "memo")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value: Any) -> str:
+    """``value`` in PostgreSQL's COPY text format (``\\N`` for NULL; backslash, tab, newline
+    and carriage return escaped in strings)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, int | Decimal):
+        return str(value)
+    raise TypeError(f"cannot copy a {type(value).__name__}")
 
 
 def _cents(value: Any) -> Decimal | None:
@@ -186,7 +207,8 @@ class SqlLedgerRepository:
     ) -> list[PostedEntry]:
         """Check, chain and insert ``drafts`` in order, all booked at ``booked_at`` (now by
         default): one lock, one read of the head, one block of ids, the entries and their
-        lines inserted with one multi-row statement each.
+        lines inserted with one statement each (PostgreSQL: ``COPY … FROM STDIN``; SQLite:
+        a multi-row ``INSERT``).
 
         Every draft is checked and chained in memory before anything is written, so when
         one does not balance nothing of the batch is posted.
@@ -212,26 +234,37 @@ class SqlLedgerRepository:
             entry = post(draft, entry_id, when, prev_hash)
             posted.append(entry)
             prev_hash = entry.hash
-        self.session.execute(
-            sa.insert(_ENTRIES),
-            [
-                {"id": e.id, "business_date": e.business_date, "booked_at": e.booked_at,
-                 "description": e.description, "loan_id": e.loan_id,
-                 "transaction_id": e.transaction_id, "reversal_of": e.reversal_of,
-                 "prev_hash": e.prev_hash, "hash": e.hash}
-                for e in posted
-            ],
-        )
-        self.session.execute(
-            sa.insert(_LINES),
-            [
-                {"entry_id": e.id, "account": ln.account, "debit": ln.debit,
-                 "credit": ln.credit, "currency": ln.currency, "memo": ln.memo}
-                for e in posted
-                for ln in e.lines
-            ],
-        )
+        entry_rows = [
+            (e.id, e.business_date, e.booked_at, e.description, e.loan_id, e.transaction_id,
+             e.reversal_of, e.prev_hash, e.hash)
+            for e in posted
+        ]
+        line_rows = [
+            (e.id, ln.account, ln.debit, ln.credit, ln.currency, ln.memo)
+            for e in posted
+            for ln in e.lines
+        ]
+        if self._is_postgresql():
+            self._copy(_ENTRIES, _ENTRY_COLUMNS, entry_rows)
+            self._copy(_LINES, _LINE_COLUMNS, line_rows)
+        else:
+            self.session.execute(sa.insert(_ENTRIES), [dict(zip(_ENTRY_COLUMNS, row, strict=True))
+                                                       for row in entry_rows])
+            self.session.execute(sa.insert(_LINES), [dict(zip(_LINE_COLUMNS, row, strict=True))
+                                                     for row in line_rows])
         return posted
+
+    def _copy(self, table: sa.Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """PostgreSQL: insert ``rows`` with one ``COPY … FROM STDIN`` in the session's
+        transaction (text format; the insert triggers and constraints apply as to an
+        ``INSERT``), without the parsing of a multi-row ``VALUES`` statement."""
+        self.session.flush()
+        raw = self.session.connection().connection.dbapi_connection
+        assert raw is not None
+        text = "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows)
+        with raw.cursor() as cursor:
+            cursor.copy_expert(
+                f"COPY {table.name} ({', '.join(columns)}) FROM STDIN", io.StringIO(text))
 
     # -- loans against the journal ----------------------------------------------------
     def loan_figures(self, accounts: LoanAccounts) -> dict[int, LoanFigures]:

@@ -282,3 +282,20 @@ def test_the_posting_lock_is_per_schema(postgres_url: str) -> None:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{other}" CASCADE'))
         admin.dispose()
+
+
+def test_awkward_strings_are_stored_as_posted(sessions: sa.orm.sessionmaker[Session]) -> None:
+    """PostgreSQL posts through COPY's text format: backslashes, tabs, line breaks, a
+    literal ``\\N`` and non-ASCII text come back exactly, NULL ids stay NULL."""
+    texts = ["\\N", "a\tb\r\nc\\d", "\\.", "还款 ✓ \"q\"", ""]
+    drafts = [EntryDraft(dt.date(2026, 3, 1), text, (
+        Line("bank", Decimal("1.50"), ZERO, "CNY", text),
+        Line(f"acct{text}", ZERO, Decimal("1.50"), "CNY", text[::-1])))
+        for text in texts]
+    with sessions() as session:
+        posted = SqlLedgerRepository(session).append_many(drafts, booked_at=BOOKED)
+        session.commit()
+    stored = _stored(sessions)
+    assert [(e.description, e.lines, e.loan_id, e.reversal_of) for e in stored] == [
+        (e.description, e.lines, None, None) for e in posted]
+    assert verify_chain(stored).ok
