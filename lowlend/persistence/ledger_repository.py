@@ -5,9 +5,10 @@ Implements :class:`lowlend.services.ledger_checkpoints.LedgerRepository`. Never 
 
 Appending (one entry with ``append``, a batch with ``append_many``: same code, same
 guarantees) serialises writers: on PostgreSQL a transaction-scoped advisory lock is
-taken before the head of the chain is read (released at commit), and the ids come
-from the table's sequence (one block per batch), so ids ascend in chain order; the
-deferred constraint trigger checks every entry's balance again at commit. On SQLite the
+taken before the head of the chain is read (released at commit), the ids come from the
+table's sequence (one block per batch), so ids ascend in chain order, the rows go in with
+``COPY … FROM STDIN`` and the balance check of migration 0010 checks every entry again at
+commit. On SQLite the
 database's single writer and the unique ``prev_hash`` index make a concurrent second
 posting fail instead of forking the chain.
 """
