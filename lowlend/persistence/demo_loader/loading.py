@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lowlend.persistence.demo_loader.business import _Writer
 from lowlend.persistence.demo_loader.entity_records import write_entity_records
+from lowlend.persistence.demo_loader.entrusted import fund_entrusted_loans
 from lowlend.persistence.demo_loader.summary import DEMO_ACTION, DEMO_PEPPER, DemoSummary
 from lowlend.persistence.models import ConfigState, ConfigVersion
 from lowlend.persistence.repositories import CORE_REPOSITORIES, IdNumberProtector
@@ -166,6 +167,12 @@ def write_demo_data(
                 config_version_id=config_version_id,
                 audit=writer.audit,
             )
+        deposits = 0
+        if entity_records and registry is not None:
+            deposits = fund_entrusted_loans(uow.session, registry,
+                                            business_date=data.business_date, user_ids=user_ids)
         uow.commit()
-        return replace(writer.summary(), entity_records_created=created)
+        summary = writer.summary()
+        return replace(summary, entity_records_created=created,
+                       journal_entries_created=summary.journal_entries_created + deposits)
 

@@ -30,6 +30,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from lowlend.domain.approval import Actor
+from lowlend.persistence.entrusted_funds_repository import SqlFundsRepository
 from lowlend.persistence.ledger_repository import SqlLedgerRepository
 from lowlend.persistence.models import Transaction
 from lowlend.persistence.money_repository import SqlMoneyRepository
@@ -71,6 +72,7 @@ class SavepointMoneyUow(MoneyUnitOfWork):
                                expire_on_commit=False)
         self.money = SqlMoneyRepository(self.session)  # type: ignore[assignment]
         self.journal = SqlLedgerRepository(self.session)
+        self.funds = SqlFundsRepository(self.session)  # type: ignore[assignment]
         return super().__enter__()
 
     def __exit__(self, *args: object) -> None:
