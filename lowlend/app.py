@@ -10,12 +10,12 @@ returns it. Several apps can be built in one process (tests do).
 :mod:`lowlend.web.bootstrap`) or by the Alembic migrations, so the app can start
 — and ``/health`` can report 503 — while the database is down.
 
-Hook points for the other layers (all optional, looked up at boot):
+Hook points for the other layers (looked up at boot):
 
 * ``lowlend.services.registry_provider`` — current SpecRegistry + version counter,
   see :mod:`lowlend.web.registry_hooks`;
-* ``lowlend.web.registration.VIEW_MODULES`` — modules whose ``register(appbuilder,
-  registry)`` adds the generic views/APIs at boot.
+* ``lowlend.web.registration.REGISTRARS`` — the ``register(appbuilder, registry)``
+  of each part of the admin, called at boot.
 """
 
 from __future__ import annotations
@@ -141,6 +141,7 @@ def create_app(config: object | Mapping[str, Any] | None = None) -> Flask:
         csrf,
         health,
         login_security,
+        permission_sync,
         registration,
         registry_hooks,
         request_limits,
@@ -177,6 +178,7 @@ def create_app(config: object | Mapping[str, Any] | None = None) -> Flask:
         install_domain(app)
         health.init_app(app)
         registry_hooks.install(app)
+        permission_sync.init_app(app)  # a newly published version's permissions, per worker
         registration.register_views(appbuilder)
     make_celery(app)
 

@@ -48,7 +48,7 @@ def _build_app(ctx: click.Context, demo: bool) -> Any:
 
 def built_before_first_publish(app: Any) -> bool:
     """Whether ``app`` registered its generated views before any config was published."""
-    from lowlend.web.generic import EXTENSION_KEY
+    from lowlend.web.generic.extension import EXTENSION_KEY
 
     return bool(app.extensions.get(EXTENSION_KEY + "_without_registry"))
 

@@ -1,6 +1,6 @@
 """Tables and mapped classes of config-declared entities (``product_configs/entities/*.yaml``).
 
-At boot (:func:`lowlend.web.generic.register`) every :class:`~lowlend.spec.model.EntitySpec`
+At boot (:func:`lowlend.web.generic.registration.register`) every :class:`~lowlend.spec.model.EntitySpec`
 of the published registry gets
 
 * one SQLAlchemy mapped class on ``db.Model`` (:func:`entity_model`), table

@@ -315,21 +315,12 @@ def loan_terms_for(
     )
 
 
-_FEE_RULE_FIELDS = {f.name for f in dataclasses.fields(FeeRule)}
-
-
 def fee_schedule_for(spec: FeeScheduleSpec) -> FeeSchedule:
-    """The domain fee schedule (one :class:`~lowlend.domain.fees.FeeRule` per fee spec).
-
-    ``min_amount`` / ``max_amount`` of a fee are passed on once the domain's
-    ``FeeRule`` has those fields (it does not yet: they are then not applied).
-    """
+    """The domain fee schedule (one :class:`~lowlend.domain.fees.FeeRule` per fee spec,
+    with its ``min_amount`` / ``max_amount`` clamp)."""
     rules = []
     for fee in spec.fees:
-        extra: dict[str, Any] = {}
-        for name in ("min_amount", "max_amount"):
-            if name in _FEE_RULE_FIELDS:
-                extra[name] = getattr(fee, name)
+        extra: dict[str, Any] = {"min_amount": fee.min_amount, "max_amount": fee.max_amount}
         rules.append(
             FeeRule(
                 code=fee.code,
@@ -478,7 +469,7 @@ def fees_from_snapshot(snapshot: Mapping[str, Any]) -> FeeSchedule | None:
         extra = {
             name: _opt_dec(rule.get(name))
             for name in ("min_amount", "max_amount")
-            if name in _FEE_RULE_FIELDS and name in rule
+            if name in rule
         }
         rules.append(
             FeeRule(

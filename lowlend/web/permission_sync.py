@@ -33,6 +33,9 @@ One sync:
 
 It is idempotent: a second run reports no change. Call it
 
+* whenever a worker finds a newly published version: :func:`init_app` (by
+  ``create_app``) makes it a listener of :mod:`lowlend.web.registry_hooks`;
+
 * at boot of ``lowlend demo`` / ``lowlend run`` (after the schema and the shipped
   configuration exist): :func:`sync_at_boot`;
 * after every publish (config UI, ``lowlend config publish``, rollback):
@@ -283,6 +286,16 @@ def sync_permissions(appbuilder: Any, registry: Any, *, retries: int = 2) -> Syn
             log.info("lowlend permission sync: %s", report.summary())
         return report
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def init_app(app: Flask) -> None:
+    """Sync ``app``'s permissions whenever a request or task finds a newly published
+    version (:func:`lowlend.web.registry_hooks.on_new_version`)."""
+
+    def sync(registry: Any) -> None:
+        sync_permissions(app.appbuilder, registry)  # type: ignore[attr-defined]
+
+    registry_hooks.on_new_version(app, sync)
 
 
 def sync_at_boot(app: Flask, registry: Any = None) -> SyncReport:

@@ -1,49 +1,48 @@
-"""Boot-time registration of the generic views/APIs (groundwork for the generated admin).
+"""Boot-time registration of every view and REST API of the admin.
 
 Flask refuses new blueprints after the first request, so every view/API is
 registered here, once, at boot (see ARCHITECTURE.md, "Low-code engine facts").
-Each module named in :data:`VIEW_MODULES` that exists must define
-``register(appbuilder, registry)``; ``registry`` is the current SpecRegistry or
-``None`` when no registry provider is available yet. Missing modules are skipped,
-so the shell works before the generated admin exists.
+:data:`REGISTRARS` lists, in order, the ``register(appbuilder, registry)`` of each
+part of the admin; ``registry`` is the published SpecRegistry, or ``None`` before the
+first publish. Every part is imported explicitly: a missing or broken module fails
+the boot instead of silently dropping its screens.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from lowlend.web import registry_hooks
+from lowlend.web.api.registration import register as register_apis
+from lowlend.web.attachments.registration import register as register_attachments
+from lowlend.web.config_admin.registration import register as register_config_admin
+from lowlend.web.finance import register as register_finance
+from lowlend.web.generic.registration import register as register_generic
+from lowlend.web.reconciliation_views import register as register_reconciliation
 
 log = logging.getLogger(__name__)
 
-VIEW_MODULES: tuple[str, ...] = (
-    "lowlend.web.generic",  # generic CRUD views/APIs per entity kind (to be written)
-    "lowlend.web.api",  # quote, applications, loans, repayments, GPS pings (to be written)
-    "lowlend.web.config_admin",  # config screens: edit/validate/diff/publish, versions, rollback
-    "lowlend.web.attachments",  # file fields: GET /attachments/<id>, POST /api/v1/attachments/
-    "lowlend.web.finance",  # disbursements, repayments, refunds, journal and trial balance
-    "lowlend.web.reconciliation_views",  # 对账: statements, matching, daily report
+__all__ = ["REGISTRARS", "register_views"]
+
+Registrar = Callable[[Any, Any], None]
+
+#: (name, register) in registration order
+REGISTRARS: tuple[tuple[str, Registrar], ...] = (
+    ("generic", register_generic),  # generated CRUD views/APIs per view code
+    ("api", register_apis),  # quote, OCR, lending and money use-case APIs and screens
+    ("config_admin", register_config_admin),  # config screens: edit/validate/diff/publish
+    ("attachments", register_attachments),  # GET /attachments/<id>, POST /api/v1/attachments/
+    ("finance", register_finance),  # disbursements, repayments, refunds, journal, trial balance
+    ("reconciliation", register_reconciliation),  # 对账: statements, matching, daily report
 )
 
 
 def register_views(appbuilder: Any) -> list[str]:
-    """Call ``register(appbuilder, registry)`` of each available view module."""
-    registry: Any = None
-    loaded = False
-    done: list[str] = []
-    for name in VIEW_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue
-            raise
-        register = getattr(module, "register", None)
-        if callable(register):
-            if not loaded:  # read the published registry only when someone needs it
-                registry, loaded = registry_hooks.current_registry(), True
-            register(appbuilder, registry)
-            done.append(name)
-    return done
+    """Call every registrar of :data:`REGISTRARS` with the published registry; return
+    their names."""
+    registry = registry_hooks.current_registry()
+    for _name, register in REGISTRARS:
+        register(appbuilder, registry)
+    return [name for name, _register in REGISTRARS]

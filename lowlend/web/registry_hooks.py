@@ -124,19 +124,32 @@ def refresh_if_stale() -> None:
         _sync_permissions_to_new_version(prov)
 
 
-def _sync_permissions_to_new_version(prov: Any) -> None:
-    """A publish (by anyone, in any process) makes its permissions exist here too.
+LISTENERS_KEY = "lowlend_registry_listeners"
 
-    Runs once per worker and version: the sync is idempotent and retries when two
-    workers sync at once, so a product published through the store, the CLI or the
+
+def on_new_version(app: Flask, listener: Callable[[Any], None]) -> None:
+    """Call ``listener(registry)`` in ``app`` whenever a request or task finds that a new
+    configuration version was published (by anyone, in any process); e.g. the
+    permission sync (:func:`lowlend.web.permission_sync.init_app`)."""
+    app.extensions.setdefault(LISTENERS_KEY, []).append(listener)
+
+
+def _sync_permissions_to_new_version(prov: Any) -> None:
+    """A publish (by anyone, in any process) is announced to the app's listeners
+    (:func:`on_new_version`): its permissions then exist here too.
+
+    Runs once per worker and version: the permission sync is idempotent and retries when
+    two workers sync at once, so a product published through the store, the CLI or the
     UI gets its permissions without a restart and without a separate step.
     """
-    from lowlend.web.permission_sync import sync_permissions
-
+    listeners = current_app.extensions.get(LISTENERS_KEY, [])
+    if not listeners:
+        return
     try:
         registry = prov.current()
     except Exception as exc:  # nothing published yet, or the version does not load
-        log.debug("lowlend: no registry to sync permissions to: %s", exc)
+        log.debug("lowlend: no registry to announce: %s", exc)
         return
     if registry is not None:
-        sync_permissions(current_app.appbuilder, registry)
+        for listener in listeners:
+            listener(registry)

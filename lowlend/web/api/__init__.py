@@ -1,23 +1,4 @@
-"""Hand-written REST APIs that are use cases rather than entity CRUD (quote, …).
-
-Registered at boot by :mod:`lowlend.web.registration` through :func:`register`.
+"""Hand-written REST APIs that are use cases rather than entity CRUD (quote, OCR,
+lending, money, …); registered at boot by :mod:`lowlend.web.api.registration`. This
+``__init__`` imports nothing.
 """
-
-from __future__ import annotations
-
-from typing import Any
-
-from lowlend.web.api.lending import register_lending_apis
-from lowlend.web.api.money import register_money_apis
-from lowlend.web.api.ocr import OcrApi
-from lowlend.web.api.quote import QuoteApi
-from lowlend.web.lending_views import register as register_lending_views
-
-
-def register(appbuilder: Any, registry: Any) -> None:
-    """Add the use-case APIs (they read the current registry per request)."""
-    appbuilder.add_api(QuoteApi)
-    appbuilder.add_api(OcrApi)
-    register_lending_apis(appbuilder)
-    register_money_apis(appbuilder)
-    register_lending_views(appbuilder)

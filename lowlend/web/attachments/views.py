@@ -41,7 +41,7 @@ def visible_attachment(pk: int) -> Any | None:
     """The attachment ``pk`` if the current user may read it (see the module doc)."""
     from lowlend.persistence.attachments import Attachment
     from lowlend.persistence.db import db
-    from lowlend.web.generic import EXTENSION_KEY
+    from lowlend.web.generic.extension import EXTENSION_KEY
     from lowlend.web.generic.interface import DATAMODEL
 
     row = db.session.get(Attachment, pk)
@@ -62,8 +62,8 @@ def visible_attachment(pk: int) -> Any | None:
 def upload_codes() -> list[str]:
     """View codes with a ``file`` field (``applications`` when a product has one)."""
     from lowlend.web import registry_hooks
-    from lowlend.web.attachments import file_codes
-    from lowlend.web.generic import EXTENSION_KEY
+    from lowlend.web.attachments.uploads import file_codes
+    from lowlend.web.generic.extension import EXTENSION_KEY
 
     codes = [
         code
@@ -97,7 +97,7 @@ class AttachmentView(BaseView):
         row = visible_attachment(pk)
         if row is None:
             abort(404)
-        from lowlend.web.attachments import current_store
+        from lowlend.web.attachments.uploads import current_store
 
         try:
             data = current_store().read(row.sha256)
@@ -143,7 +143,7 @@ class AttachmentApi(BaseApi):
         if not may_upload():
             return self.response_403()
         from lowlend.persistence.db import db
-        from lowlend.web.attachments import current_policy, read_upload, stage_upload
+        from lowlend.web.attachments.uploads import current_policy, read_upload, stage_upload
 
         files = [f for f in request.files.getlist("file") if f is not None]
         unexpected = [k for k in request.files if k != "file"]

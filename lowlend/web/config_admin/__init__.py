@@ -1,36 +1,9 @@
 """Configuration screens: edit, validate, diff, publish and roll back the configuration.
 
-:func:`register` (called at boot by :mod:`lowlend.web.registration`) adds one
+:func:`lowlend.web.config_admin.registration.register` (called at boot) adds one
 screen per configuration kind (:mod:`lowlend.web.config_admin.kinds`, views in
 :mod:`lowlend.web.config_admin.item_views`), the dictionary label form
 (:mod:`lowlend.web.config_admin.dictionary_labels`) and the version history
 (:mod:`lowlend.web.config_admin.version_views`). See ``README.md`` for URLs and
-permission names.
+permission names. This ``__init__`` imports nothing.
 """
-
-from __future__ import annotations
-
-from typing import Any
-
-__all__ = ["register"]
-
-
-def register(appbuilder: Any, registry: Any) -> None:
-    """Register the config screens (boot only; the registry is read per request).
-
-    Also records which config-declared entities this process serves, so the entity
-    screen can tell which published ones wait for a restart.
-    """
-    from flask import current_app
-
-    from lowlend.web.config_admin.dictionary_labels import DictionaryItemsView
-    from lowlend.web.config_admin.item_views import ConfigItemsView, item_view_class
-    from lowlend.web.config_admin.kinds import DICTIONARIES, KINDS
-    from lowlend.web.config_admin.publishing import remember_boot_entities
-    from lowlend.web.config_admin.version_views import ConfigVersionsView
-
-    screens: dict[str, type[ConfigItemsView]] = {DICTIONARIES.code: DictionaryItemsView}
-    remember_boot_entities(current_app, registry)
-    for kind in KINDS:
-        appbuilder.add_view_no_menu(item_view_class(kind, screens.get(kind.code, ConfigItemsView)))
-    appbuilder.add_view_no_menu(ConfigVersionsView)

@@ -63,7 +63,7 @@ class AttachmentWidget:
         from flask import url_for
 
         from lowlend.services.attachments import format_size
-        from lowlend.web.attachments import current_policy
+        from lowlend.web.attachments.uploads import current_policy
 
         policy = current_policy()
         parts = ['<div class="lowlend-file-field">']
@@ -176,7 +176,7 @@ class AttachmentField(Field):
     def pre_validate(self, form: Any) -> None:
         if self._formdata is None or not hasattr(self._formdata, "getlist"):
             return  # nothing posted: the stored value stays
-        from lowlend.web.attachments import (
+        from lowlend.web.attachments.uploads import (
             current_policy,
             read_upload,
             resolve_values,
@@ -211,7 +211,7 @@ class AttachmentField(Field):
     # -- output ----------------------------------------------------------------------------
     def populate_obj(self, obj: Any, name: str) -> None:
         setattr(obj, name, self.data)
-        from lowlend.web.attachments import attachment_ids
+        from lowlend.web.attachments.uploads import attachment_ids
 
         ids = attachment_ids(self.data)
         if ids:

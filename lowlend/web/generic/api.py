@@ -98,7 +98,7 @@ class GenericModelApi(ModelRestApi):
         result = common.validate(self.descriptor, values, only=codes)
         for key, messages in result_extra.items():
             result.errors.setdefault(key, []).extend(messages)
-        from lowlend.web.attachments import file_codes, resolve_values
+        from lowlend.web.attachments.uploads import file_codes, resolve_values
 
         files = [c for c in file_codes(self.descriptor.fields) if c in codes]
         found = resolve_values(  # attachment ids → stored metadata; unknown ids → 422
@@ -118,7 +118,7 @@ class GenericModelApi(ModelRestApi):
         for code, value in result.values.items():
             if code in codes and code not in self.descriptor.virtual:
                 setattr(item, code, value)
-        from lowlend.web.attachments import file_codes, link_values
+        from lowlend.web.attachments.uploads import file_codes, link_values
 
         files = [c for c in file_codes(self.descriptor.fields) if c in codes]
         link_values(item, result.values, files, entity=self.descriptor.code)

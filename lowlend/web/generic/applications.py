@@ -37,8 +37,8 @@ from lowlend.services.lending.terms import application_term_errors
 from lowlend.services.permissions import APPLY_ACTION, permission_name, product_view_menu
 from lowlend.spec.expressions import to_basis_points, to_minor_units
 from lowlend.web import registry_hooks
-from lowlend.web.forms import SpecForm, field_for
-from lowlend.web.generic import common
+from lowlend.web.forms.spec_form import SpecForm, field_for
+from lowlend.web.generic import common, conditions
 from lowlend.web.generic.labels import config_label, label_text, translate
 from lowlend.web.generic.views import GenericModelView
 
@@ -64,16 +64,10 @@ def current_product(code: str | None) -> Any | None:
 
 
 def may_apply(code: str) -> bool:
-    """``can_apply`` on ``product:<code>`` when that permission exists, else ``True``."""
-    sm = current_app.appbuilder.sm
-    view_menu = product_view_menu(code)
-    try:
-        exists = sm.find_permission_view_menu(APPLY_PERMISSION, view_menu) is not None
-    except Exception:
-        exists = False
-    if not exists:
-        return True
-    return bool(sm.has_access(APPLY_PERMISSION, view_menu))
+    """Whether the current user holds ``can_apply`` on ``product:<code>``. The permission
+    exists for every published product once its permissions are synced (at publish, and
+    by each worker on its next request); a product without it is refused to everyone."""
+    return bool(current_app.appbuilder.sm.has_access(APPLY_PERMISSION, product_view_menu(code)))
 
 
 def range_errors(product: Any, values: Mapping[str, Any]) -> dict[str, list[FieldMessage]]:
@@ -189,6 +183,43 @@ class ApplicationsView(GenericModelView):
     dynamic_add = True
     _base_add_form: Any = None
     show_template = "lending/application_show.html"
+
+    def condition_states(
+        self, values: dict[str, Any]
+    ) -> tuple[dict[str, dict[str, bool]] | None, Any]:
+        """Field states of the application form: the product's (``?product=`` on the add
+        form, the pinned product of ``?pk=`` on edit) standard and custom fields."""
+        pk = request.args.get("pk")
+        if pk:
+            item = self.datamodel.get(pk, self._base_filters)
+            product = pinned_product(item) if item is not None else None
+        else:
+            product = current_product(request.args.get("product"))
+            if product is not None and not may_apply(product.code):
+                return None, conditions.error(403, "Access denied.")
+        if product is None:
+            return None, conditions.error(404, "Unknown record." if pk else "Unknown product.")
+        desc = self.descriptor
+        standard = {f.code: values.get(f.code) for f in desc.fields}
+        custom = {
+            f.code: values.get(CUSTOM_PREFIX + f.code)
+            for f in product.custom_fields
+            if CUSTOM_PREFIX + f.code in values
+        }
+        result = validate_application(desc, product, standard, custom)
+        names = [f.code for f in desc.fields] + [
+            CUSTOM_PREFIX + f.code for f in product.custom_fields
+        ]
+        return conditions.states(result, names), None
+
+    def condition_fields(self) -> tuple[Any, dict[str, str]] | None:
+        """The product's form (the product of this request, ``None`` when there is none)."""
+        product = g.get("_lowlend_product")
+        if product is None:
+            return None
+        fields = (*common.current_fields(self.descriptor), *product.custom_fields)
+        pk = (request.view_args or {}).get("pk")
+        return fields, ({"pk": str(pk)} if pk is not None else {"product": product.code})
 
     def render_template(self, template: str, **kwargs: Any) -> Any:
         if template == self.show_template and "pk" in kwargs:

@@ -99,7 +99,7 @@ class ApplicationsApi(GenericModelApi):
         for key in data:
             if key not in allowed and key not in ("product_code", "custom"):
                 result.errors.setdefault(key, []).append(FieldMessage("unknown_field"))
-        from lowlend.web.attachments import file_codes, link_values, resolve_values
+        from lowlend.web.attachments.uploads import file_codes, link_values, resolve_values
 
         files = file_codes(product.custom_fields)
         for key, messages in resolve_values(  # attachment ids → metadata; unknown ids → 422
@@ -173,7 +173,7 @@ def _put_validate_input(self: Any, data: dict[str, Any], item: Any) -> Validatio
         )
         for code, messages in second.errors.items():
             result.errors["custom." + code] = messages
-        from lowlend.web.attachments import file_codes, resolve_values
+        from lowlend.web.attachments.uploads import file_codes, resolve_values
 
         for code, messages in resolve_values(  # attachment ids → metadata; unknown ids → 422
             second.values,
@@ -201,7 +201,7 @@ def _put_apply_values(self: Any, item: Any, result: ValidationResult, codes: set
         item.custom = custom
         product = pinned_product(item)
         if product is not None:
-            from lowlend.web.attachments import file_codes, link_values
+            from lowlend.web.attachments.uploads import file_codes, link_values
 
             link_values(
                 item,

@@ -6,9 +6,8 @@ import json
 from typing import Any
 
 from lowlend.services.audit import mask_image
-
-#: entity code → {column: PII class}; filled by :func:`lowlend.web.generic.register`
-PII_COLUMNS: dict[str, dict[str, str]] = {}
+from lowlend.web.generic.extension import descriptors_of
+from lowlend.web.generic.labels import can_view_pii, mask_rules
 
 #: columns whose names alone mark them as PII in any entity
 GENERIC_PII = {
@@ -21,23 +20,19 @@ GENERIC_PII = {
 
 
 def masked_image(entity: str, image: Any, may_view: bool) -> Any:
+    """``image`` (an audit row's before/after) with the PII columns of ``entity`` masked
+    (``"*"``: of every generated view of the current app) unless ``may_view``."""
     if not isinstance(image, dict) or may_view:
         return image
-    from lowlend.web.generic.labels import mask_rules
-
     pii = dict(GENERIC_PII)
-    if entity == "*":
-        for columns in PII_COLUMNS.values():
-            pii.update(columns)
-    else:
-        pii.update(PII_COLUMNS.get(entity, {}))
+    for code, desc in descriptors_of().items():
+        if entity in ("*", code):
+            pii.update(desc.pii)
     return mask_image(image, pii, mask_rules())
 
 
 def audit_json_formatter(value: Any) -> str:
     """Formatter of ``before``/``after``: JSON with PII masked (``can_view_pii`` on audit_log)."""
-    from lowlend.web.generic.labels import can_view_pii
-
     if value is None:
         return ""
     shown = masked_image("*", value, can_view_pii("audit_log"))

@@ -16,7 +16,7 @@ from flask import current_app
 from lowlend.services.custom_fields import ValidationResult, validate_record
 from lowlend.spec.model import FieldSpec
 from lowlend.web import registry_hooks
-from lowlend.web.forms import REFERENCE_PREFIX
+from lowlend.web.forms.spec_form import REFERENCE_PREFIX
 from lowlend.web.generic.entities import EntityDescriptor
 from lowlend.web.generic.labels import (
     label_text,
@@ -56,7 +56,7 @@ def reference_name(code: str, value: Any) -> str | None:
 
     from lowlend.persistence.db import db
     from lowlend.web.datamodel import scoped_select
-    from lowlend.web.generic import EXTENSION_KEY
+    from lowlend.web.generic.extension import EXTENSION_KEY
 
     target = current_app.extensions.get(EXTENSION_KEY, {}).get(code)
     try:
@@ -80,7 +80,7 @@ def reference_choices(code: str) -> list[tuple[str, str]] | None:
     generated view has that code (the form then takes a typed id)."""
     from lowlend.persistence.db import db
     from lowlend.web.datamodel import scoped_select
-    from lowlend.web.generic import EXTENSION_KEY
+    from lowlend.web.generic.extension import EXTENSION_KEY
 
     target = current_app.extensions.get(EXTENSION_KEY, {}).get(code)
     if target is None:
@@ -227,7 +227,7 @@ def missing_references(desc: EntityDescriptor, values: Mapping[str, Any]) -> set
     """Reference fields among ``values`` whose id names no record of the target view
     (targets without a generated view are not checked)."""
     from lowlend.persistence.db import db
-    from lowlend.web.generic import EXTENSION_KEY
+    from lowlend.web.generic.extension import EXTENSION_KEY
 
     views = current_app.extensions.get(EXTENSION_KEY, {})
     out: set[str] = set()

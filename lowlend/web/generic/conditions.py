@@ -35,7 +35,7 @@ from lowlend.services.permissions import permission_name
 from lowlend.web.generic import common
 from lowlend.web.generic.labels import translate
 
-__all__ = ["MESSAGES", "client_config", "conditions_response", "states"]
+__all__ = ["MESSAGES", "client_config", "conditions_response", "entity_states", "error", "states"]
 
 #: texts of this module (listed for message extraction; translated when answered)
 MESSAGES = (
@@ -48,7 +48,8 @@ MESSAGES = (
 MAX_VALUES = 1000
 
 
-def _error(status: int, message: str) -> Any:
+def error(status: int, message: str) -> Any:
+    """A JSON error answer of the endpoint (``message``: a msgid, translated here)."""
     response = jsonify({"message": translate(message)})
     response.status_code = status
     return response
@@ -75,7 +76,8 @@ def _logged_in() -> bool:
     return bool(getattr(current_user, "is_authenticated", False))
 
 
-def _entity_states(view: Any, values: Mapping[str, Any]) -> dict[str, dict[str, bool]]:
+def entity_states(view: Any, values: Mapping[str, Any]) -> dict[str, dict[str, bool]]:
+    """Field states of a generated entity form for ``values`` (the view's own fields)."""
     desc = view.descriptor
     fields = common.current_fields(desc)
     known = {f.code for f in fields}
@@ -83,58 +85,22 @@ def _entity_states(view: Any, values: Mapping[str, Any]) -> dict[str, dict[str, 
     return states(result, [f.code for f in fields])
 
 
-def _application_states(
-    view: Any, values: Mapping[str, Any]
-) -> tuple[dict[str, dict[str, bool]] | None, Any]:
-    from lowlend.web.generic.applications import (
-        CUSTOM_PREFIX,
-        current_product,
-        may_apply,
-        pinned_product,
-        validate_application,
-    )
-
-    pk = request.args.get("pk")
-    if pk:
-        item = view.datamodel.get(pk, view._base_filters)
-        product = pinned_product(item) if item is not None else None
-    else:
-        product = current_product(request.args.get("product"))
-        if product is not None and not may_apply(product.code):
-            return None, _error(403, "Access denied.")
-    if product is None:
-        return None, _error(404, "Unknown record." if pk else "Unknown product.")
-    desc = view.descriptor
-    standard = {f.code: values.get(f.code) for f in desc.fields}
-    custom = {
-        f.code: values.get(CUSTOM_PREFIX + f.code)
-        for f in product.custom_fields
-        if CUSTOM_PREFIX + f.code in values
-    }
-    result = validate_application(desc, product, standard, custom)
-    names = [f.code for f in desc.fields] + [CUSTOM_PREFIX + f.code for f in product.custom_fields]
-    return states(result, names), None
-
-
 def conditions_response(view: Any) -> Any:
     """The answer of ``POST /<code>/_conditions`` (see the module docs)."""
     code = view.descriptor.code
     if not _logged_in():
-        return _error(401, "Not logged in.")
+        return error(401, "Not logged in.")
     if not _allowed(code):
-        return _error(403, "Access denied.")
+        return error(403, "Access denied.")
     if not request.is_json:
-        return _error(400, "Request is not JSON")
+        return error(400, "Request is not JSON")
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or len(data) > MAX_VALUES:
-        return _error(400, "The request body must be a JSON object.")
+        return error(400, "The request body must be a JSON object.")
     values = {str(k): v for k, v in data.items()}
-    if code == "applications":
-        fields, error = _application_states(view, values)
-        if error is not None:
-            return error
-    else:
-        fields = _entity_states(view, values)
+    fields, refused = view.condition_states(values)
+    if refused is not None:
+        return refused
     return jsonify({"fields": fields})
 
 
@@ -144,22 +110,12 @@ def _has_conditions(fields: Any) -> bool:
 
 def client_config(view: Any) -> dict[str, str]:
     """What the form script needs: the conditions URL (empty when no field has a
-    condition) and the CSRF header name."""
-    desc = view.descriptor
-    params: dict[str, Any] = {}
-    fields: Any = common.current_fields(desc)
-    if desc.code == "applications":
-        from flask import g
-
-        product = g.get("_lowlend_product")
-        if product is None:
-            return {"conditions_url": ""}
-        fields = (*fields, *product.custom_fields)
-        pk = (request.view_args or {}).get("pk")
-        if pk is not None:
-            params["pk"] = str(pk)
-        else:
-            params["product"] = product.code
+    condition) and the CSRF header name. The view names its form's fields and the URL's
+    query (``view.condition_fields()``: ``None`` when the form is not available)."""
+    found = view.condition_fields()
+    if found is None:
+        return {"conditions_url": ""}
+    fields, params = found
     if not _has_conditions(fields):
         return {"conditions_url": ""}
     return {"conditions_url": url_for(f"{view.endpoint}.conditions", **params)}

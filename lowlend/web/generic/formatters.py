@@ -67,7 +67,7 @@ def formatters_for(desc: EntityDescriptor) -> dict[str, Callable[[Any], str]]:
         elif kind == "child_table":
             fmt = child_table_formatter(desc, column)
         elif kind == "file":
-            from lowlend.web.attachments import file_formatter
+            from lowlend.web.attachments.uploads import file_formatter
 
             fmt = file_formatter
         elif kind in ("json", "child_table"):
@@ -163,7 +163,7 @@ def application_custom_formatter(desc: EntityDescriptor) -> Callable[[Any], Any]
             label = label_text(spec.label) if spec is not None else str(key)
             kind = str(getattr(getattr(spec, "kind", None), "value", ""))
             if kind == "file":
-                from lowlend.web.attachments import file_formatter
+                from lowlend.web.attachments.uploads import file_formatter
 
                 cell: Any = file_formatter(item)
             elif isinstance(item, list) and all(isinstance(r, Mapping) for r in item):

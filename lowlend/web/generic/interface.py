@@ -1,9 +1,8 @@
 """The data interface of every generated view/API: data scope + audit.
 
-:func:`DATAMODEL` is the one place that chooses the FAB data interface:
+:func:`DATAMODEL` is the one place that builds the FAB data interface:
 ``lowlend.web.datamodel.ScopedSQLAInterface(model, entity_code)`` (the current
-user's data scope on every query/count/get) when that module exists, else FAB's
-plain ``SQLAInterface``. Either way it is wrapped by :class:`AuditMixin`, which
+user's data scope on every query/count/get) wrapped by :class:`AuditMixin`, which
 writes an ``AuditLog`` row (who, when, entity, id, action, before, after) for
 every add/edit/delete **in the same transaction** as the change.
 """
@@ -13,14 +12,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import g, has_request_context
+from flask import g, has_app_context, has_request_context
 from flask_appbuilder.exceptions import DatabaseException
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from lowlend.persistence.audit import add_audit, before_image, record_image
 from lowlend.services.audit import CREATE, DELETE, UPDATE
+from lowlend.web.datamodel import ScopedSQLAInterface
+from lowlend.web.generic.extension import descriptors_of
 
 log = logging.getLogger(__name__)
 
@@ -233,13 +233,7 @@ def referring_records(session: Any, item: Any) -> list[tuple[str, int]]:
 
 
 def _descriptors() -> dict[str, Any]:
-    from flask import current_app, has_app_context
-
-    if not has_app_context():
-        return {}
-    from lowlend.web.generic import EXTENSION_KEY
-
-    return dict(current_app.extensions.get(EXTENSION_KEY, {}))
+    return dict(descriptors_of()) if has_app_context() else {}
 
 
 def _child_tables(table_name: str) -> list[tuple[str, str]]:
@@ -262,41 +256,18 @@ def _table_labels() -> dict[str, str]:
     return out
 
 
-def _scoped_base() -> type | None:
-    try:
-        from lowlend.web import datamodel  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return getattr(datamodel, "ScopedSQLAInterface", None)
+class AuditedScopedInterface(AuditMixin, ScopedSQLAInterface):  # type: ignore[misc]
+    """The data interface of every generated view: row-level data scope
+    (:class:`~lowlend.web.datamodel.ScopedSQLAInterface`) with audit (:class:`AuditMixin`)."""
 
-
-_CLASSES: dict[str, type] = {}
+    def __init__(
+        self, obj: Any, entity_code: str = "", session: Any = None, **kwargs: Any
+    ) -> None:
+        # FAB's schema converter re-creates the interface with the model only
+        ScopedSQLAInterface.__init__(self, obj, entity_code, session, **kwargs)
+        self.entity_code = entity_code
 
 
 def DATAMODEL(model: type, entity_code: str) -> Any:
-    """The audited (and, when available, data-scoped) interface of ``model``."""
-    scoped = _scoped_base()
-    base = scoped or SQLAInterface
-    key = base.__module__ + "." + base.__name__
-    cls = _CLASSES.get(key)
-    if cls is None:
-        if scoped is not None:
-
-            def __init__(
-                self: Any, obj: Any, entity_code: str = "", session: Any = None, **kwargs: Any
-            ) -> None:
-                # FAB's schema converter re-creates the interface with the model only
-                scoped.__init__(self, obj, entity_code, session, **kwargs)
-                self.entity_code = entity_code
-
-        else:
-
-            def __init__(
-                self: Any, obj: Any, entity_code: str = "", session: Any = None, **kwargs: Any
-            ) -> None:
-                SQLAInterface.__init__(self, obj, session=session)
-                self.entity_code = entity_code
-
-        cls = type("Audited" + base.__name__, (AuditMixin, base), {"__init__": __init__})
-        _CLASSES[key] = cls
-    return cls(model, entity_code)
+    """The audited, data-scoped interface of ``model`` for the view ``entity_code``."""
+    return AuditedScopedInterface(model, entity_code)

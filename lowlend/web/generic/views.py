@@ -10,8 +10,8 @@ from flask_appbuilder import ModelView, expose, has_access
 from flask_babel import lazy_gettext as _l
 
 from lowlend.services.permissions import VIEW_METHOD_ACTIONS, permission_name
-from lowlend.web.forms import SpecForm, build_form
-from lowlend.web.generic import common, formatters, stamping
+from lowlend.web.forms.spec_form import SpecForm, build_form
+from lowlend.web.generic import common, conditions, formatters, stamping
 from lowlend.web.generic.entities import EntityDescriptor
 from lowlend.web.generic.interface import DATAMODEL
 
@@ -49,9 +49,7 @@ class GenericModelView(ModelView):
         kwargs.setdefault("generic_descriptor", self.descriptor)
         kwargs.setdefault("restart_note", RESTART_NOTE if self._shows_restart_note() else None)
         if template in (self.add_template, self.edit_template):
-            from lowlend.web.generic.conditions import client_config
-
-            kwargs.setdefault("lowlend_form", client_config(self))
+            kwargs.setdefault("lowlend_form", conditions.client_config(self))
         return super().render_template(template, **kwargs)
 
     @expose("/_conditions", methods=["POST"])
@@ -60,9 +58,19 @@ class GenericModelView(ModelView):
 
         Checks ``can_add``/``can_edit`` itself (answers JSON 401/403, no login redirect).
         """
-        from lowlend.web.generic.conditions import conditions_response
+        return conditions.conditions_response(self)
 
-        return conditions_response(self)
+    def condition_states(
+        self, values: dict[str, Any]
+    ) -> tuple[dict[str, dict[str, bool]] | None, Any]:
+        """(field states for the posted form ``values``, or an error answer) — see
+        :mod:`lowlend.web.generic.conditions`; views with other forms override it."""
+        return conditions.entity_states(self, values), None
+
+    def condition_fields(self) -> tuple[Any, dict[str, str]] | None:
+        """(the form's field specs, the conditions URL's query) for
+        :func:`~lowlend.web.generic.conditions.client_config`."""
+        return common.current_fields(self.descriptor), {}
 
     def _shows_restart_note(self) -> bool:
         """Config entities tell the users who may change entity definitions that new

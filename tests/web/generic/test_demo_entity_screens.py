@@ -11,7 +11,7 @@ from tests.web.generic.conftest import login
 
 def _stored(app: Any, code: str, column: str) -> list[str]:
     from lowlend.persistence.db import db
-    from lowlend.web.generic import EXTENSION_KEY
+    from lowlend.web.generic.extension import EXTENSION_KEY
 
     with app.app_context():
         model = app.extensions[EXTENSION_KEY][code].model

@@ -38,7 +38,7 @@ def test_collateral_form_offers_gps_devices_by_device_number(
 ) -> None:
     """``gps_devices`` is a config-declared entity: the vehicle's tracker is picked from it."""
     from lowlend.persistence.db import db
-    from lowlend.web.generic import EXTENSION_KEY
+    from lowlend.web.generic.extension import EXTENSION_KEY
 
     with generic_app.app_context():
         model = generic_app.extensions[EXTENSION_KEY]["gps_devices"].model
@@ -54,7 +54,7 @@ def test_collateral_form_offers_gps_devices_by_device_number(
 
 
 def test_reference_to_a_view_that_is_not_generated_is_an_id_input(generic_app: Any) -> None:
-    from lowlend.web.forms import ReferenceSelectField, SpecForm, build_form
+    from lowlend.web.forms.spec_form import ReferenceSelectField, SpecForm, build_form
     from lowlend.web.generic.common import reference_choices
 
     spec = type("Spec", (), {"code": "tracker", "kind": "reference", "reference": "nowhere"})
