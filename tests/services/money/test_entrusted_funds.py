@@ -10,10 +10,12 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from lowlend.integrations.payments import SANDBOX_CARDS, SandboxGateway
 from lowlend.services.lending import entrusted_funds
 from lowlend.services.lending.disbursements import DisbursementRequest, disburse
 from lowlend.services.lending.entrusted_funds import FundsRequest, deposit, party_funds, withdraw
 from lowlend.services.lending.errors import LendingError
+from lowlend.services.lending.payment_flow import apply_result
 from lowlend.services.lending.repayments import RepaymentRequest, repay
 from tests.services.money.world import MAKER, PARTY, World
 
@@ -142,3 +144,30 @@ def test_unknown_party(world: World) -> None:
         _move(world, "deposit", "10.00", party=999)
     assert (exc.value.code, exc.value.status) == ("entrusting_party_not_found", 404)
     assert _count(world, "journal_entries") == 0
+
+
+def test_a_tranche_waiting_for_the_gateway_reserves_the_funds(world: World) -> None:
+    gateway = SandboxGateway(funding_balance=Decimal("5000000.00"))
+    loan = _loan(world)
+    _move(world, "deposit", "1000000.00")
+    _disburse(world, loan, "400000.00")
+    later = dt.date(2026, 1, 20)
+    pending = disburse(world.uow, loan, DisbursementRequest(
+        later, "gateway", card_number=SANDBOX_CARDS["duplicate_callback"], bank_code="ICBC",
+        amount=D("300000.00")), actor=MAKER, registry_for=world.registry_for,
+        business_date=later, gateway=gateway)
+    assert pending.status == "pending" and pending.tranche == 2  # type: ignore[attr-defined]
+    funds = party_funds(world.uow, world.registry, PARTY)[0]
+    assert (funds.reserved, funds.available) == (D("300000.00"), D("300000.00"))
+    with pytest.raises(LendingError) as exc:  # the reserved money cannot be withdrawn
+        _move(world, "withdrawal", "300000.01", later, "WD")
+    assert exc.value.code == "entrusted_funds_insufficient"
+    first, _second = (gateway.verify_callback(d.headers, d.body)
+                      for d in gateway.release_callbacks())
+    outcome = apply_result(world.uow, first, registry_for=world.registry_for, business_date=later)
+    assert (outcome.action, outcome.reason) == ("apply", "settled")
+    funds = party_funds(world.uow, world.registry, PARTY)[0]
+    assert (funds.reserved, funds.principal_out, funds.available) == (
+        D("0.00"), D("700000.00"), D("300000.00"))
+    with world.uow() as uow:
+        assert uow.money.loan(loan).disbursed_principal == D("700000.00")
