@@ -8,6 +8,10 @@ is marked stale and rebuilt lazily on the next :meth:`RegistryProvider.current`.
 Business records pin ``config_version_id``; :meth:`RegistryProvider.for_version`
 returns the registry of exactly that version (cached by id), so a loan created
 under version 1 keeps its version-1 terms after version 2 is published.
+
+There is no process-wide provider: each app keeps its own
+(``app.extensions["lowlend_registry"]``, see :mod:`lowlend.web.registry_hooks`), so two
+apps in one process never see each other's configuration.
 """
 
 from __future__ import annotations
@@ -18,14 +22,7 @@ from collections import OrderedDict
 from lowlend.services.config_store import ConfigStore, NoPublishedConfig, UnknownVersion
 from lowlend.services.ports import BundleValidator, SpecRegistryLike, UnitOfWorkFactory
 
-__all__ = [
-    "NoPublishedConfig",
-    "RegistryProvider",
-    "current_registry",
-    "default_provider",
-    "install",
-    "registry_for_version",
-]
+__all__ = ["NoPublishedConfig", "RegistryProvider"]
 
 
 class RegistryProvider:
@@ -138,29 +135,3 @@ class RegistryProvider:
                     oldest = next(iter(self._by_id))
                 del self._by_id[oldest]
         return registry
-
-
-_default: RegistryProvider | None = None
-
-
-def install(provider: RegistryProvider | None) -> None:
-    """Make ``provider`` the process-wide default (done by the app factory / worker boot)."""
-    global _default
-    _default = provider
-
-
-def default_provider() -> RegistryProvider:
-    """Return the process-wide provider set by :func:`install`."""
-    if _default is None:
-        raise RuntimeError("no RegistryProvider installed (lowlend.services.registry_provider)")
-    return _default
-
-
-def current_registry(check: bool = False) -> SpecRegistryLike:
-    """Return the current registry of the process-wide provider."""
-    return default_provider().current(check=check)
-
-
-def registry_for_version(version_id: int) -> SpecRegistryLike:
-    """Return the registry of a pinned ``config_version_id`` (process-wide provider)."""
-    return default_provider().for_version(version_id)

@@ -7,11 +7,10 @@ over the versioned config store (``lowlend.services.config_store``).
 
 :func:`install` (called by ``create_app``) builds one provider per app, stored in
 ``app.extensions["lowlend_registry"]``, over a unit of work on the app's engine
-(its own sessions, never ``db.session``), and also makes it the process-wide
-default (``registry_provider.install``) for code that has no app at hand.
+(its own sessions, never ``db.session``). There is no process-wide provider: two
+apps in one process keep their own configuration.
 
-Everything degrades gracefully, so the shell works before anything is published
-(or before those modules exist, or while the database is down):
+The shell works before anything is published (or while the database is down):
 
 * :func:`current_registry` → ``None`` (the menu falls back to FAB's default menu),
 * :func:`current_config_version` → ``None`` (``/health`` reports ``null``),
@@ -25,6 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
+
+from lowlend.services.registry_provider import RegistryProvider
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +54,12 @@ def make_uow_factory(app: Flask) -> Callable[[], Any]:
     return factory
 
 
-def install(app: Flask) -> Any | None:
-    """Attach a RegistryProvider to ``app`` (no database access); ``None`` if unavailable."""
-    try:
-        from lowlend.services import registry_provider
-    except ImportError:
-        log.info("lowlend: no registry provider available; running without registry")
-        return None
-    try:
-        factory = make_uow_factory(app)
-        provider = registry_provider.RegistryProvider(factory)
-    except Exception:  # a broken provider must not stop the admin from starting
-        log.exception("lowlend: could not create the registry provider")
-        return None
+def install(app: Flask) -> RegistryProvider:
+    """Attach a RegistryProvider of its own to ``app`` (no database access)."""
+    factory = make_uow_factory(app)
+    provider = RegistryProvider(factory)
     app.extensions[UOW_FACTORY_KEY] = factory
     app.extensions[EXTENSION_KEY] = provider
-    registry_provider.install(provider)
     return provider
 
 

@@ -23,7 +23,7 @@ from lowlend.domain.conventions import (
     PenaltyBase,
     PrepaymentEffect,
 )
-from lowlend.domain.errors import LoanInputError, LoanStateError
+from lowlend.domain.errors import LoanInputError
 from lowlend.domain.fees import FeeRule, FeeSchedule, apply_fees
 from lowlend.domain.penalties import late_fee_date, penalty_days
 from lowlend.domain.prepayment import payoff_quote, payoff_transaction

@@ -60,19 +60,3 @@ def test_provider_rebuilds_only_when_the_counter_moves() -> None:
     assert loader.calls == 2
     with pytest.raises(UnknownVersion):
         provider.for_version(999)
-
-
-def test_process_wide_default() -> None:
-    data = InMemoryConfigData()
-    store = ConfigStore(lambda: InMemoryUnitOfWork(data), cached_load_bundle)
-    v1 = store.publish(V1, "a").version
-    rp.install(rp.RegistryProvider(lambda: InMemoryUnitOfWork(data)))  # lowlend.spec.load_bundle
-    try:
-        current = rp.current_registry(check=True)
-        assert dict(current.files) == V1
-        assert default_rate(current) == Decimal("0.150000")
-        assert rp.registry_for_version(v1.id).content_hash == v1.content_hash
-    finally:
-        rp.install(None)
-    with pytest.raises(RuntimeError):
-        rp.default_provider()
