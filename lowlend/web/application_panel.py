@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, flash
+from flask import flash
 from flask_babel import lazy_gettext as _l
 
 from lowlend.domain.approval import Verdict
@@ -30,6 +30,7 @@ from lowlend.persistence.models import Application, Loan
 from lowlend.services.lending import applications, approvals
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _locale
+from lowlend.web.fab import may
 from lowlend.web.generic.core_entities import APPLICATION_STATUS
 from lowlend.web.generic.labels import format_date, format_money, translate
 from lowlend.web.lending_context import (
@@ -153,9 +154,6 @@ def _report(report_id: int | None) -> dict[str, Any] | None:
     }
 
 
-def _may(action: str, view: str) -> bool:
-    return bool(current_app.appbuilder.sm.has_access(f"can_{action}", view))
-
 
 def _reason_text(reason: dict[str, Any], locale: str) -> str:
     label = reason.get("label") or {}
@@ -212,18 +210,18 @@ def panel_for(pk: Any) -> Panel | None:
                 "votes": [(v.username, v.verdict, v.comment) for v in task.votes],
             }
         )
-    panel.can_submit = app.status in ("draft", "returned", "submitted") and _may("edit", "applications")
-    panel.can_withdraw = app.status in ("draft", "returned", "submitted", "in_review") and _may(
+    panel.can_submit = app.status in ("draft", "returned", "submitted") and may("edit", "applications")
+    panel.can_withdraw = app.status in ("draft", "returned", "submitted", "in_review") and may(
         "edit", "applications"
     )
     panel.can_decide = (
         app.status == "in_review"
-        and _may("approve", "applications")
+        and may("approve", "applications")
         and app.created_by != current_principal().user_id  # never one's own application
     )
     panel.needs_consent = (
         panel.can_submit
-        and _may("edit", "customers")
+        and may("edit", "customers")
         and applications.consent_missing(
             lending().uow(), app.id, registry_for=LendingContext.registry_for,
             today=business_today(),

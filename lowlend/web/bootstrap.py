@@ -14,6 +14,7 @@ from flask import Flask
 
 from lowlend.persistence.db import db
 from lowlend.web import registry_hooks
+from lowlend.web.fab import appbuilder_of, security_manager
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def create_schema(app: Flask) -> str:
         Path(url[len("sqlite:///") :].split("?")[0]).parent.mkdir(parents=True, exist_ok=True)
     with app.app_context():
         upgrade(url)
-        sm = app.appbuilder.sm
+        sm = security_manager(app)
         # FAB's own tables (if missing) + built-in Admin/Public roles; ignores FAB_CREATE_DB.
         sm._create_db()
         db.session.commit()
@@ -82,7 +83,7 @@ def sync_permissions(app: Flask) -> Any:
     from lowlend.web.permission_sync import sync_at_boot
 
     with app.app_context():
-        app.appbuilder.add_permissions(update_perms=True)
+        appbuilder_of(app).add_permissions(update_perms=True)
     return sync_at_boot(app)
 
 
@@ -90,7 +91,7 @@ def ensure_demo_users(app: Flask, password: str = DEMO_PASSWORD) -> list[tuple[s
     """Create the demo roles and users; returns ``(username, role, created)`` rows."""
     rows: list[tuple[str, str, bool]] = []
     with app.app_context():
-        sm = app.appbuilder.sm
+        sm = security_manager(app)
         admin_role = app.config.get("AUTH_ROLE_ADMIN", "Admin")
         for user in DEMO_USERS:
             role_name = admin_role if user.role == "admin" else user.role
@@ -129,7 +130,7 @@ def load_demo_data(app: Flask, loans: int | None = None, seed: int | None = None
     from lowlend.persistence.demo_loader import load_demo_for_current_config
 
     with app.app_context():
-        sm = app.appbuilder.sm
+        sm = security_manager(app)
         user_ids = {}
         for user in DEMO_USERS:
             found = sm.find_user(username=user.username)

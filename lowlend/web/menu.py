@@ -44,6 +44,7 @@ from flask_appbuilder.menu import Menu, MenuItem
 from flask_babel import get_locale
 
 from lowlend.web import registry_hooks
+from lowlend.web.fab import appbuilder_of, security_manager
 from lowlend.web.i18n import locale_names
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ def view_url(view: str) -> str:
     Generic views register at boot (lowlend.web.registration) with their code as
     ``class_permission_name``; an unknown code gives ``"#"`` (menu entry without target).
     """
-    appbuilder = current_app.appbuilder
+    appbuilder = appbuilder_of()
     view = BUILTIN_VIEW_ALIASES.get(view, view)
     for baseview in appbuilder.baseviews:
         names = {
@@ -164,7 +165,7 @@ PRODUCT_ITEM_PREFIX = "apply_product:"
 
 def application_form_url(product_code: str) -> str:
     """URL of the generated application form of a product (``#`` if not registered)."""
-    for baseview in current_app.appbuilder.baseviews:
+    for baseview in appbuilder_of().baseviews:
         if getattr(baseview, "class_permission_name", None) == "applications" and hasattr(
             baseview, "add"
         ):
@@ -255,7 +256,7 @@ class RegistryMenu(Menu):
     # -- visibility ---------------------------------------------------------------
     @staticmethod
     def _user_role_names() -> set[str]:
-        sm = current_app.appbuilder.sm
+        sm = security_manager()
         user = getattr(g, "user", None)
         if user is None or not getattr(user, "is_authenticated", False):
             return set()
@@ -287,7 +288,7 @@ class RegistryMenu(Menu):
         names = [n for n in self.get_flat_name_list(menu=configured) if n != "-"]
         if not names:
             return {"synced": set(), "allowed": set()}
-        sm = current_app.appbuilder.sm
+        sm = security_manager()
         try:
             rows = (
                 sm.session.query(sm.viewmenu_model.name)
@@ -309,7 +310,7 @@ class RegistryMenu(Menu):
             return False
         if ctx["is_admin"]:
             return True
-        sm = current_app.appbuilder.sm
+        sm = security_manager()
         spec = getattr(item, "spec", None)
         perm = _get(spec, "permission") if spec is not None else None
         if perm:
@@ -406,7 +407,7 @@ class RegistryMenu(Menu):
             if items is None:
                 return super().get_data()
             menu = items
-        allowed = current_app.appbuilder.sm.get_user_menu_access(self.get_flat_name_list(menu))
+        allowed = security_manager().get_user_menu_access(self.get_flat_name_list(menu))
         allowed |= self.visible_configured_names()
         out: list[Any] = []
         for i, item in enumerate(menu):

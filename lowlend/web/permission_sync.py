@@ -63,6 +63,7 @@ from lowlend.services.permissions import (
     role_grants,
 )
 from lowlend.web import registry_hooks
+from lowlend.web.fab import appbuilder_of
 
 log = logging.getLogger(__name__)
 
@@ -293,7 +294,7 @@ def init_app(app: Flask) -> None:
     version (:func:`lowlend.web.registry_hooks.on_new_version`)."""
 
     def sync(registry: Any) -> None:
-        sync_permissions(app.appbuilder, registry)  # type: ignore[attr-defined]
+        sync_permissions(appbuilder_of(app), registry)
 
     registry_hooks.on_new_version(app, sync)
 
@@ -302,7 +303,7 @@ def sync_at_boot(app: Flask, registry: Any = None) -> SyncReport:
     """Boot-time sync (``lowlend demo`` / ``lowlend run``) for the current registry."""
     with app.app_context():
         reg = registry if registry is not None else registry_hooks.current_registry()
-        return sync_permissions(app.appbuilder, reg)
+        return sync_permissions(appbuilder_of(app), reg)
 
 
 def after_publish(app: Flask, registry: Any) -> SyncReport:
@@ -319,7 +320,7 @@ def after_publish(app: Flask, registry: Any) -> SyncReport:
             except Exception:
                 log.debug("lowlend: registry freshness check failed", exc_info=True)
         reg = registry if registry is not None else registry_hooks.current_registry()
-        return sync_permissions(app.appbuilder, reg)
+        return sync_permissions(appbuilder_of(app), reg)
 
 
 def managed_view_menus(registry: Any) -> set[str]:

@@ -30,6 +30,7 @@ from lowlend.domain.statement_lines import RowProblem
 from lowlend.services import reconciliation as rc
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _locale
+from lowlend.web.fab import may
 from lowlend.web.generic.labels import format_date, format_money
 from lowlend.web.generic.scope_check import record_visible
 from lowlend.web.lending_context import LendingContext, actor, business_today
@@ -252,7 +253,7 @@ class ReconciliationView(BaseView):
     base_permissions: ClassVar[list[str]] = ["can_list", "can_show", "can_add", "can_edit"]
 
     def _may(self, action: str, view: str = "reconciliation") -> bool:
-        return bool(current_app.appbuilder.sm.has_access(f"can_{action}", view))
+        return may(action, view)
 
     def _list_page(self, form: UploadForm, status: int = 200) -> Any:
         page = self.render_template(

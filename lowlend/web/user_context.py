@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app, g, has_app_context, has_request_context
 
 from lowlend.services.data_scope import ANONYMOUS, Principal
+from lowlend.web.fab import appbuilder_of, security_manager
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ _G_KEY = "_lowlend_principal"
 
 
 def _session() -> Any:
-    return current_app.appbuilder.session
+    return appbuilder_of().session
 
 
 def _role_names(user: Any) -> set[str]:
@@ -80,7 +81,7 @@ def current_principal() -> Principal:
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     try:  # session login, API key or JWT (FAB resolves all three)
-        user = current_app.appbuilder.sm.current_user
+        user = security_manager().current_user
     except Exception:
         user = None
     principal = principal_for_user(user)
@@ -108,5 +109,5 @@ def signed_in() -> bool:
         verify_jwt_in_request()
     except Exception:
         return False
-    user = current_app.appbuilder.sm.current_user
+    user = security_manager().current_user
     return getattr(user, "id", None) is not None

@@ -19,6 +19,8 @@ from flask import current_app, g
 from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
 
+from lowlend.web.fab import security_manager
+
 log = logging.getLogger(__name__)
 
 DEFAULT_COMPANY_NAME = _l("lowlend demo micro-loan company")
@@ -181,7 +183,7 @@ def todo_counts(user: Any = None) -> dict[str, int | None]:
 def _tile_url(view: str, filters: dict[str, str]) -> str | None:
     from lowlend.web.menu import view_url
 
-    sm = current_app.appbuilder.sm
+    sm = security_manager()
     if not sm.has_access("can_list", view):
         return None
     url = view_url(view)

@@ -13,7 +13,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_appbuilder.api import BaseApi, expose
 from flask_babel import gettext as _
 
@@ -23,6 +23,7 @@ from lowlend.services.lending import applications, approvals, loans
 from lowlend.services.lending.errors import LendingError
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _json, _locale
+from lowlend.web.fab import may
 from lowlend.web.generic.scope_check import record_visible
 from lowlend.web.lending_context import actor, business_today, lending
 from lowlend.web.user_context import current_principal, signed_in
@@ -79,14 +80,11 @@ def _body() -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _may(action: str, view: str) -> bool:
-    return bool(current_app.appbuilder.sm.has_access(f"can_{action}", view))
-
 
 def _guard(action: str, view: str) -> Response | None:
     if not signed_in():
         return _json({"message": _("Sign in first.")}, 401)
-    if not _may(action, view):
+    if not may(action, view):
         return _json({"message": _("You may not do this.")}, 403)
     return None
 

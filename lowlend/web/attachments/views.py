@@ -24,6 +24,7 @@ from flask_appbuilder.api import BaseApi, safe
 
 from lowlend.services.attachments import content_disposition
 from lowlend.services.custom_fields import FieldMessage
+from lowlend.web.fab import security_manager
 from lowlend.web.generic.labels import translate
 from lowlend.web.user_context import signed_in
 
@@ -33,7 +34,7 @@ __all__ = ["AttachmentApi", "AttachmentView", "may_upload", "visible_attachment"
 
 
 def _user_id() -> int | None:
-    user = current_app.appbuilder.sm.current_user
+    user = security_manager().current_user
     return getattr(user, "id", None) if user is not None else None
 
 
@@ -53,7 +54,7 @@ def visible_attachment(pk: int) -> Any | None:
     desc = (current_app.extensions.get(EXTENSION_KEY) or {}).get(row.entity)
     if desc is None or row.record_id is None:
         return None
-    if not current_app.appbuilder.sm.has_access("can_show", row.entity):
+    if not security_manager().has_access("can_show", row.entity):
         return None
     record = DATAMODEL(desc.model, row.entity).get(row.record_id)
     return row if record is not None else None
@@ -78,7 +79,7 @@ def upload_codes() -> list[str]:
 
 def may_upload() -> bool:
     """``can_add`` or ``can_edit`` on a view code that has a file field."""
-    sm = current_app.appbuilder.sm
+    sm = security_manager()
     return any(
         sm.has_access(perm, code) for code in upload_codes() for perm in ("can_add", "can_edit")
     )

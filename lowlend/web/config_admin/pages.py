@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 
 from lowlend.web.config_admin.i18n import _
 from lowlend.web.config_admin.kinds import KINDS, Kind
+from lowlend.web.fab import security_manager
 
 VERSIONS_CODE = "config_versions"
 """View-menu of the version history screen."""
@@ -15,7 +16,7 @@ VERSIONS_CODE = "config_versions"
 
 def can(action: str, view_menu: str) -> bool:
     """Whether the signed-in user holds ``can_<action>`` on ``view_menu``."""
-    return bool(current_app.appbuilder.sm.has_access(f"can_{action}", view_menu))
+    return bool(security_manager().has_access(f"can_{action}", view_menu))
 
 
 def view_endpoint(kind: Kind) -> str:

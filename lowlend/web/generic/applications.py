@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import abort, current_app, flash, g, has_app_context, redirect, request, url_for
+from flask import abort, flash, g, has_app_context, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
@@ -37,6 +37,7 @@ from lowlend.services.lending.terms import application_term_errors
 from lowlend.services.permissions import APPLY_ACTION, permission_name, product_view_menu
 from lowlend.spec.expressions import to_basis_points, to_minor_units
 from lowlend.web import registry_hooks
+from lowlend.web.fab import security_manager
 from lowlend.web.forms.spec_form import SpecForm, field_for
 from lowlend.web.generic import common, conditions
 from lowlend.web.generic.labels import config_label, label_text, translate
@@ -67,7 +68,7 @@ def may_apply(code: str) -> bool:
     """Whether the current user holds ``can_apply`` on ``product:<code>``. The permission
     exists for every published product once its permissions are synced (at publish, and
     by each worker on its next request); a product without it is refused to everyone."""
-    return bool(current_app.appbuilder.sm.has_access(APPLY_PERMISSION, product_view_menu(code)))
+    return bool(security_manager().has_access(APPLY_PERMISSION, product_view_menu(code)))
 
 
 def range_errors(product: Any, values: Mapping[str, Any]) -> dict[str, list[FieldMessage]]:
@@ -244,7 +245,7 @@ class ApplicationsView(GenericModelView):
             "withdraw": ("edit", "applications"),
             "consent": ("edit", "customers"),
         }.get(action, ("approve", "applications"))
-        if not current_app.appbuilder.sm.has_access(f"can_{needed}", view):
+        if not security_manager().has_access(f"can_{needed}", view):
             abort(403)
         act(pk, action, request.form.get("comment", "")[:2000])
         return redirect(url_for(f"{self.endpoint}.show", pk=pk))

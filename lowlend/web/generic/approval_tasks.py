@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.security.decorators import has_access
@@ -27,6 +27,7 @@ from lowlend.persistence.models import Staff
 from lowlend.services.lending import approvals
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _locale
+from lowlend.web.fab import security_manager
 from lowlend.web.generic.scope_check import record_visible
 from lowlend.web.generic.views import GenericModelView
 from lowlend.web.lending_context import actor, business_today, lending
@@ -58,7 +59,7 @@ class ApprovalTasksView(GenericModelView):
 
     @staticmethod
     def _may_assign() -> bool:
-        return bool(current_app.appbuilder.sm.has_access("can_assign", "approval_tasks"))
+        return bool(security_manager().has_access("can_assign", "approval_tasks"))
 
     @expose("/<int:pk>/assign", methods=["POST"])
     @has_access

@@ -17,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app, g, has_request_context
+from flask import g, has_request_context
 
 from lowlend.services.field_values import FieldMessage
 from lowlend.services.permissions import permission_name
+from lowlend.web.fab import security_manager
 from lowlend.web.generic.entities import EntityDescriptor
 
 __all__ = ["RecordHooks", "may", "refused_fields"]
@@ -51,7 +52,7 @@ def may(code: str, action: str) -> bool:
     if key not in cache:
         try:
             cache[key] = bool(
-                current_app.appbuilder.sm.has_access(permission_name(action), code)
+                security_manager().has_access(permission_name(action), code)
             )
         except Exception:
             cache[key] = False

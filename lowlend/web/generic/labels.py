@@ -27,6 +27,7 @@ from flask_babel.speaklater import LazyString
 
 from lowlend.services.audit import DEFAULT_MASKS, mask_value
 from lowlend.web import registry_hooks
+from lowlend.web.fab import security_manager
 
 __all__ = [
     "MESSAGES",
@@ -185,10 +186,9 @@ def can_view_pii(view_code: str) -> bool:
         return False
     cache = g.setdefault("_lowlend_pii", {})
     if view_code not in cache:
-        from flask import current_app
 
         try:
-            cache[view_code] = bool(current_app.appbuilder.sm.has_access("can_view_pii", view_code))
+            cache[view_code] = bool(security_manager().has_access("can_view_pii", view_code))
         except Exception:
             cache[view_code] = False
     return cache[view_code]

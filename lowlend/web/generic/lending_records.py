@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
@@ -22,6 +22,7 @@ from lowlend.persistence.models import Loan
 from lowlend.services.lending import corrections, loans
 from lowlend.services.messages import message
 from lowlend.web.api.quote import _locale
+from lowlend.web.fab import security_manager
 from lowlend.web.generic.labels import format_money
 from lowlend.web.generic.scope_check import record_visible
 from lowlend.web.generic.views import GenericModelView
@@ -151,7 +152,7 @@ class CreditLinesView(GenericModelView):
                 kwargs.setdefault(
                     "may_draw",
                     line.status == "active"
-                    and current_app.appbuilder.sm.has_access("can_draw", "credit_lines"),
+                    and security_manager().has_access("can_draw", "credit_lines"),
                 )
         return super().render_template(template, **kwargs)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from lowlend.web.fab import current_flask_app
 from lowlend.web.generic.extension import EXTENSION_KEY
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,6 @@ def _ensure_tables(app: Any, models: list[type]) -> bool:
 
 def register(appbuilder: Any, registry: Any) -> None:
     """Register the generated views and APIs (boot only)."""
-    from flask import current_app
 
     from lowlend.web.generic.api import GenericModelApi, make_api
     from lowlend.web.generic.applications import ApplicationsView
@@ -74,7 +74,7 @@ def register(appbuilder: Any, registry: Any) -> None:
         "credit_lines": CreditLinesView,  # draws
     }
 
-    app = current_app._get_current_object()
+    app = current_flask_app()
     descs = descriptors(registry)
     config_models = [d.model for d in descs if d.config_entity]
     state: dict[str, Any] = {
