@@ -5,9 +5,9 @@ Same conventions as :mod:`lowlend.persistence.models`. A checkpoint is evidence
 signed), so ``last_entry_id`` is a plain integer without a foreign key: a checkpoint
 must still testify after someone removed the entry it names.
 
-Also declares the unique index ``uq_journal_entries_prev_hash``: two entries cannot
-follow the same entry, so two concurrent postings cannot fork the chain (one of them
-fails at commit).
+The unique index ``uq_journal_entries_prev_hash`` (two entries cannot follow the same
+entry, so two concurrent postings cannot fork the chain: one of them fails at commit)
+is declared with :class:`lowlend.persistence.models.JournalEntry`.
 """
 
 from __future__ import annotations
@@ -48,11 +48,3 @@ class LedgerCheckpoint(db.Model):  # type: ignore[name-defined,misc]
 
 LEDGER_TABLES: frozenset[str] = frozenset({LedgerCheckpoint.__tablename__})
 """Names of the tables of this module (part of ``LOWLEND_TABLES``)."""
-
-# ``models`` imports this module at its end; importing it here, after the names it
-# needs, makes either import order work.
-from lowlend.persistence import models as _models  # noqa: E402
-
-sa.Index(
-    "uq_journal_entries_prev_hash", _models.JournalEntry.__table__.c.prev_hash, unique=True
-)

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lowlend.persistence.column_types import JSONType, Money
+from lowlend.persistence.column_types import utcnow as _utcnow
 from lowlend.persistence.db import db
-from lowlend.persistence.models import JSONType, Money, Staff, _utcnow
+
+if TYPE_CHECKING:
+    from lowlend.persistence.models import Staff
 
 __all__ = [
     "LENDING_TABLES",
@@ -91,7 +95,7 @@ class ApprovalTask(db.Model):  # type: ignore[name-defined,misc]
     closed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=_utcnow)
 
-    assignee: Mapped[Staff | None] = relationship()
+    assignee: Mapped[Staff | None] = relationship("Staff")
     votes: Mapped[list[ApprovalVote]] = relationship(
         back_populates="task", order_by="ApprovalVote.id"
     )

@@ -30,24 +30,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lowlend.persistence.column_types import JSONType, Money, Rate
+from lowlend.persistence.column_types import utcnow as _utcnow
+from lowlend.persistence.column_types import zero as _zero
 from lowlend.persistence.db import db
-
-Money = sa.Numeric(18, 2)
-"""Column type of money amounts (currency minor unit: two places)."""
-
-Rate = sa.Numeric(9, 6)
-"""Column type of rates as decimal fractions (``0.240000`` = 24 %)."""
-
-JSONType = sa.JSON()
-"""Portable JSON column type (``json`` on PostgreSQL, text on SQLite)."""
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _zero() -> Decimal:
-    return Decimal("0.00")
 
 
 class Department(db.Model):  # type: ignore[name-defined,misc]
@@ -476,7 +462,11 @@ class JournalEntry(db.Model):  # type: ignore[name-defined,misc]
         back_populates="entry", order_by="JournalLine.id"
     )
 
-    __table_args__ = (sa.UniqueConstraint("hash", name="uq_journal_entries_hash"),)
+    __table_args__ = (
+        sa.UniqueConstraint("hash", name="uq_journal_entries_hash"),
+        # one successor per entry: the chain cannot fork (migration 0005)
+        sa.Index("uq_journal_entries_prev_hash", "prev_hash", unique=True),
+    )
 
 
 class JournalLine(db.Model):  # type: ignore[name-defined,misc]
