@@ -175,8 +175,10 @@ def require_funds(uow: MoneyUnitOfWork, registry: Any, party_id: int, currency: 
 
 def _check(request: FundsRequest, business_date: dt.date) -> None:
     amount = request.amount
-    if not amount.is_finite() or amount <= 0 or amount >= _LIMIT:
+    if not amount.is_finite() or amount <= 0:
         raise LendingError("amount_not_positive", "amount", value=str(amount))
+    if amount >= _LIMIT:
+        raise LendingError("amount_too_large", "amount", value=str(amount))
     if amount != amount.quantize(_CENT):
         raise LendingError("amount_precision", "amount", value=str(amount))
     if request.value_date > business_date:
@@ -234,7 +236,7 @@ def deposit(uow_factory: Callable[[], MoneyUnitOfWork], party_id: int, request: 
     """Record money an entrusting party paid in (posts ``entrusted_deposit``).
 
     :raises LendingError: ``entrusting_party_not_found`` (404), ``amount_not_positive``,
-        ``amount_precision``, ``value_date_in_future``, ``reference_required``,
+        ``amount_too_large``, ``amount_precision``, ``value_date_in_future``, ``reference_required``,
         ``currency_invalid`` (422).
     """
     return _move("deposit", uow_factory, party_id, request, actor=actor, registry=registry,

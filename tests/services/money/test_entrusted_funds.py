@@ -127,6 +127,7 @@ def test_withdrawal_above_the_available_funds_is_refused(world: World) -> None:
     ("0.00", "R", START, "amount_not_positive", "amount"),
     ("-5.00", "R", START, "amount_not_positive", "amount"),
     ("10.005", "R", START, "amount_precision", "amount"),
+    ("10000000000000.00", "R", START, "amount_too_large", "amount"),
     ("10.00", "  ", START, "reference_required", "reference"),
     ("10.00", "R", START + dt.timedelta(days=1), "value_date_in_future", "value_date"),
 ])
