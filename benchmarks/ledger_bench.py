@@ -9,7 +9,8 @@ Run: ``.venv/bin/python benchmarks/ledger_bench.py [entries]`` (default 1,000,00
   verification streams as it does from the database (``yield_per``).
 * ``lowlend ledger verify`` from a database (target ≥ 200,000 entries/s): what the command
   runs — :func:`lowlend.services.ledger_verify.verify_ledger` with checkpoints and the loan
-  comparison — over ``entries`` realistic loan entries (3–6 lines, 2,000 loans whose
+  comparison, the chain read through ``SqlLedgerRepository.scan_chain`` in one process and
+  with one worker process per CPU — over ``entries`` realistic loan entries (3–6 lines, 2,000 loans whose
   instalments agree with the journal) stored in a SQLite file and, when
   ``LOWLEND_BENCH_DATABASE_URL`` or ``LOWLEND_TEST_DATABASE_URL`` names a PostgreSQL
   database, in a fresh schema there (dropped afterwards). The rows are bulk-loaded first (on
@@ -19,7 +20,7 @@ Run: ``.venv/bin/python benchmarks/ledger_bench.py [entries]`` (default 1,000,00
   2,000 loans each) posted through
   :meth:`lowlend.persistence.ledger_repository.SqlLedgerRepository.append_many` in batches of
   1,000, one commit per batch, on an empty journal in a SQLite file and on PostgreSQL (with its
-  triggers: the deferred balance check runs at every commit).
+  triggers: the balance check of migration 0010 runs at every commit).
 """
 
 from __future__ import annotations
@@ -288,13 +289,26 @@ def _fill(db: _Database, n: int, chunk: int = 20_000) -> None:
             conn.execute(sa.text("ANALYZE"))
 
 
-def bench_verify_db(kind: str, n: int) -> dict[str, float]:
-    """Entries/s of what ``lowlend ledger verify`` runs, over ``n`` entries in ``kind``."""
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished child processes (the workers)."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def bench_verify_db(kind: str, n: int, workers: tuple[int, ...] = ()) -> dict[str, Any]:
+    """Entries/s of what ``lowlend ledger verify`` runs over ``n`` entries in ``kind``, in
+    one process and with each number of worker processes of ``workers`` (default: the
+    number of CPUs)."""
     from lowlend.persistence.engine import make_session_factory
     from lowlend.persistence.ledger_repository import SqlLedgerRepository
     from lowlend.persistence.unit_of_work import SqlAlchemyUnitOfWork
     from lowlend.services.ledger_verify import LoanAccounts, verify_ledger
 
+    cpus = os.cpu_count() or 1
+    settings = (1, *(workers or ((cpus,) if cpus > 1 else ())))
+    runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as folder:
         db = _Database(kind, folder)
         try:
@@ -302,10 +316,16 @@ def bench_verify_db(kind: str, n: int) -> dict[str, float]:
             _fill(db, n)
             fill_seconds = time.perf_counter() - t0
             sessions = make_session_factory(db.engine)
-            uow: Any = SqlAlchemyUnitOfWork(sessions, {"ledger": SqlLedgerRepository})
-            t0, c0 = time.perf_counter(), time.process_time()
-            report = verify_ledger(uow, checkpoints=True, current_registry=_Registry)
-            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+            for count in settings:
+                uow: Any = SqlAlchemyUnitOfWork(sessions, {
+                    "ledger": lambda s, c=count: SqlLedgerRepository(s, workers=c)})
+                load = os.getloadavg()[0]
+                t0, c0 = time.perf_counter(), _cpu()
+                report = verify_ledger(uow, checkpoints=True, current_registry=_Registry)
+                seconds, cpu = time.perf_counter() - t0, _cpu() - c0
+                assert report.ok and report.chain.entries == n, report
+                runs.append({"workers": float(count), "seconds": seconds, "cpu_seconds": cpu,
+                             "per_second": n / seconds, "load": load})
             with sessions() as session:
                 t0 = time.perf_counter()
                 figures = SqlLedgerRepository(session).loan_figures(
@@ -313,11 +333,9 @@ def bench_verify_db(kind: str, n: int) -> dict[str, float]:
                 loans_seconds = time.perf_counter() - t0
         finally:
             db.close()
-    assert report.ok and report.chain.entries == n, report
     assert report.loans_checked == len(figures) == min(n, LOANS), report
-    return {"entries": float(n), "seconds": seconds, "per_second": n / seconds,
-            "cpu_seconds": cpu, "fill_seconds": fill_seconds, "loans": float(len(figures)),
-            "loans_seconds": loans_seconds}
+    return {"entries": float(n), "runs": runs, "fill_seconds": fill_seconds,
+            "loans": float(len(figures)), "loans_seconds": loans_seconds}
 
 
 def main(n: int = 1_000_000, db_entries: int | None = None,
@@ -357,18 +375,22 @@ def main(n: int = 1_000_000, db_entries: int | None = None,
     for kind in _kinds():
         found: dict[str, Any] = {}
         if postings:  # first: the bulk load and drop of the big journal leave the disk busy
+            load = os.getloadavg()[0]
             p = found["postings"] = bench_postings(kind, postings)
+            p["load"] = load
             print(f"ledger: {kind}: append_many {p['per_second']:,.0f} postings/s "
                   f"({int(p['postings']):,} entries, {int(p['lines']):,} lines, batches of "
                   f"{int(p['batch']):,}, {p['seconds']:.1f} s, of which {p['cpu_seconds']:.1f} s "
                   "CPU in this process; target ≥ 5,000/s)")
         if db_entries:
             v = found["verify"] = bench_verify_db(kind, db_entries)
-            print(f"ledger: {kind}: `ledger verify` {v['per_second']:,.0f} entries/s "
-                  f"({v['seconds']:.1f} s for {int(v['entries']):,}, {v['cpu_seconds']:.1f} s CPU "
-                  "in this process, of which loan comparison "
-                  f"{v['loans_seconds']:.2f} s for {int(v['loans']):,} loans; bulk load "
-                  f"{v['fill_seconds']:.0f} s; target ≥ 200,000/s)")
+            for run in v["runs"]:
+                print(f"ledger: {kind}: `ledger verify` with {int(run['workers'])} process(es) "
+                      f"{run['per_second']:,.0f} entries/s ({run['seconds']:.1f} s for "
+                      f"{int(v['entries']):,}, {run['cpu_seconds']:.1f} s CPU in this process "
+                      f"and its workers, load {run['load']:.2f}; target ≥ 200,000/s)")
+            print(f"ledger: {kind}: loan comparison {v['loans_seconds']:.2f} s for "
+                  f"{int(v['loans']):,} loans; bulk load {v['fill_seconds']:.0f} s")
         out["databases"][kind] = found
     return out
 
