@@ -154,7 +154,7 @@ def build_models(entities: Mapping[str, Any] | Iterable[Any] | None) -> dict[str
     """Mapped classes of every entity spec, by entity code."""
     if not entities:
         return {}
-    values = entities.values() if isinstance(entities, Mapping) else entities
+    values: Iterable[Any] = entities.values() if isinstance(entities, Mapping) else entities
     return {spec.code: entity_model(spec) for spec in values}
 
 

@@ -303,7 +303,8 @@ class SqlLendingRepository:
         return [
             Candidate(
                 staff_id=s.id,
-                roles=frozenset(roles.get(s.user_id, set())) | {role},
+                roles=frozenset(roles.get(s.user_id, set()) if s.user_id is not None else ())
+                | {role},
                 region=s.region,
                 skills=frozenset(s.skills or ()),
                 department_id=s.department_id,

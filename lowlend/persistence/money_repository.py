@@ -111,10 +111,11 @@ class SqlMoneyRepository:
             if seq not in wanted:
                 self.session.delete(row)
         for w in rows:
-            row = existing.get(w.seq)
-            if row is None:
-                row = Instalment(loan_id=loan_id, seq=w.seq)
-                self.session.add(row)
+            found = existing.get(w.seq)
+            if found is None:
+                found = Instalment(loan_id=loan_id, seq=w.seq)
+                self.session.add(found)
+            row = found
             row.due_date = w.due_date
             row.principal, row.interest, row.fee, row.penalty = (
                 w.principal, w.interest, w.fee, w.penalty

@@ -190,7 +190,8 @@ class SqlCustomerRepository(_Repository):
                 sa.select(Customer.phone, Customer.id).where(Customer.phone.in_(chunk))
             )
             for phone, customer_id in rows:
-                found.setdefault(phone, customer_id)
+                if phone is not None:  # matched by IN: never None, but the column is nullable
+                    found.setdefault(phone, customer_id)
         return found
 
     def ids_by_hash(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:

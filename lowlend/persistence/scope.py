@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from lowlend.domain.conventions import DataScope
 from lowlend.persistence.models import Department
@@ -205,7 +205,7 @@ def scope_condition(
     parts: list[sa.ColumnElement[bool]] = []
     if columns.direct:
         parts.append(_direct_condition(columns, scope, principal))
-    if columns.parent_model is not None:
+    if columns.parent_model is not None and columns.parent_fk is not None:
         parent = columns.parent_model
         parent_cond = scope_condition(parent, scope, principal)
         if parent_cond is None:
@@ -233,7 +233,7 @@ def apply_scope(
 
 
 def count_in_scope(
-    session: Session,
+    session: Session | scoped_session[Any],
     model: Any,
     scope: DataScope | None,
     principal: Principal,

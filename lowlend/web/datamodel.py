@@ -100,7 +100,7 @@ class ScopedSQLAInterface(SQLAInterface):
         )
 
     def _columns(self, registry: Any) -> ScopeColumns:
-        owner = self._owner_field or _owner_field(registry, self.entity_code)
+        owner = self._owner_field or _owner_field(registry, self.entity_code or "")
         cached = self._columns_cache.get(owner)
         if cached is None:
             cached = self._columns_cache[owner] = scope_columns(self.obj, owner)

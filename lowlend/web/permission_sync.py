@@ -253,10 +253,12 @@ def _sync_once(appbuilder: Any, registry: Any) -> SyncReport:
         if not any(pv is marker for pv in role.permissions):
             continue
         for pv in list(role.permissions):
-            key = (pv.permission.name, pv.view_menu.name) if pv.permission and pv.view_menu else None
-            if key is not None and is_managed(*key):
+            if pv.permission is None or pv.view_menu is None:
+                continue
+            grant = (pv.permission.name, pv.view_menu.name)
+            if is_managed(*grant):
                 role.permissions.remove(pv)
-                removed.add(Change(name, *key))
+                removed.add(Change(name, *grant))
     session.commit()
     return SyncReport(frozenset(added), frozenset(removed), frozenset(roles_created))
 

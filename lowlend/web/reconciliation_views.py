@@ -196,6 +196,11 @@ def _problem_text(p: RowProblem) -> str:
                    problem=str(PROBLEM_LABELS.get(p.code, p.code)))
 
 
+def _listed(value: object) -> list[object]:
+    """An error parameter that holds a list (anything else: nothing)."""
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
 def _columns_text(codes: Any) -> str:
     return ", ".join(f"{COLUMN_LABELS.get(c, c)} ({c})" for c in codes or ())
 
@@ -207,12 +212,12 @@ def error_texts(exc: DomainError) -> list[str]:
     if exc.code == "statement_columns_missing":
         return [_("The file has no column %(columns)s. Its header row is: %(found)s.",
                         columns=_columns_text(params.get("missing")),
-                        found=", ".join(str(h) for h in params.get("found") or () if h) or "-")]
+                        found=", ".join(str(h) for h in _listed(params.get("found")) if h) or "-")]
     if exc.code == "statement_columns_ambiguous":
         return [_("These headers name the same column: %(columns)s.",
-                        columns=", ".join(map(str, params.get("columns") or ())))]
+                        columns=", ".join(map(str, _listed(params.get("columns")))))]
     if exc.code == "statement_rows_invalid":
-        problems = list(params.get("problems") or ())  # type: ignore[call-overload]
+        problems = [p for p in _listed(params.get("problems")) if isinstance(p, RowProblem)]
         texts = [_("%(n)s problem(s) in the file; nothing was imported.",
                          n=len(problems))]
         texts += [_problem_text(p) for p in problems[:MAX_PROBLEMS_SHOWN]]

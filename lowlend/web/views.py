@@ -91,7 +91,7 @@ def _mapped_table(names: tuple[str, ...]) -> Any | None:
 
     from lowlend.persistence.db import db
 
-    for mapper in db.Model.registry.mappers:
+    for mapper in db.Model.registry.mappers:  # type: ignore[attr-defined]  # FAB's Model
         table = getattr(mapper.local_table, "name", None)
         if table in names:
             try:

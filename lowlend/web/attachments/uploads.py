@@ -147,7 +147,7 @@ def resolve_values(
         out = []
         for ident in ids:
             row = rows.get(ident)
-            if not usable(row, entity, record_id, field_prefix + code, user_id):
+            if row is None or not usable(row, entity, record_id, field_prefix + code, user_id):
                 errors.setdefault(key, []).append(FieldMessage("unknown_attachment", {"id": ident}))
                 continue
             out.append(row.as_metadata())

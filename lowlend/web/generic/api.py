@@ -208,7 +208,7 @@ class GenericModelApi(ModelRestApi):
         pii = self.descriptor.pii
         if not pii:
             return row
-        masked = mask_image(row, pii, mask_rules())
+        masked = mask_image(row, pii, mask_rules()) or {}
         if masked.get("id_number_enc"):
             masked["id_number_enc"] = "******"
         return masked

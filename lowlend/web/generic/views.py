@@ -204,7 +204,9 @@ def base_permissions(desc: EntityDescriptor) -> list[str]:
     return [permission_name(a) for a in actions]
 
 
-def make_view(desc: EntityDescriptor, base: type[GenericModelView] = GenericModelView) -> type:
+def make_view(
+    desc: EntityDescriptor, base: type[GenericModelView] = GenericModelView
+) -> type[GenericModelView]:
     """The ModelView class of one descriptor (routes ``/<code>/list/`` …)."""
     model_columns = set(desc.model.__table__.columns.keys())  # type: ignore[attr-defined]
     add_codes = [f.code for f in desc.fields]
