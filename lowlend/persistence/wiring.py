@@ -58,7 +58,15 @@ def config_store(
     session_factory: Callable[[], Session], validator: BundleValidator | None = None
 ) -> ConfigStore:
     """Return a :class:`ConfigStore` over SQLAlchemy sessions (YAML export enabled)."""
-    return ConfigStore(uow_factory(session_factory), validator, codecs=CODECS)
+    return config_store_over(uow_factory(session_factory), validator)
+
+
+def config_store_over(
+    factory: Callable[[], Any], validator: BundleValidator | None = None
+) -> ConfigStore:
+    """The one way to build a :class:`ConfigStore`: over a unit-of-work ``factory``, with
+    the YAML codecs (CLI, tasks and the web app alike)."""
+    return ConfigStore(factory, validator, codecs=CODECS)
 
 
 def registry_provider(

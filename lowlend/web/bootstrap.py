@@ -160,14 +160,12 @@ def publish_shipped_config(app: Flask) -> str:
     one-line status for the CLI; never raises (the admin must start even while
     the shipped configuration does not validate).
     """
-    from lowlend.services.config_store import ConfigStore
     from lowlend.spec import read_bundle
 
-    factory = app.extensions.get(registry_hooks.UOW_FACTORY_KEY)
-    if factory is None:
+    store = registry_hooks.config_store(app)
+    if store is None:
         return "not available (no registry provider)"
     try:
-        store = ConfigStore(factory)
         current = store.current()
         if current is not None:
             return f"version {current.number} already published"

@@ -25,6 +25,8 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
+from lowlend.persistence.wiring import config_store_over
+from lowlend.services.config_store import ConfigStore
 from lowlend.services.registry_provider import RegistryProvider
 
 log = logging.getLogger(__name__)
@@ -82,19 +84,21 @@ def current_registry() -> Any | None:
         return None
 
 
+def config_store(app: Flask | None = None) -> ConfigStore | None:
+    """The configuration store of ``app`` (default: the current app) over its own units of
+    work; ``None`` before :func:`install`."""
+    target = app if app is not None else (current_app if has_app_context() else None)
+    factory = target.extensions.get(UOW_FACTORY_KEY) if target is not None else None
+    return config_store_over(factory) if factory is not None else None
+
+
 def current_config_version() -> int | None:
     """Number of the published config version, ``None`` before the first publish.
 
     Database errors propagate (the caller — ``/health`` — reports them).
     """
-    if not has_app_context():
-        return None
-    factory = current_app.extensions.get(UOW_FACTORY_KEY)
-    if factory is None:
-        return None
-    from lowlend.services.config_store import ConfigStore
-
-    return ConfigStore(factory).current_number()
+    store = config_store()
+    return store.current_number() if store is not None else None
 
 
 def refresh_if_stale() -> None:

@@ -30,12 +30,10 @@ BOOT_ENTITIES_KEY = "lowlend.config_admin.boot_entities"
 
 def store() -> Any:
     """The :class:`~lowlend.services.config_store.ConfigStore` of the app (503 if none)."""
-    from lowlend.services.config_store import ConfigStore
-
-    factory = current_app.extensions.get(registry_hooks.UOW_FACTORY_KEY)
-    if factory is None:
+    found = registry_hooks.config_store()
+    if found is None:
         abort(503)
-    return ConfigStore(factory)
+    return found
 
 
 def username() -> str:
