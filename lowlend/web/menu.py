@@ -10,15 +10,14 @@ after the configured ones.
 Until a registry is available (see :mod:`lowlend.web.registry_hooks`) the menu
 behaves exactly like FAB's default :class:`~flask_appbuilder.menu.Menu`.
 
-Menu spec shape (``lowlend.spec.model``): ``registry.menus`` is a sequence of
+Menu spec shape (:mod:`lowlend.spec.model`): ``registry.menus`` is a tuple of
 ``MenuCategory(code, label, icon, items)`` whose ``items`` are
 ``MenuItem(code, label, view, icon)``; order = order in ``menus.yaml``. Labels are
-``Label`` objects resolved with ``.get(locale)`` (``zh_CN``/``en``). Also accepted:
-mappings instead of objects, nested ``children``, ``category`` (parent code, for
-flat lists), ``order``, ``href``/``url``/``endpoint`` and ``permission``
-(``"can_list on Loans"``).
+``Label`` objects resolved with ``.get(locale)`` (``zh_CN``/``en``). The Loans category
+also gets one "New application" entry per product (:func:`add_product_items`), which
+carries its own URL and permission (``"can_apply on product:<code>"``).
 
-Visibility: holders of ``AUTH_ROLE_ADMIN`` see everything. Otherwise an item with
+Visibility: holders of ``AUTH_ROLE_ADMIN`` see everything. Otherwise an item with a
 ``permission`` needs that FAB permission; an item whose ``menu_access`` permission
 exists in FAB's tables (created by :mod:`lowlend.web.permission_sync` from
 ``roles.yaml``) is shown exactly when one of the user's roles holds it — so grants
@@ -27,22 +26,26 @@ changed in FAB's role screens count too; an item not synced yet falls back to
 whose roles is configured to FAB's ``menu_access``. A category with no visible item
 is hidden.
 
-Targets: ``MenuItem.view`` is resolved by :func:`view_url` to the registered view
-whose ``class_permission_name``/endpoint/class name is that code (generic views
-register with their code), via :data:`BUILTIN_VIEW_ALIASES` for FAB's own views;
-an unknown code renders as ``#`` until its view exists.
+Targets: ``MenuItem.view`` is resolved by :func:`resolve_view_url` to the registered
+view whose ``class_permission_name``/endpoint/class name is that code (generic views
+register with their code), via :data:`BUILTIN_VIEW_ALIASES` for FAB's own views. An
+item whose view is not registered (e.g. a screen not built yet) is left out of the
+menu, with a warning in the log (once per view code and process).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flask import current_app, g, has_request_context, url_for
 from flask_appbuilder.menu import Menu, MenuItem
 from flask_babel import get_locale
+from werkzeug.routing import BuildError
 
+from lowlend.spec.model import MenuCategory, RoleSpec
+from lowlend.spec.model import MenuItem as MenuItemSpec
 from lowlend.web import registry_hooks
 from lowlend.web.fab import appbuilder_of, security_manager
 from lowlend.web.i18n import locale_names
@@ -52,35 +55,29 @@ log = logging.getLogger(__name__)
 _G_ITEMS = "_lowlend_menu_items"
 _G_VISIBLE = "_lowlend_menu_visible"
 
-
-def _get(obj: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        if isinstance(obj, Mapping):
-            if name in obj and obj[name] is not None:
-                return obj[name]
-        else:
-            value = getattr(obj, name, None)
-            if value is not None:
-                return value
-    return default
+#: view codes already reported as unresolvable in this process (warned once each)
+_UNRESOLVED_REPORTED: set[str] = set()
 
 
 def current_locale_key() -> str:
-    """The request locale as a key of ``LANGUAGES`` (``zh_CN``/``en``)."""
+    """The request locale as a key of ``LANGUAGES`` (``zh_CN``/``en``); the default
+    locale outside a request."""
     languages = current_app.config.get("LANGUAGES") or {}
     default = str(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN"))
-    try:
-        locale = get_locale()
-    except Exception:  # outside a request
-        locale = None
-    for name in locale_names(locale):
+    if not has_request_context():
+        return default
+    for name in locale_names(get_locale()):
         if name in languages:
             return name
     return default
 
 
 def label_text(label: Any, locale_key: str) -> str:
-    """Resolve a config label in ``locale_key`` (falls back to zh_CN, en, any)."""
+    """Resolve a config label in ``locale_key`` (falls back to zh_CN, en, any).
+
+    ``label``: a spec ``Label`` (anything with ``get(locale)``), a ``{locale: text}``
+    mapping or a plain string.
+    """
     if label is None:
         return ""
     if isinstance(label, str):
@@ -88,10 +85,7 @@ def label_text(label: Any, locale_key: str) -> str:
     getter = getattr(label, "get", None)
     if callable(getter):
         for key in (locale_key, "zh_CN", "en"):
-            try:
-                value = getter(key)
-            except Exception:
-                value = None
+            value = getter(key)
             if value:
                 return str(value)
         if isinstance(label, Mapping):
@@ -102,25 +96,42 @@ def label_text(label: Any, locale_key: str) -> str:
 
 
 class ConfigMenuItem(MenuItem):
-    """A menu item built from a menu spec; keeps the spec for visibility checks."""
+    """A menu item built from the menu spec (or a product's application form).
 
-    def __init__(self, spec: Any, label: str, childs: list[MenuItem] | None = None) -> None:
-        href = _get(spec, "href", "url", "endpoint", default="")
-        super().__init__(
-            name=str(_get(spec, "code", "name")),
-            href=str(href) if href else "",
-            icon=str(_get(spec, "icon", default="") or ""),
-            label=label,
-            childs=childs or [],
+    ``view``: the view code of a menu spec item (its URL is resolved per request);
+    ``permission``: ``"<permission> on <view menu>"`` the user needs to see the item.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        label: str,
+        *,
+        icon: str | None = None,
+        view: str | None = None,
+        href: str = "",
+        permission: str | None = None,
+        childs: list[MenuItem] | None = None,
+    ) -> None:
+        super().__init__(name=name, href=href, icon=icon or "", label=label, childs=childs or [])
+        self.view = view
+        self.permission = permission
+
+    def copy(self, *, href: str | None = None, childs: list[MenuItem] | None = None) -> ConfigMenuItem:
+        """This item with another URL and/or other children."""
+        return ConfigMenuItem(
+            self.name,
+            self.label,
+            icon=self.icon,
+            view=self.view,
+            href=self.href if href is None else href,
+            permission=self.permission,
+            childs=list(self.childs) if childs is None else childs,
         )
-        self.spec = spec
-        self.view = _get(spec, "view", default=None)
-        self.order = _get(spec, "order", default=0)
 
     def get_url(self) -> str:
-        if self.href or not self.view:
-            return str(super().get_url() or "#")
-        return view_url(str(self.view))
+        """The URL resolved when the item was filtered for this request (a category: ``#``)."""
+        return str(self.href or "#")
 
 
 BUILTIN_VIEW_ALIASES: dict[str, str] = {
@@ -133,29 +144,49 @@ BUILTIN_VIEW_ALIASES: dict[str, str] = {
 }
 
 
-def view_url(view: str) -> str:
-    """URL of the registered view whose permission name, endpoint or class is ``view``.
+def resolve_view_url(view: str) -> str | None:
+    """URL of the registered view whose permission name, endpoint or class is ``view``
+    (``None`` when no such view is registered). Needs a request context.
 
     Generic views register at boot (lowlend.web.registration) with their code as
-    ``class_permission_name``; an unknown code gives ``"#"`` (menu entry without target).
+    ``class_permission_name``; an endpoint name (``"Blueprint.function"``) works too.
     """
-    appbuilder = appbuilder_of()
-    view = BUILTIN_VIEW_ALIASES.get(view, view)
-    for baseview in appbuilder.baseviews:
-        names = {
-            getattr(baseview, "class_permission_name", None),
-            getattr(baseview, "endpoint", None),
-            type(baseview).__name__,
-        }
-        if view in names and getattr(baseview, "default_view", None):
+    target = BUILTIN_VIEW_ALIASES.get(view, view)
+    for baseview in appbuilder_of().baseviews:
+        names = {baseview.class_permission_name, baseview.endpoint, type(baseview).__name__}
+        default_view = getattr(baseview, "default_view", None)  # REST APIs have none
+        if target in names and default_view:
             try:
-                return url_for(f"{baseview.endpoint}.{baseview.default_view}")
-            except Exception:
-                continue
+                return url_for(f"{baseview.endpoint}.{default_view}")
+            except BuildError:  # a default view that needs arguments
+                log.warning(
+                    "lowlend: view %s matches %s but %s.%s has no URL without arguments",
+                    view, type(baseview).__name__, baseview.endpoint, default_view,
+                )
     try:
-        return url_for(view)
-    except Exception:
-        return "#"
+        return url_for(target)
+    except BuildError:
+        return None
+
+
+def view_url(view: str) -> str:
+    """Like :func:`resolve_view_url`, ``"#"`` for a view that is not registered."""
+    return resolve_view_url(view) or "#"
+
+
+def _report_unresolved(item: str, view: str) -> None:
+    """Log that menu ``item`` is left out because ``view`` has no URL: a warning the
+    first time per view code and process, then at debug level (every request)."""
+    if view in _UNRESOLVED_REPORTED:
+        log.debug("lowlend: menu item %s left out: view %s is not registered", item, view)
+        return
+    _UNRESOLVED_REPORTED.add(view)
+    log.warning(
+        "lowlend: menu item %s left out: view %s is not registered "
+        "(the menu names a screen this server does not have)",
+        item,
+        view,
+    )
 
 
 #: menu category (code in menus.yaml) that gets one "New application" entry per product
@@ -163,17 +194,15 @@ PRODUCT_MENU_CATEGORY = "loans"
 PRODUCT_ITEM_PREFIX = "apply_product:"
 
 
-def application_form_url(product_code: str) -> str:
-    """URL of the generated application form of a product (``#`` if not registered)."""
+def application_form_url(product_code: str) -> str | None:
+    """URL of the generated application form of a product (``None`` if not registered)."""
     for baseview in appbuilder_of().baseviews:
-        if getattr(baseview, "class_permission_name", None) == "applications" and hasattr(
-            baseview, "add"
-        ):
+        if baseview.class_permission_name == "applications" and hasattr(baseview, "add"):
             try:
                 return url_for(f"{baseview.endpoint}.add", product=product_code)
-            except Exception:
+            except BuildError:  # an applications view without an exposed add form
                 continue
-    return "#"
+    return None
 
 
 def add_product_items(configured: list[MenuItem], registry: Any) -> None:
@@ -181,110 +210,89 @@ def add_product_items(configured: list[MenuItem], registry: Any) -> None:
 
     Read from the current registry per request, so a published product appears and a
     rolled-back one disappears without a restart. Each entry needs ``can_apply`` on
-    ``product:<code>`` (admins see all).
+    ``product:<code>`` (admins see all). Without a registered application view there
+    are no such entries.
     """
     from lowlend.services.permissions import APPLY_ACTION, permission_name, product_view_menu
     from lowlend.web.config_admin.i18n import _l
 
     category = next((i for i in configured if i.name == PRODUCT_MENU_CATEGORY), None)
-    products = getattr(registry, "products", None) or {}
+    products = registry.products
     if category is None or not products:
         return
+    locale_key = current_locale_key()
     for code in sorted(products):
-        spec = {
-            "code": f"{PRODUCT_ITEM_PREFIX}{code}",
-            "href": application_form_url(code),
-            "icon": "fa-plus",
-            "permission": f"{permission_name(APPLY_ACTION)} on {product_view_menu(code)}",
-        }
-        label = _l(
-            "New application: %(label)s",
-            label=label_text(getattr(products[code], "label", None), current_locale_key()),
+        href = application_form_url(code)
+        if href is None:
+            _report_unresolved(f"{PRODUCT_ITEM_PREFIX}{code}", "applications")
+            return
+        label = _l("New application: %(label)s", label=label_text(products[code].label, locale_key))
+        category.childs.append(
+            ConfigMenuItem(
+                f"{PRODUCT_ITEM_PREFIX}{code}",
+                str(label),
+                icon="fa-plus",
+                href=href,
+                permission=f"{permission_name(APPLY_ACTION)} on {product_view_menu(code)}",
+            )
         )
-        category.childs.append(ConfigMenuItem(spec, str(label), []))
 
 
 class RegistryMenu(Menu):
     """FAB menu whose business part is read from the current registry per request."""
 
     # -- building -----------------------------------------------------------------
-    def _registry_menus(self) -> Any:
+    @staticmethod
+    def _registry_menus() -> tuple[Any, Sequence[MenuCategory]]:
+        """The current registry and its menu categories (``(None, ())`` without one)."""
         registry = registry_hooks.current_registry()
         if registry is None:
-            return None, None
-        menus = getattr(registry, "menus", None)
-        if not menus:
-            return None, None
-        return registry, menus
+            return None, ()
+        return registry, registry.menus
 
-    def build_items(self, menus: Any, locale_key: str) -> list[MenuItem]:
-        """Turn menu specs (tree or flat list with ``category``) into MenuItems."""
-        values = list(menus.values()) if isinstance(menus, Mapping) else list(menus)
+    def build_items(self, menus: Sequence[MenuCategory], locale_key: str) -> list[MenuItem]:
+        """Turn the menu spec's categories and items into MenuItems (spec order)."""
 
-        def build(spec: Any) -> ConfigMenuItem:
-            kids_spec = _get(spec, "children", "items", "childs", default=()) or ()
-            if isinstance(kids_spec, Mapping):
-                kids_spec = list(kids_spec.values())
-            kids = [build(k) for k in kids_spec]
-            kids.sort(key=lambda i: (getattr(i, "order", 0) or 0))
-            return ConfigMenuItem(spec, label_text(_get(spec, "label"), locale_key), kids)
+        def item(spec: MenuItemSpec) -> ConfigMenuItem:
+            return ConfigMenuItem(
+                spec.code, label_text(spec.label, locale_key), icon=spec.icon, view=spec.view
+            )
 
-        top: list[ConfigMenuItem] = []
-        by_code: dict[str, ConfigMenuItem] = {}
-        pending: list[tuple[str, ConfigMenuItem]] = []
-        for spec in values:
-            item = build(spec)
-            by_code[item.name] = item
-            parent = _get(spec, "category", "parent")
-            if parent:
-                pending.append((str(parent), item))
-            else:
-                top.append(item)
-        for parent, item in pending:
-            if parent in by_code:
-                by_code[parent].childs.append(item)
-            else:  # unknown category: show a category named by its code
-                cat = ConfigMenuItem({"code": parent}, parent, [])
-                by_code[parent] = cat
-                top.append(cat)
-                cat.childs.append(item)
-        for item in by_code.values():
-            item.childs.sort(key=lambda i: (getattr(i, "order", 0) or 0))
-        top.sort(key=lambda i: (getattr(i, "order", 0) or 0))
-        return list(top)
+        return [
+            ConfigMenuItem(
+                category.code,
+                label_text(category.label, locale_key),
+                icon=category.icon,
+                childs=[item(spec) for spec in category.items],
+            )
+            for category in menus
+        ]
 
     # -- visibility ---------------------------------------------------------------
     @staticmethod
     def _user_role_names() -> set[str]:
-        sm = security_manager()
         user = getattr(g, "user", None)
-        if user is None or not getattr(user, "is_authenticated", False):
+        if user is None or not user.is_authenticated:
             return set()
-        try:
-            return {role.name for role in sm.get_user_roles(user)}
-        except Exception:
-            return set()
+        return {role.name for role in security_manager().get_user_roles(user)}
 
     @staticmethod
     def _role_menus(registry: Any, role_names: set[str]) -> set[str] | None:
         """Menu codes the user's roles grant in roles.yaml (``None``: no role is configured)."""
-        roles = getattr(registry, "roles", None) if registry is not None else None
-        if not roles:
-            return None
-        if isinstance(roles, Mapping):
-            specs = [roles[name] for name in role_names if name in roles]
-        else:
-            specs = [r for r in roles if str(_get(r, "code", "name")) in role_names]
+        roles: Mapping[str, RoleSpec] = registry.roles
+        specs = [roles[name] for name in role_names if name in roles]
         if not specs:
             return None
         granted: set[str] = set()
         for spec in specs:
-            granted.update(str(code) for code in (_get(spec, "menus", default=()) or ()))
+            granted.update(spec.menus)
         return granted
 
     def _menu_permissions(self, configured: list[MenuItem]) -> dict[str, set[str]]:
         """``synced``: item names having a ``menu_access`` permission in FAB's tables;
         ``allowed``: those the current user holds (two queries per request)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
         names = [n for n in self.get_flat_name_list(menu=configured) if n != "-"]
         if not names:
             return {"synced": set(), "allowed": set()}
@@ -299,7 +307,7 @@ class RegistryMenu(Menu):
             )
             synced = {str(r[0]) for r in rows}
             allowed = set(sm.get_user_menu_access(list(synced))) if synced else set()
-        except Exception:
+        except SQLAlchemyError:
             log.exception("lowlend: reading menu permissions failed; using roles.yaml")
             sm.session.rollback()
             return {"synced": set(), "allowed": set()}
@@ -311,14 +319,9 @@ class RegistryMenu(Menu):
         if ctx["is_admin"]:
             return True
         sm = security_manager()
-        spec = getattr(item, "spec", None)
-        perm = _get(spec, "permission") if spec is not None else None
-        if perm:
-            if isinstance(perm, str) and " on " in perm:
-                perm_name, view = perm.split(" on ", 1)
-            else:
-                perm_name = str(_get(perm, "permission", "name", default=""))
-                view = str(_get(perm, "view_menu", "view", default=""))
+        permission = item.permission if isinstance(item, ConfigMenuItem) else None
+        if permission:
+            perm_name, _sep, view = permission.partition(" on ")
             return bool(perm_name and view and sm.has_access(perm_name.strip(), view.strip()))
         if item.childs:  # a category: visible when a child is (checked by _filter)
             return True
@@ -330,6 +333,8 @@ class RegistryMenu(Menu):
         return bool(sm.has_access("menu_access", item.name))
 
     def _filter(self, items: Iterable[MenuItem], ctx: dict[str, Any]) -> list[MenuItem]:
+        """The items the user may see, each leaf with its URL; a leaf whose view is not
+        registered is left out (and logged), a category without visible items too."""
         out: list[MenuItem] = []
         for item in items:
             if item.name == "-":
@@ -342,7 +347,15 @@ class RegistryMenu(Menu):
                     kids = self._filter(item.childs, ctx)
                     if not [k for k in kids if k.name != "-"]:
                         continue
-                    item = ConfigMenuItem(item.spec, item.label, kids)
+                    item = item.copy(childs=kids)
+                elif not item.href:
+                    if not item.view:  # a category without items
+                        continue
+                    url = resolve_view_url(item.view)
+                    if url is None:
+                        _report_unresolved(item.name, item.view)
+                        continue
+                    item = item.copy(href=url)
             out.append(item)
         return out
 
@@ -351,17 +364,17 @@ class RegistryMenu(Menu):
         if not has_request_context():
             return None
         if hasattr(g, _G_ITEMS):
-            return getattr(g, _G_ITEMS)
+            items_cached: list[MenuItem] | None = getattr(g, _G_ITEMS)
+            return items_cached
         items: list[MenuItem] | None = None
         try:
             registry, menus = self._registry_menus()
             if menus:
-                locale_key = current_locale_key()
-                configured = self.build_items(menus, locale_key)
+                configured = self.build_items(menus, current_locale_key())
                 add_product_items(configured, registry)
                 role_names = self._user_role_names()
                 admin = current_app.config.get("AUTH_ROLE_ADMIN", "Admin")
-                ctx = {
+                ctx: dict[str, Any] = {
                     "is_admin": admin in role_names,
                     "granted": self._role_menus(registry, role_names),
                 }
@@ -432,10 +445,8 @@ class RegistryMenu(Menu):
         if found is not None or menu is not None:
             return found
         # also configured items, so security-cleanup keeps their menu_access permissions
-        try:
-            _registry, menus = self._registry_menus()
-            if menus:
-                return super().find(name, menu=self.build_items(menus, "zh_CN"))
-        except Exception:
-            log.exception("lowlend: reading configured menus failed")
+        _registry, menus = self._registry_menus()
+        if menus:
+            configured: MenuItem | None = super().find(name, menu=self.build_items(menus, "zh_CN"))
+            return configured
         return None

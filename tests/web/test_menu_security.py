@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,13 +65,14 @@ REGISTRY = FakeRegistry(
             (
                 Item("applications", Label("贷款申请", "Applications"), "UserDBModelView", "fa-inbox"),
                 Item("loans", Label("贷款台账", "Loan book"), "loans"),
+                Item("legal_cases", Label("法务诉讼", "Legal cases"), "no_such_screen"),
             ),
         ),
         Category(
             "collections_menu",
             Label("催收管理", "Collections"),
             "fa-phone",
-            (Item("collection_tasks", Label("催收任务", "Collection tasks"), "collection_tasks"),),
+            (Item("collection_tasks", Label("催收任务", "Collection tasks"), "customers"),),
         ),
     ),
     roles={
@@ -109,6 +111,28 @@ def test_admin_sees_configured_menu_in_chinese_and_english(demo_app: Any, with_r
     client.get("/lang/en")
     page = client.get("/").get_data(as_text=True)
     assert "Loans" in page and "Collection tasks" in page and "贷款业务" not in page
+
+
+def test_menu_item_without_a_registered_view_is_left_out_and_logged(
+    demo_app: Any, with_registry: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from lowlend.web import menu
+
+    monkeypatch.setattr(menu, "_UNRESOLVED_REPORTED", set())
+    client = demo_app.test_client()
+    login(client, "admin")
+    with caplog.at_level(logging.WARNING, logger="lowlend.web.menu"):
+        page = client.get("/").get_data(as_text=True)
+        again = client.get("/").get_data(as_text=True)
+    assert "贷款台账" in page and "法务诉讼" not in page and "法务诉讼" not in again
+    warnings = [r.getMessage() for r in caplog.records if "legal_cases" in r.getMessage()]
+    assert warnings == [
+        "lowlend: menu item legal_cases left out: view no_such_screen is not registered "
+        "(the menu names a screen this server does not have)"
+    ]  # once per process, not on every page
+    data = client.get("/api/v1/menu/").json["result"]
+    names = [c["name"] for e in data if isinstance(e, dict) for c in e.get("childs", ()) if isinstance(c, dict)]
+    assert "loans" in names and "legal_cases" not in names
 
 
 def test_menu_visibility_follows_role_specs(demo_app: Any, with_registry: Any) -> None:

@@ -30,17 +30,21 @@ def _set_menu_access(app: Any, role: str, item: str, granted: bool) -> None:
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_menu_follows_synced_permissions_and_hides_empty_categories(seed_app: Any) -> None:
     menu = _menu(seed_app, "collector")
-    assert menu["collections"] == {"collection_cases", "call_tasks", "promises_to_pay", "legal_cases"}
+    # granted: home, my_tasks, visit_records and the collections items; the collection
+    # screens are not built yet and visit_record (a config entity) is registered only at
+    # the next start: items without a registered view are left out, so are their categories
     assert menu["dashboard"] == {"home", "my_tasks"}
+    assert "collections" not in menu and "post_loan" not in menu
     assert "settings" not in menu and "finance" not in menu and "loans" not in menu  # empty
     # changed in FAB's role screens: the synced permission decides, not roles.yaml
-    _set_menu_access(seed_app, "collector", "collection_cases", False)
+    _set_menu_access(seed_app, "collector", "my_tasks", False)
     _set_menu_access(seed_app, "collector", "loan_list", True)
     menu = _menu(seed_app, "collector")
-    assert "collection_cases" not in menu["collections"]
+    assert menu["dashboard"] == {"home"}
     assert menu["loans"] == {"loan_list"}
     admin = _menu(seed_app, "admin")
-    assert {"settings", "finance", "loans", "collections"} <= set(admin)
+    assert {"settings", "finance", "loans"} <= set(admin)
+    assert "collections" not in admin
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
