@@ -116,6 +116,7 @@ def test_partly_disbursed_loan_on_the_screens(lending_app: Any) -> None:
     assert f'data-loan="{loan}"' in listing  # still awaiting its other tranches
     shown = client.get(f"/loans/show/{loan}").get_data(as_text=True)
     assert "lowlend-partly-disbursed" in shown and "80,000.00" in shown
+    assert "已放款本金" in shown  # the record's own figure (the default locale is zh_CN)
 
 
 def test_entrusted_funds_over_rest_and_the_screen(lending_app: Any) -> None:
