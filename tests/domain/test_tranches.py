@@ -4,10 +4,13 @@ tranche (interest per day on the principal out, the rest re-amortised from its v
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from datetime import date
 from decimal import Decimal
 
+import hypothesis.strategies as st
 import pytest
+from hypothesis import event, given, settings
 
 from lowlend.domain.conventions import Amortization, Frequency
 from lowlend.domain.errors import DomainError, LoanInputError
@@ -171,3 +174,53 @@ def test_spread_fees_of_a_tranche_go_on_the_remaining_rows() -> None:
     extra = [b.fee - a.fee for a, b in zip(without.installments, spread.installments,
                                            strict=True)]
     assert extra == [D("0")] + [D("2.00")] * 5
+
+
+@settings(max_examples=200, deadline=None)
+@given(method=st.sampled_from(list(Amortization)),
+       grace=st.sampled_from([Grace(), Grace(1, 0, 0), Grace(0, 2, 0), Grace(0, 0, 1)]),
+       events=st.lists(st.tuples(st.sampled_from(["tranche", "tranche", "pay", "prepay"]),
+                                 st.integers(min_value=0, max_value=170),
+                                 st.integers(min_value=1, max_value=3000)), max_size=6),
+       payoff_day=st.integers(min_value=0, max_value=175))
+def test_tranches_keep_the_books_whatever_the_order(method: Amortization, grace: Grace,
+                                                    events: list[tuple[str, int, int]],
+                                                    payoff_day: int) -> None:
+    """Any mix of later tranches, payments and prepayments: the rows carry exactly the
+    principal paid out, entry order does not matter, and paying the payoff figure closes
+    the loan."""
+    first = build_schedule(_terms(method=method, grace=grace))
+    last_due = first.installments[-1].due_date
+    txns: list[Tranche | Repayment | Prepayment] = []
+    out = D("6000.00")
+    for i, (kind, day, amount) in enumerate(events):
+        on = START + dt.timedelta(days=day)
+        if on >= last_due:
+            continue
+        if kind == "tranche":
+            txns.append(Tranche(f"T{i}", on, D(amount)))
+            out += D(amount)
+        else:
+            cls = Repayment if kind == "pay" else Prepayment
+            txns.append(cls(f"T{i}", on, D(amount) / 2))
+    as_of = START + dt.timedelta(days=payoff_day)
+    if as_of >= last_due:
+        return
+    try:
+        state = replay(first, txns, as_of)
+    except LoanInputError as exc:  # e.g. a tranche after a payoff the same day
+        event(f"refused: {exc.code}")
+        return
+    effective = [t for t in txns if t.value_date <= as_of]
+    assert sum(r.principal for r in state.installments) == D("6000.00") + sum(
+        (t.amount for t in effective if isinstance(t, Tranche)), D(0))
+    assert all(r.principal_paid <= r.principal for r in state.installments)
+    assert replay(first, list(reversed(txns)), as_of) == state
+    if state.is_closed:
+        event("closed before the payoff")
+        return
+    event(f"tranches: {sum(1 for t in effective if isinstance(t, Tranche))}")
+    quote = payoff_quote(first, txns, as_of)
+    if quote.total > 0:  # the payoff's id sorts after the others of its day
+        closed = replay(first, [*txns, Prepayment("Z-PAYOFF", as_of, quote.total)], as_of)
+        assert closed.principal_outstanding == 0
