@@ -99,7 +99,9 @@ def ledger_section(ledger: dict[str, Any]) -> list[str]:
             "spends about as much again sending the rows (not in the figure). 200,000 entries/s",
             "therefore needs roughly three to four free cores; this machine has two, shared by",
             "the workers, the database server and other sessions, so the worker processes pay",
-            "off only as far as a core is free (compare 1 and 2 processes above).",
+            "off only as far as a core is free (compare 1 and 2 processes above). The",
+            "in-memory `verify_chain` row measures one core's worth of unchanged code: compared",
+            "across runs it shows how much of a core a run got.",
         ]
     postings = [(kind, found["postings"]) for kind, found in dbs.items() if found.get("postings")]
     if postings:
@@ -130,8 +132,8 @@ def ledger_section(ledger: dict[str, Any]) -> list[str]:
         short = [_DB_NAMES[kind] for kind, p in postings if p["per_second"] < 5_000]
         lines += ["", "Target ≥ 5,000 postings/s: " + (
             "met on both databases." if not short else
-            f"**not met** on {', '.join(short)} in this run (see the load; the posting process "
-            "waits for a CPU or the server well beyond its own CPU time).")]
+            f"**not met** on {' and '.join(short)} in this run (see the load: the posting "
+            "process waits for a CPU or for the server well beyond its own CPU time).")]
     return lines
 
 
