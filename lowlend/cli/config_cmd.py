@@ -195,19 +195,57 @@ def publish_cmd(
     templates_dir: str | None,
     database_url: str | None,
 ) -> None:
-    """Validate the config directory and publish it as the new current version.
+    """Validate the config directory and publish it as the new current version, then
+    sync the roles' permissions to it (once, here: see :func:`_sync_permissions`).
 
     Nothing is stored when the configuration is invalid (exit 1) and nothing
     changes when it equals the current version.
     """
-    _, files, names = _bundle(ctx, templates_dir)
+    config_dir, files, names = _bundle(ctx, templates_dir)
     with _store(database_url, functools.partial(load_bundle, display_names=names)) as store:
         result = store.publish(files, author, comment)
     version = result.version
     if result.created:
         click.echo(f"published version {version.number} (hash {_short(version.content_hash)})")
+        _sync_permissions(database_url or settings.database_url(), config_dir)
     else:
         click.echo(f"unchanged: version {version.number} is current and has the same content")
+
+
+def _sync_permissions(url: str, config_dir: Path) -> None:
+    """Give the roles the permissions of the version just published (products' ``can_apply``,
+    roles.yaml's grants), once, by the publishing process (ARCHITECTURE.md: web workers
+    do not update permissions themselves; each still catches up on its next request).
+
+    Needs the admin's tables (created when the admin first starts) and the app's secrets
+    (``LOWLEND_SECRET_KEY`` / ``LOWLEND_MASTER_KEY``); without them it says so on stderr
+    and leaves the sync to the admin.
+    """
+    import sqlalchemy as sa
+
+    from lowlend.app import ConfigurationError, create_app
+    from lowlend.cli.run_cmd import quiet_fab
+    from lowlend.web.permission_sync import after_publish
+
+    engine = sa.create_engine(url)
+    try:
+        has_admin = sa.inspect(engine).has_table("ab_permission_view")
+    finally:
+        engine.dispose()
+    if not has_admin:
+        click.echo("permissions: this database has no admin tables yet; they are synced "
+                   "when the admin first starts", err=True)
+        return
+    quiet_fab()
+    try:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "CONFIG_DIR": config_dir})
+    except ConfigurationError as exc:
+        click.echo(f"permissions not synced here ({exc}); each admin process syncs them on "
+                   "its next request", err=True)
+        return
+    report = after_publish(app, None)
+    click.echo(f"permissions synced: {len(report.added)} grant(s) added, "
+               f"{len(report.removed)} removed, {len(report.roles_created)} role(s) created")
 
 
 @config_group.command("diff")

@@ -20,7 +20,8 @@ class _DropMessages(logging.Filter):
         return not any(fragment in message for fragment in self.fragments)
 
 
-def _quiet_fab() -> None:
+def quiet_fab() -> None:
+    """Silence Flask-AppBuilder's start-up noise (for the CLI)."""
     # "Filter type not supported for column: roles.name" at every start (FAB's own APIs)
     logging.getLogger("flask_appbuilder.models.filters").setLevel(logging.ERROR)
     sm_log = logging.getLogger("flask_appbuilder.security.manager")
@@ -31,7 +32,7 @@ def _quiet_fab() -> None:
 def _build_app(ctx: click.Context, demo: bool) -> Any:
     from lowlend.app import ConfigurationError, create_app
 
-    _quiet_fab()
+    quiet_fab()
     overrides: dict[str, Any] = {}
     config_dir = (ctx.find_root().obj or {}).get("config_dir")
     if config_dir:
