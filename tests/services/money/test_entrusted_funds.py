@@ -11,13 +11,13 @@ import pytest
 import sqlalchemy as sa
 
 from lowlend.integrations.payments import SANDBOX_CARDS, SandboxGateway
-from lowlend.services.lending import entrusted_funds
+from lowlend.services.lending import corrections, entrusted_funds
 from lowlend.services.lending.disbursements import DisbursementRequest, disburse
 from lowlend.services.lending.entrusted_funds import FundsRequest, deposit, party_funds, withdraw
 from lowlend.services.lending.errors import LendingError
 from lowlend.services.lending.payment_flow import apply_result
 from lowlend.services.lending.repayments import RepaymentRequest, repay
-from tests.services.money.world import MAKER, PARTY, World
+from tests.services.money.world import CHECKER, MAKER, PARTY, World
 
 D = Decimal
 START = dt.date(2026, 1, 5)
@@ -172,3 +172,23 @@ def test_a_tranche_waiting_for_the_gateway_reserves_the_funds(world: World) -> N
         D("0.00"), D("700000.00"), D("300000.00"))
     with world.uow() as uow:
         assert uow.money.loan(loan).disbursed_principal == D("700000.00")
+
+
+def test_the_party_bears_a_write_off_and_gets_the_recovery(world: World) -> None:
+    """委托人承担贷款风险: writing an entrusted loan off frees none of the party's funds (the
+    lost principal is charged to them); money recovered afterwards is the party's."""
+    loan = _loan(world, "500000.00")
+    _move(world, "deposit", "600000.00")
+    _disburse(world, loan, None)
+    assert _available(world) == D("100000.00")
+    late = START + dt.timedelta(days=400)  # far past the write-off threshold
+    request = corrections.request_write_off(world.uow, loan, reason="lost", actor=MAKER,
+                                            registry_for=world.registry_for, business_date=late)
+    corrections.approve(world.uow, request, actor=CHECKER, registry_for=world.registry_for,
+                        business_date=late)
+    funds = party_funds(world.uow, world.registry, PARTY)[0]
+    assert funds.principal_out == 0
+    assert funds.available == D("100000.00")  # the 500,000.00 are lost to the party
+    corrections.record_recovery(world.uow, loan, D("30000.00"), value_date=late, reference="RC",
+                                actor=MAKER, registry_for=world.registry_for, business_date=late)
+    assert _available(world) == D("130000.00")

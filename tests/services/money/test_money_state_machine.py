@@ -3,8 +3,9 @@
 entrusting party's deposits and withdrawals, checked after every step: every entry
 balances and chains, the trial balance is zero, per loan the journal equals the loan
 (principal outstanding less what was written off; overpayment held), and the party's
-available funds equal its movements plus what its loans collected for it less what they
-have out. Then a stored amount or hash is changed and the
+available funds equal its movements plus what its loans collected (and recovered after a
+write-off) for it less what they have out (written-off principal included: the loss is the
+party's). Then a stored amount or hash is changed and the
 verification names exactly that entry."""
 
 from __future__ import annotations
@@ -257,7 +258,8 @@ class MoneyMachine(RuleBasedStateMachine):
     @invariant()
     def party_funds_agree(self) -> None:
         """The journal's figure of the party's funds equals its movements and its loans'
-        schedules: deposits − withdrawals + interest and penalties collected − principal out."""
+        records: deposits − withdrawals + interest and penalties collected + recoveries −
+        principal not repaid."""
         w = self.world
         moved = _dec(self._q(
             "SELECT sum(CASE WHEN type = 'deposit' THEN amount ELSE -amount END) "
@@ -266,12 +268,15 @@ class MoneyMachine(RuleBasedStateMachine):
             "SELECT sum(i.interest_paid + i.penalty_paid), sum(i.principal - i.principal_paid) "
             "FROM instalments i JOIN loans l ON l.id = i.loan_id "
             "WHERE l.entrusting_party_id = :p AND l.disbursed_on IS NOT NULL", p=PARTY).one())
-        written_off = _dec(self._q(
-            "SELECT sum(written_off_principal) FROM loans WHERE entrusting_party_id = :p",
+        # an entrusted write-off is charged to the party's funds (it bears the credit risk)
+        # and what is recovered afterwards is owed to it
+        recovered = _dec(self._q(
+            "SELECT sum(t.amount) FROM transactions t JOIN loans l ON l.id = t.loan_id "
+            "WHERE l.entrusting_party_id = :p AND t.type = 'recovery' AND t.status = 'posted'",
             p=PARTY).scalar_one())
         funds = entrusted_funds.party_funds(w.uow, w.registry, PARTY)[0]
         assert funds.reserved == 0
-        assert funds.available == moved + collected - (out - written_off)
+        assert funds.available == moved + collected + recovered - out
 
     @invariant()
     def chain_verifies(self) -> None:
