@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from lowlend.persistence.db import db
 from lowlend.web import registry_hooks
@@ -31,8 +32,8 @@ def check_database() -> str:
         log.warning("health: database check failed: %s", exc)
         try:
             db.session.rollback()
-        except Exception:
-            pass
+        except SQLAlchemyError as rollback_exc:  # the connection is gone as well
+            log.warning("health: rollback after the failed check failed: %s", rollback_exc)
         return "down"
 
 

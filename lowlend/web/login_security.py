@@ -69,6 +69,7 @@ from flask_limiter import Limiter, RequestLimit
 from flask_login import user_logged_in
 from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash
 
 from lowlend.persistence import auth_state
@@ -172,7 +173,8 @@ def _attempted_username() -> str:
             body = request.get_json(silent=True)
             return normalise_username(body.get("username") if isinstance(body, dict) else "")
         return normalise_username(request.form.get("username"))
-    except Exception:  # an unreadable body: counted without a user name
+    except HTTPException as exc:  # too large, malformed or cut off: counted without a user name
+        log.info("lowlend: login attempt with an unreadable body (%s)", exc.code)
         return ""
 
 

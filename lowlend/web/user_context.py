@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from flask import current_app, g, has_app_context, has_request_context
+from sqlalchemy.exc import SQLAlchemyError
 
 from lowlend.services.data_scope import ANONYMOUS, Principal
 from lowlend.web.fab import appbuilder_of, security_manager
@@ -56,7 +57,7 @@ def principal_for_user(user: Any, session: Any | None = None) -> Principal:
             .outerjoin(Department, Department.id == Staff.department_id)
             .where(Staff.user_id == user.id)
         ).first()
-    except Exception:  # no staff table yet (schema not created): no staff link
+    except SQLAlchemyError:  # no staff table yet (schema not created): no staff link
         log.debug("lowlend: staff lookup failed", exc_info=True)
         session.rollback()
         row = None
@@ -82,7 +83,7 @@ def current_principal() -> Principal:
         return cached  # type: ignore[no-any-return]
     try:  # session login, API key or JWT (FAB resolves all three)
         user = security_manager().current_user
-    except Exception:
+    except RuntimeError:  # no session user and no JWT verified yet (before @protect)
         user = None
     principal = principal_for_user(user)
     if principal.authenticated:  # a JWT user appears only once @protect ran: no early cache
@@ -103,11 +104,15 @@ def signed_in() -> bool:
 
     if current_user.is_authenticated:
         return True
-    try:
-        from flask_jwt_extended import verify_jwt_in_request
+    from flask_jwt_extended import verify_jwt_in_request
+    from flask_jwt_extended.exceptions import JWTExtendedException
+    from jwt.exceptions import PyJWTError
 
-        verify_jwt_in_request()
-    except Exception:
+    try:
+        if verify_jwt_in_request(optional=True) is None:  # no token
+            return False
+    except (JWTExtendedException, PyJWTError) as exc:  # invalid, expired, unknown user …
+        log.debug("lowlend: JWT refused: %s", exc)
         return False
     user = security_manager().current_user
     return getattr(user, "id", None) is not None

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from flask import current_app, g
 from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import SQLAlchemyError
 
 from lowlend.web.fab import security_manager
 
@@ -73,13 +74,18 @@ def business_date(session: Any) -> dt.date:
             if isinstance(configured, dt.date)
             else dt.date.fromisoformat(str(configured))
         )
-    try:
-        from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-        today = dt.datetime.now(
-            ZoneInfo(str(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "UTC")))
-        ).date()
-    except Exception:
+    zone_name = str(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "UTC"))
+    try:
+        today = dt.datetime.now(ZoneInfo(zone_name)).date()
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        log.warning(
+            "lowlend: BABEL_DEFAULT_TIMEZONE %r is not a known time zone (%s); "
+            "using the server's local date",
+            zone_name,
+            exc,
+        )
         today = dt.date.today()
     last = session.execute(sa.select(sa.func.max(Loan.last_closed_business_date))).scalar()
     return business_date_after(last, today)
@@ -97,7 +103,8 @@ def _mapped_table(names: tuple[str, ...]) -> Any | None:
             try:
                 if sa.inspect(db.engine).has_table(table):
                     return mapper.class_
-            except Exception:
+            except SQLAlchemyError:
+                log.warning("lowlend: cannot tell whether table %s exists", table, exc_info=True)
                 return None
     return None
 
@@ -181,13 +188,14 @@ def todo_counts(user: Any = None) -> dict[str, int | None]:
 
 
 def _tile_url(view: str, filters: dict[str, str]) -> str | None:
-    from lowlend.web.menu import view_url
+    """The list a tile links to, ``None`` when the user may not list it or it does not exist."""
+    from lowlend.web.menu import resolve_view_url
 
-    sm = security_manager()
-    if not sm.has_access("can_list", view):
+    if not security_manager().has_access("can_list", view):
         return None
-    url = view_url(view)
-    if url == "#":
+    url = resolve_view_url(view)
+    if url is None:
+        log.debug("lowlend: dashboard tile view %s is not registered: no link", view)
         return None
     if filters:
         query = {f"_flt_{STRING_EQUAL_FILTER}_{col}": value for col, value in filters.items()}
@@ -208,7 +216,9 @@ def todo_cards() -> list[TodoCard]:
     for tile in dashboard.todo_tiles(counts):
         try:
             url = _tile_url(tile.view, dict(tile.filters))
-        except Exception:
+        except SQLAlchemyError:  # the permission look-up failed: a tile without a link
+            log.exception("lowlend: dashboard tile %s: permission check failed", tile.code)
+            security_manager().session.rollback()
             url = None
         cards.append(
             TodoCard(

@@ -185,10 +185,8 @@ class GenericModelApi(ModelRestApi):
             return self.response_404()
         try:
             self.datamodel.delete(item)
-        except SQLAlchemyError as exc:
+        except SQLAlchemyError as exc:  # the audited interface raises WriteError for all
             return self._write_error(exc)
-        except Exception as exc:  # e.g. DatabaseException from FAB
-            return self.response_422(message=str(exc.__cause__ or exc))
         return self.response(200, message="OK")
 
     # -- PII masking in responses ----------------------------------------------------

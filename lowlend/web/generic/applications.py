@@ -18,6 +18,7 @@ FAB's tables the user must hold it (web: 403, REST: 403); when it does not exist
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,8 +26,10 @@ from flask import abort, flash, g, has_app_context, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import SQLAlchemyError
 
 from lowlend.services.audit import json_safe
+from lowlend.services.config_store import ConfigStoreError
 from lowlend.services.custom_fields import (
     FieldMessage,
     ValidationResult,
@@ -42,6 +45,8 @@ from lowlend.web.forms.spec_form import SpecForm, field_for
 from lowlend.web.generic import common, conditions
 from lowlend.web.generic.labels import config_label, label_text, translate
 from lowlend.web.generic.views import GenericModelView
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "APPLY_PERMISSION",
@@ -490,8 +495,11 @@ def pinned_product(item: Any) -> Any | None:
     if prov is not None and version_id is not None:
         try:
             registry = prov.for_version(version_id)
-        except Exception:
-            registry = None
+        except (ConfigStoreError, SQLAlchemyError):
+            log.warning(
+                "lowlend: config version %s of application %s unavailable; using the current one",
+                version_id, getattr(item, "id", None), exc_info=True,
+            )
     if registry is None:
         registry = registry_hooks.current_registry()
     products = getattr(registry, "products", None) or {}

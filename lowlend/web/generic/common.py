@@ -154,10 +154,7 @@ def current_fields(desc: EntityDescriptor) -> tuple[FieldSpec, ...]:
     """Field rules now: the current registry's entity spec (boot columns only) or the boot ones."""
     if desc.spec_source is None:
         return desc.fields
-    try:
-        spec = desc.spec_source()
-    except Exception:
-        return desc.fields
+    spec = desc.spec_source()  # the registry look-up itself never raises
     boot = {f.code for f in desc.fields}
     declared = tuple(f for f in getattr(spec, "fields", ()) if f.code in boot)
     if not declared:

@@ -9,10 +9,13 @@ escaped tables, file fields as download links, references by name, masked PII.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from cryptography.fernet import InvalidToken
 from flask import current_app
+from werkzeug.routing import BuildError
 
 from lowlend.web import registry_hooks
 from lowlend.web.generic.common import current_fields, dictionaries_for, reference_name
@@ -31,6 +34,8 @@ from lowlend.web.generic.labels import (
 from lowlend.web.generic.stamping import id_protector
 
 __all__ = ["REFERENCE_COLUMNS", "choices_dict", "formatters_for", "reference_formatter"]
+
+log = logging.getLogger(__name__)
 
 
 def formatters_for(desc: EntityDescriptor) -> dict[str, Callable[[Any], str]]:
@@ -224,7 +229,8 @@ def reference_formatter(target: str) -> Callable[[Any], Any]:
 
         try:
             href = url_for(f"GenericView_{target}.show", pk=value)
-        except Exception:
+        except BuildError:  # no generated view of ``target`` in this app: the number only
+            log.debug("lowlend: no view %s: reference %s without a link", target, value)
             return str(value)
         name = reference_name(target, value)
         text = f"{name} #{value}" if name else f"#{value}"
@@ -258,7 +264,8 @@ def format_user(value: Any) -> Any:
         return text
     try:
         href = url_for("UserDBModelView.show", pk=user.id)
-    except Exception:
+    except BuildError:
+        log.warning("lowlend: no UserDBModelView.show: user %s shown without a link", user.id)
         return text
     return Markup('<a href="{}">{}</a>').format(href, text)
 
@@ -336,5 +343,7 @@ def _decrypt_id_number(value: Any) -> str:
         return ""
     try:
         return str(id_protector().decrypt(str(value)))
-    except Exception:
+    except (InvalidToken, ValueError, RuntimeError) as exc:
+        # wrong or missing master key / pepper, or a damaged value: shown masked
+        log.warning("lowlend: an identity number cannot be decrypted (%s)", type(exc).__name__)
         return "******"

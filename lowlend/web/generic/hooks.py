@@ -14,10 +14,12 @@ A descriptor's ``field_actions`` name fields that need a permission beyond ``can
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from flask import g, has_request_context
+from sqlalchemy.exc import SQLAlchemyError
 
 from lowlend.services.field_values import FieldMessage
 from lowlend.services.permissions import permission_name
@@ -25,6 +27,8 @@ from lowlend.web.fab import security_manager
 from lowlend.web.generic.entities import EntityDescriptor
 
 __all__ = ["RecordHooks", "may", "refused_fields"]
+
+log = logging.getLogger(__name__)
 
 
 class RecordHooks:
@@ -54,7 +58,11 @@ def may(code: str, action: str) -> bool:
             cache[key] = bool(
                 security_manager().has_access(permission_name(action), code)
             )
-        except Exception:
+        except SQLAlchemyError:  # permissions unreadable: refuse
+            log.warning(
+                "lowlend: %s on %s could not be checked; refused",
+                permission_name(action), code, exc_info=True,
+            )
             cache[key] = False
     return bool(cache[key])
 

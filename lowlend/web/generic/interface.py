@@ -40,12 +40,9 @@ def current_user_info() -> tuple[int | None, str]:
         return None, ""
     user = getattr(g, "user", None)
     if user is None or not getattr(user, "is_authenticated", False):
-        try:
-            from flask_login import current_user
+        from flask_login import current_user
 
-            user = current_user
-        except Exception:
-            user = None
+        user = current_user
     if user is None or not getattr(user, "is_authenticated", False):
         return None, ""
     return getattr(user, "id", None), str(getattr(user, "username", "") or "")
@@ -249,10 +246,7 @@ def _table_labels() -> dict[str, str]:
     """Table name → label of its generated view in the request locale."""
     out: dict[str, str] = {}
     for desc in _descriptors().values():
-        try:
-            out.setdefault(desc.model.__tablename__, str(desc.label))
-        except Exception:  # pragma: no cover - a label that cannot be rendered
-            continue
+        out.setdefault(desc.model.__tablename__, str(desc.label))
     return out
 
 

@@ -15,19 +15,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import flask_babel
-from flask import g, has_request_context
+from flask import g, has_app_context, has_request_context
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from sqlalchemy.exc import SQLAlchemyError
 
 from lowlend.services.audit import DEFAULT_MASKS, mask_value
 from lowlend.web import registry_hooks
 from lowlend.web.fab import security_manager
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "MESSAGES",
@@ -42,13 +46,13 @@ __all__ = [
 
 
 def locale_key() -> str:
-    """``zh_CN`` or ``en`` for the current request (``zh_CN`` outside requests)."""
-    try:
-        from lowlend.web.menu import current_locale_key
-
-        return current_locale_key()
-    except Exception:
+    """``zh_CN`` or ``en`` for the current request (the default locale outside requests,
+    ``zh_CN`` outside an app)."""
+    if not has_app_context():
         return "zh_CN"
+    from lowlend.web.menu import current_locale_key
+
+    return current_locale_key()
 
 
 def _is_zh() -> bool:
@@ -61,12 +65,9 @@ def label_text(label: Any) -> str:
         return ""
     if isinstance(label, str):
         return label
-    getter = getattr(label, "get", None)
+    getter = getattr(label, "get", None)  # a spec ``Label`` or a ``{locale: text}`` mapping
     if callable(getter):
-        try:
-            value = getter(locale_key())
-        except Exception:
-            value = None
+        value = getter(locale_key())
         if value:
             return str(value)
     return str(label)
@@ -104,7 +105,7 @@ def _decimal(value: Any) -> Decimal | None:
         return None
     try:
         return Decimal(str(value))
-    except Exception:
+    except InvalidOperation:  # not a number: the caller shows the value as it is
         return None
 
 
@@ -189,7 +190,10 @@ def can_view_pii(view_code: str) -> bool:
 
         try:
             cache[view_code] = bool(security_manager().has_access("can_view_pii", view_code))
-        except Exception:
+        except SQLAlchemyError:  # permissions unreadable: keep the values masked
+            log.warning(
+                "lowlend: can_view_pii on %s could not be checked; masking", view_code, exc_info=True
+            )
             cache[view_code] = False
     return cache[view_code]
 

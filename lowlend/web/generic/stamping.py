@@ -6,10 +6,12 @@ current config version; an update gets its editor and time.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from lowlend.web import registry_hooks
 from lowlend.web.generic.entities import EntityDescriptor
@@ -24,17 +26,16 @@ __all__ = [
     "stamp_update",
 ]
 
+log = logging.getLogger(__name__)
+
 
 def current_version_id() -> int | None:
     """Database id of the current published config version (``None`` if none)."""
     prov = registry_hooks.provider()
-    if prov is None:
+    if prov is None or registry_hooks.current_registry() is None:  # loads the current one
         return None
-    try:
-        prov.current()
-    except Exception:
-        return None
-    return getattr(prov, "version_id", None)
+    version_id: int | None = prov.version_id
+    return version_id
 
 
 def _staff_of(user_id: int | None) -> tuple[int | None, int | None]:
@@ -47,7 +48,9 @@ def _staff_of(user_id: int | None) -> tuple[int | None, int | None]:
     try:
         with db.session.no_autoflush:
             staff = db.session.query(Staff).filter(Staff.user_id == user_id).first()
-    except Exception:
+    except SQLAlchemyError:
+        log.warning("lowlend: staff record of user %s unreadable; record not stamped with it",
+                    user_id, exc_info=True)
         return None, None
     if staff is None:
         return None, None

@@ -8,12 +8,13 @@ from typing import Any
 from flask import abort, flash
 from flask_appbuilder import ModelView, expose, has_access
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import SQLAlchemyError
 
 from lowlend.services.permissions import VIEW_METHOD_ACTIONS, permission_name
 from lowlend.web.forms.spec_form import SpecForm, build_form
 from lowlend.web.generic import common, conditions, formatters, stamping
 from lowlend.web.generic.entities import EntityDescriptor
-from lowlend.web.generic.interface import DATAMODEL
+from lowlend.web.generic.interface import DATAMODEL, WriteError
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,11 @@ class GenericModelView(ModelView):
             self.pre_delete(item)
             self.datamodel.delete(item)
             self.post_delete(item)
-        except Exception as exc:
+        except ValueError as exc:  # a refusal of pre_delete (e.g. a submitted application)
+            flash(str(exc), "danger")
+        except SQLAlchemyError as exc:  # WriteError: its message says why (referenced, conflict)
+            if not isinstance(exc, WriteError):
+                log.exception("lowlend: deleting %s %s failed", self.descriptor.code, pk)
             flash(str(exc), "danger")
         else:
             flash(self.delete_row_message, "success")
