@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from werkzeug.routing import BuildError
 
 from lowlend.services.attachments import (
     DEFAULT_MAX_SIZE,
@@ -208,7 +209,8 @@ def file_formatter(value: Any) -> Any:
         size = item.get("size")
         try:
             href = url_for("AttachmentView.download", pk=item["id"])
-        except Exception:
+        except BuildError:  # attachments not registered in this app: the name only
+            log.warning("lowlend: no AttachmentView: attachment %s shown without a link", item["id"])
             links.append(escape(name))
             continue
         extra = f" ({format_size(int(size))})" if isinstance(size, int) else ""

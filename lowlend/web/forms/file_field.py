@@ -19,6 +19,7 @@ record at commit; uploads of a form that is not saved are dropped (nothing half-
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,10 +27,13 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
+from werkzeug.routing import BuildError
 from wtforms import Field
 from wtforms.utils import unset_value
 
 from lowlend.services.custom_fields import FieldMessage
+
+log = logging.getLogger(__name__)
 
 __all__ = ["REMOVE_SUFFIX", "AttachmentField", "AttachmentWidget"]
 
@@ -73,7 +77,8 @@ class AttachmentWidget:
             for meta in attached:
                 try:
                     href = url_for("AttachmentView.download", pk=meta["id"])
-                except Exception:
+                except BuildError:  # attachments not registered in this app
+                    log.warning("lowlend: no AttachmentView: attachment %s without a link", meta["id"])
                     href = "#"
                 size = meta.get("size")
                 parts.append(
