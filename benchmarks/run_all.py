@@ -99,7 +99,10 @@ def ledger_section(ledger: dict[str, Any]) -> list[str]:
             "spends about as much again sending the rows (not in the figure). 200,000 entries/s",
             "therefore needs roughly three to four free cores; this machine has two, shared by",
             "the workers, the database server and other sessions, so the worker processes pay",
-            "off only as far as a core is free (compare 1 and 2 processes above). The",
+            "off only as far as a core is free (compare 1 and 2 processes above; Linux schedules",
+            "this machine by session — `sched_autogroup` — so while other sessions are busy,",
+            "more processes in one session share that session's CPU time instead of adding to",
+            "it; PostgreSQL gains because its server processes run outside the session). The",
             "in-memory `verify_chain` row measures one core's worth of unchanged code: compared",
             "across runs it shows how much of a core a run got.",
         ]
