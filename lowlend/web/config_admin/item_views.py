@@ -17,7 +17,9 @@ from typing import Any, ClassVar
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
+from sqlalchemy.exc import SQLAlchemyError
 
+from lowlend.services.config_store import UnknownVersion
 from lowlend.web import registry_hooks
 from lowlend.web.config_admin import editing
 from lowlend.web.config_admin.forms import AddForm, EditForm
@@ -253,7 +255,10 @@ def conflict_message(base: Any, current: Any, key: str) -> str | None:
         return None
     try:
         old = store().get(base_number)
-    except Exception:
+    except UnknownVersion:  # a base number that was never published: treat as changed
+        old = None
+    except SQLAlchemyError:
+        log.warning("lowlend: config version %s unreadable; asking to reload", base_number, exc_info=True)
         old = None
     if old is None or old.files.get(key) != current.files.get(key):
         return _(
