@@ -71,6 +71,23 @@ def test_a_png_with_damaged_data_is_corrupt() -> None:
     assert code_of(bytes(png)) == "ocr_corrupt_image"
 
 
+def test_damaged_images_stay_corrupt_when_pillow_is_told_to_load_truncated_files(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """WeasyPrint (contract PDFs) switches Pillow's process-wide LOAD_TRUNCATED_IMAGES on
+    when it is imported; uploads are still decoded strictly, and the switch is put back."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    jpeg = encoded(card_like(), "JPEG", quality=90)
+    assert code_of(jpeg[: len(jpeg) // 2]) == "ocr_corrupt_image"
+    png = bytearray(encoded(Image.effect_noise((600, 400), 60).convert("RGB"), "PNG"))
+    start = png.index(b"IDAT") + 8
+    png[start : start + 200] = bytes(200)
+    assert code_of(bytes(png)) == "ocr_corrupt_image"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+
+
 def test_a_damaged_header_after_an_image_signature_is_corrupt() -> None:
     assert code_of(b"\x89PNG\r\n\x1a\n" + bytes(100)) == "ocr_corrupt_image"
     assert code_of(b"\xff\xd8\xff\xe0" + bytes(100)) == "ocr_corrupt_image"

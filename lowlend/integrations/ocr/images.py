@@ -14,10 +14,13 @@ its long side is at most :attr:`ImageLimits.work_side` pixels.
 from __future__ import annotations
 
 import io
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from lowlend.integrations.ocr.model import OcrError
 
@@ -25,6 +28,23 @@ __all__ = ["DEFAULT_LIMITS", "ImageLimits", "format_bytes", "load_image"]
 
 #: formats read (Pillow format names); anything else is ``ocr_unsupported_format``
 FORMATS: frozenset[str] = frozenset({"JPEG", "PNG", "WEBP", "BMP", "TIFF", "MPO"})
+
+_STRICT = threading.Lock()
+
+
+@contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Decode with Pillow refusing truncated or damaged data. Pillow's switch for that is
+    process-wide (``ImageFile.LOAD_TRUNCATED_IMAGES``) and another library may turn it on
+    for good (WeasyPrint does, on import, for the contract PDFs): it is held off while
+    an upload is decoded, then put back."""
+    with _STRICT:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 # first bytes of the formats we read: a file that starts like one of them but cannot
 # be decoded is damaged (ocr_corrupt_image), anything else is not an image at all
@@ -116,7 +136,8 @@ def load_image(data: bytes, side: str = "front", limits: ImageLimits = DEFAULT_L
     try:
         if image.format == "JPEG":  # decode large JPEGs at a reduced scale directly
             image.draft("RGB", (limits.work_side, limits.work_side))
-        image.load()
+        with _strict_decoding():
+            image.load()
         image = ImageOps.exif_transpose(image) or image
         image = _flatten(image)
     except (OSError, SyntaxError, ValueError, TypeError, Image.DecompressionBombError, EOFError):
