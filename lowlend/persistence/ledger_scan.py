@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from lowlend.domain.ledger import GENESIS_HASH, PostedEntry
 from lowlend.domain.ledger_chain import VerifyResult
 from lowlend.domain.ledger_scan import ChunkScan, join_chunks, scan_chunk
+from lowlend.persistence.ledger_reading import read_entries
 
 __all__ = ["PARALLEL_MIN_ENTRIES", "scan_chain", "scan_range"]
 
@@ -90,8 +91,6 @@ def scan_range(
 ) -> ChunkScan:
     """Check the entries with ids in ``[low, high]`` read on ``connection`` (in its
     transaction), the first against the entry just below ``low``."""
-    from lowlend.persistence.ledger_repository import SqlLedgerRepository
-
     before = _before(connection, low)
     raw = connection.connection.dbapi_connection
     assert raw is not None
@@ -109,7 +108,7 @@ def scan_range(
     session = Session(bind=connection)
 
     def exact(entry_id: int) -> PostedEntry:
-        return next(SqlLedgerRepository(session).entries(entry_id, entry_id))
+        return next(read_entries(session, entry_id, entry_id))
 
     try:
         return scan_chunk(entries, lines, low=low, high=high, before=before,
