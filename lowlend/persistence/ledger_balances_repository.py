@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from lowlend.persistence.models import Department, JournalEntry, JournalLine, Loan
 from lowlend.persistence.org import in_subtree
@@ -22,6 +22,9 @@ from lowlend.persistence.scope import scope_condition
 from lowlend.services.ledger_balances import GROUPINGS, BalanceFilter, BalanceRow
 
 __all__ = ["SqlLedgerBalances", "entry_condition", "journal_condition"]
+
+AnySession = Session | scoped_session[Any]
+"""A session, or Flask-SQLAlchemy's scoped ``db.session``."""
 
 _ENTRIES = JournalEntry.__table__
 _LINES = JournalLine.__table__
@@ -33,7 +36,7 @@ def _cents(value: Any) -> Decimal:
     return (Decimal(str(value or 0)).to_integral_value() / _HUNDRED).quantize(Decimal("0.01"))
 
 
-def journal_condition(session: Session, flt: BalanceFilter) -> sa.ColumnElement[bool]:
+def journal_condition(session: AnySession, flt: BalanceFilter) -> sa.ColumnElement[bool]:
     """The condition on ``journal_entries`` / ``journal_lines`` of ``flt`` (shared with the
     journal screen's entry list, so both show the same entries)."""
     e, ln = _ENTRIES.c, _LINES.c
@@ -44,7 +47,7 @@ def journal_condition(session: Session, flt: BalanceFilter) -> sa.ColumnElement[
     return sa.and_(*parts)
 
 
-def entry_condition(session: Session, flt: BalanceFilter) -> sa.ColumnElement[bool]:
+def entry_condition(session: AnySession, flt: BalanceFilter) -> sa.ColumnElement[bool]:
     """The condition on ``journal_entries`` of ``flt``'s loan, department and scope filters
     (not its date or currency)."""
     e = _ENTRIES.c
@@ -68,7 +71,7 @@ def entry_condition(session: Session, flt: BalanceFilter) -> sa.ColumnElement[bo
 class SqlLedgerBalances:
     """Balances of ``journal_lines`` as of a date, grouped and filtered in SQL."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: AnySession) -> None:
         self.session = session
 
     def balances(self, flt: BalanceFilter, by: Sequence[str]) -> list[BalanceRow]:

@@ -202,7 +202,7 @@ class SqlLedgerRepository:
         transaction (text format; the insert triggers and constraints apply as to an
         ``INSERT``), without the parsing of a multi-row ``VALUES`` statement."""
         self.session.flush()
-        raw = self.session.connection().connection.dbapi_connection
+        raw: Any = self.session.connection().connection.dbapi_connection  # psycopg2's
         assert raw is not None
         text = "".join("\t".join(map(_copy_field, row)) + "\n" for row in rows)
         with raw.cursor() as cursor:

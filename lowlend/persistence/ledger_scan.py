@@ -92,7 +92,7 @@ def scan_range(
     """Check the entries with ids in ``[low, high]`` read on ``connection`` (in its
     transaction), the first against the entry just below ``low``."""
     before = _before(connection, low)
-    raw = connection.connection.dbapi_connection
+    raw: Any = connection.connection.dbapi_connection  # the driver's own (psycopg2 / sqlite3)
     assert raw is not None
     if connection.dialect.name == "postgresql":
         entries_cursor = raw.cursor(name=f"ledger_scan_entries_{low}")

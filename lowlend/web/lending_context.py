@@ -31,7 +31,7 @@ class LendingContext:
     uow: Callable[[], Any]
     bureau: BureauPort | None
     contract: ContractRenderer | None
-    money: Callable[[], Any] | None = None
+    money: Callable[[], Any]
     gateway: Any = None  # lowlend.integrations.payments.PaymentGateway
 
     @staticmethod

@@ -18,7 +18,7 @@ from lowlend.web import registry_hooks
 from lowlend.web.api.registration import register as register_apis
 from lowlend.web.attachments.registration import register as register_attachments
 from lowlend.web.config_admin.registration import register as register_config_admin
-from lowlend.web.finance import register as register_finance
+from lowlend.web.finance.registration import register as register_finance
 from lowlend.web.generic.registration import register as register_generic
 from lowlend.web.reconciliation_views import register as register_reconciliation
 

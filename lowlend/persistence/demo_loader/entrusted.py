@@ -52,9 +52,10 @@ def fund_entrusted_loans(session: Session, registry: Any, *, business_date: dt.d
         party = int(parties[i % len(parties)])
         loan.entrusting_party_id = party
         loan.custom = {**(loan.custom or {}), "entrusting_party": party}
-        total, first, currency = lent.get(party, (Decimal("0.00"), loan.disbursed_on,
-                                                  loan.currency))
-        lent[party] = (total + loan.disbursed_principal, min(first, loan.disbursed_on), currency)
+        disbursed_on = loan.disbursed_on
+        assert disbursed_on is not None  # the demo's entrusted loans are all disbursed
+        total, first, currency = lent.get(party, (Decimal("0.00"), disbursed_on, loan.currency))
+        lent[party] = (total + loan.disbursed_principal, min(first, disbursed_on), currency)
     session.flush()
     connection = session.connection()
     maker = Actor(user_ids.get("finance") or 0, "finance", frozenset({"finance"}))

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_appbuilder import BaseView
 from flask_babel import lazy_gettext as _l
 
@@ -32,6 +32,7 @@ from lowlend.services.messages import message
 from lowlend.services.spreadsheet_safety import safe_rows
 from lowlend.web import registry_hooks
 from lowlend.web.api.quote import _locale
+from lowlend.web.fab import security_manager
 from lowlend.web.generic.core_entities import LOAN_STATUS
 from lowlend.web.generic.labels import format_date, format_money, label_text
 from lowlend.web.user_context import current_principal
@@ -52,7 +53,6 @@ __all__ = [
     "loan_scope",
     "loan_visible",
     "loans_condition",
-    "may",
     "paginate",
     "parse_amount",
     "parse_date",
@@ -119,11 +119,6 @@ def product_text(code: str | None) -> str:
 def failure_text(code: str | None) -> str:
     """The payment gateway's failure reason in the user's language."""
     return message(code, _locale()) if code else ""
-
-
-def may(action: str, view: str) -> bool:
-    """Whether the signed-in user holds ``can_<action>`` on ``view``."""
-    return bool(current_app.appbuilder.sm.has_access(f"can_{action}", view))
 
 
 # -- data scope ----------------------------------------------------------------------
@@ -262,7 +257,7 @@ class Page:
         return f"{request.path}?{urlencode(args)}"
 
 
-def paginate(stmt: sa.Select[Any], size: int = PAGE_SIZE, arg: str = "page") -> Page:
+def paginate(stmt: sa.Select, size: int = PAGE_SIZE, arg: str = "page") -> Page:
     """Run ``stmt`` for the page asked for in the query string."""
     try:
         number = max(int(request.args.get(arg, "1")), 1)
@@ -282,7 +277,7 @@ def user_names(ids: Iterable[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    user = current_app.appbuilder.sm.user_model
+    user = security_manager().user_model
     rows = db.session.execute(sa.select(user.id, user.username).where(user.id.in_(wanted)))
     return {int(i): str(name) for i, name in rows}
 

@@ -24,13 +24,13 @@ from lowlend.persistence.db import db
 from lowlend.persistence.models import Customer, Department, Loan, Transaction
 from lowlend.services.lending import disbursements, money_queries
 from lowlend.services.lending.errors import LendingError
+from lowlend.web.fab import may
 from lowlend.web.finance.common import (
     TXN_STATUS_LABELS,
     FinanceView,
     error_text,
     loan_visible,
     loans_condition,
-    may,
     paginate,
     parse_amount,
     parse_date,

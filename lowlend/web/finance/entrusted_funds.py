@@ -21,10 +21,10 @@ from lowlend.domain.errors import DomainError
 from lowlend.persistence.db import db
 from lowlend.services.lending import entrusted_funds
 from lowlend.web import registry_hooks
+from lowlend.web.fab import may
 from lowlend.web.finance.common import (
     FinanceView,
     Page,
-    may,
     paginate,
     parse_amount,
     parse_date,
@@ -42,7 +42,8 @@ MOVEMENT_LABELS = {"deposit": _l("Deposit"), "withdrawal": _l("Withdrawal")}
 
 
 def _parties() -> Page | None:
-    entity = registry_hooks.current_registry().entities.get(entrusted_funds.ENTITY)
+    registry = registry_hooks.current_registry()
+    entity = registry.entities.get(entrusted_funds.ENTITY) if registry is not None else None
     if entity is None:
         return None
     t = sa.table(entity.table, sa.column("id", sa.Integer), sa.column("name", sa.String))

@@ -10,6 +10,7 @@ shown obey the same data scope (entries of loans the user may see).
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from typing import Any, ClassVar
 
@@ -26,13 +27,13 @@ from lowlend.persistence.scope import scope_condition
 from lowlend.services.ledger_balances import BalanceFilter, TrialBalance
 from lowlend.services.ledger_balances import trial_balance as build_trial_balance
 from lowlend.web import registry_hooks
+from lowlend.web.fab import may
 from lowlend.web.finance.common import (
     FinanceView,
     code_text,
     csv_response,
     loan_scope,
     loans_condition,
-    may,
     paginate,
     parse_date,
 )
@@ -199,7 +200,7 @@ class JournalView(FinanceView):
         chart = {code: spec.type.value for code, spec in _chart().items()}
         return args, errors, build_trial_balance(SqlLedgerBalances(db.session), flt, chart)
 
-    def _departments(self) -> list[tuple[int, str]]:
+    def _departments(self) -> builtins.list[tuple[int, str]]:  # ``list`` is a view method
         scope = loan_scope(CODE)
         stmt = sa.select(Department.id, Department.name, Department.path).order_by(Department.path)
         visible = scope_condition(Department, scope.scope, scope.principal)

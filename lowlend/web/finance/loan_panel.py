@@ -23,7 +23,8 @@ from lowlend.domain.errors import DomainError
 from lowlend.persistence.db import db
 from lowlend.persistence.models import Instalment, Loan, Transaction
 from lowlend.services.lending import repayments
-from lowlend.web.finance.common import error_text, may, parse_date, user_names
+from lowlend.web.fab import may
+from lowlend.web.finance.common import error_text, parse_date, user_names
 from lowlend.web.generic.core_entities import INSTALMENT_STATUS
 from lowlend.web.generic.labels import label_text
 from lowlend.web.lending_context import business_today, lending

@@ -25,6 +25,7 @@ from lowlend.persistence.db import db
 from lowlend.persistence.models import Customer, Loan, Transaction
 from lowlend.services.lending import corrections, money_queries
 from lowlend.services.lending.errors import LendingError
+from lowlend.web.fab import may
 from lowlend.web.finance.common import (
     FinanceView,
     code_text,
@@ -32,7 +33,6 @@ from lowlend.web.finance.common import (
     find_loan,
     loan_visible,
     loans_condition,
-    may,
     parse_amount,
     place_error,
     user_names,

@@ -28,6 +28,7 @@ from lowlend.persistence.db import db
 from lowlend.persistence.models import Customer, Loan, Transaction
 from lowlend.services.lending import auto_debit, corrections, repayments
 from lowlend.services.lending.errors import LendingError
+from lowlend.web.fab import may
 from lowlend.web.finance.common import (
     CHANNEL_LABELS,
     TXN_STATUS_LABELS,
@@ -40,7 +41,6 @@ from lowlend.web.finance.common import (
     find_loan,
     loan_visible,
     loans_condition,
-    may,
     paginate,
     parse_amount,
     parse_date,
@@ -94,7 +94,7 @@ def _filters() -> tuple[dict[str, str], dict[str, str], list[sa.ColumnElement[bo
     return args, errors, where
 
 
-def _query(where: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
+def _query(where: list[sa.ColumnElement[bool]]) -> sa.Select:  # type: ignore[type-arg]
     stmt = (
         sa.select(Transaction, Loan.contract_no, Customer.name)
         .join(Loan, Loan.id == Transaction.loan_id)
@@ -110,12 +110,13 @@ def _reversed(ids: list[int]) -> set[int]:
     """Which of ``ids`` a reversal (posted or awaiting approval) already targets."""
     if not ids:
         return set()
-    return set(db.session.execute(
+    targets = db.session.execute(
         sa.select(Transaction.reversed_of).where(
             Transaction.type == "reversal", Transaction.reversed_of.in_(ids),
             Transaction.status.in_(("posted", corrections.AWAITING)),
         )
-    ).scalars())
+    ).scalars()
+    return {i for i in targets if i is not None}
 
 
 class RepaymentsView(FinanceView):
