@@ -6,7 +6,8 @@ Each endpoint parses the body, calls one use case of
 endpoints: 401 not signed in, 403 no permission (view-menu ``entrusted_funds``: ``list``
 to read the funds, ``add`` to record a deposit or withdrawal), 404 unknown party, 409 a
 withdrawal above the available funds (``entrusted_funds_insufficient``), 422 field errors
-``{"message", "code", "errors": {field: [...]}}``.
+``{"message", "code", "errors": {field: [...]}}``. A party outside the user's data scope
+(the scope its roles have on ``entrusted_funds``) answers 404 like an unknown one.
 """
 
 from __future__ import annotations
@@ -18,16 +19,32 @@ from flask_appbuilder.api import BaseApi, expose
 
 from lowlend.domain.errors import DomainError
 from lowlend.services.lending import entrusted_funds
+from lowlend.services.lending.errors import LendingError
 from lowlend.web import registry_hooks
 from lowlend.web.api.lending import _error, _guard
 from lowlend.web.api.money_input import _amount, _date, _fields, _parsed, _text
 from lowlend.web.api.quote import _json
+from lowlend.web.generic.scope_check import record_visible
 from lowlend.web.lending_context import actor, business_today, lending
 
 __all__ = ["VIEW", "EntrustedFundsApi"]
 
 VIEW = "entrusted_funds"
 """The view-menu whose permissions guard these endpoints (the finance screen's code)."""
+
+
+def _refused(action: str, pk: int) -> Response | None:
+    """401/403 without ``can_<action>`` on :data:`VIEW`; 404 for a party outside the user's
+    data scope, as for an unknown one."""
+    refused = _guard(action, VIEW)
+    if refused is not None:
+        return refused
+    registry = registry_hooks.current_registry()
+    known = registry is not None and entrusted_funds.ENTITY in registry.entities
+    # without the entity the use case answers 404 itself
+    if known and not record_visible(entrusted_funds.ENTITY, pk, scope_view=VIEW):
+        return _error(LendingError("entrusting_party_not_found", status=404, value=pk))
+    return None
 
 
 def _funds_json(funds: entrusted_funds.PartyFunds) -> dict[str, Any]:
@@ -46,7 +63,7 @@ class EntrustedFundsApi(BaseApi):
     route_base = "/api/v1/entrusting_parties"
 
     def _move(self, pk: int, kind: str) -> Response:
-        refused = _guard("add", VIEW)
+        refused = _refused("add", pk)
         if refused is not None:
             return refused
         body, bad = _parsed()
@@ -140,7 +157,7 @@ class EntrustedFundsApi(BaseApi):
             200: {description: "{party_id, name, currency, balance, principal_out, reserved, available, movements}"}
             404: {description: unknown entrusting party}
         """
-        refused = _guard("list", VIEW)
+        refused = _refused("list", pk)
         if refused is not None:
             return refused
         currency = (request.args.get("currency") or "CNY")[:3]

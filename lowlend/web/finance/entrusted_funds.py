@@ -33,6 +33,7 @@ from lowlend.web.finance.common import (
 )
 from lowlend.web.finance.forms import FundsForm
 from lowlend.web.generic.labels import format_money
+from lowlend.web.generic.scope_check import record_visible, view_model, visible_condition
 from lowlend.web.lending_context import actor, business_today, lending
 
 __all__ = ["EntrustedFundsView"]
@@ -46,9 +47,10 @@ def _parties() -> Page | None:
     entity = registry.entities.get(entrusted_funds.ENTITY) if registry is not None else None
     if entity is None:
         return None
-    t = sa.table(entity.table, sa.column("id", sa.Integer), sa.column("name", sa.String))
+    model = view_model(entrusted_funds.ENTITY)
+    visible = visible_condition(entrusted_funds.ENTITY, scope_view=CODE)
     try:
-        return paginate(sa.select(t.c.id, t.c.name).order_by(t.c.id))
+        return paginate(sa.select(model.id, model.name).where(visible).order_by(model.id))
     except sa.exc.DBAPIError:  # the entity's table is not created yet
         db.session.rollback()
         return None
@@ -83,6 +85,9 @@ class EntrustedFundsView(FinanceView):
     def party(self, party_id: int) -> Any:
         """One party's funds and movements; a deposit or withdrawal (permission ``add``)."""
         registry = registry_hooks.current_registry()
+        known = registry is not None and entrusted_funds.ENTITY in registry.entities
+        if known and not record_visible(entrusted_funds.ENTITY, party_id, scope_view=CODE):
+            abort(404)  # outside the user's data scope: as if unknown
         ctx = lending()
         today = business_today()
         form = FundsForm()

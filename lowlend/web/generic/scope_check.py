@@ -1,18 +1,27 @@
-"""Whether the signed-in user may see one record of a core entity (its data scope)."""
+"""Whether the signed-in user may see one record of a view (its data scope): a core entity
+or a config-declared entity.
+
+``scope_view`` names the view whose data scope applies when another screen shows the
+records (the finance screen 委托资金 ``entrusted_funds`` shows entrusting parties under the
+scope its roles have on ``entrusted_funds``)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 
 from lowlend.persistence.db import db
+from lowlend.persistence.entity_tables import entity_model
 from lowlend.persistence.lending_models import CreditLine
 from lowlend.persistence.models import Application, Customer, Loan
-from lowlend.persistence.scope import count_in_scope
+from lowlend.persistence.scope import count_in_scope, scope_condition
 from lowlend.services.data_scope import scope_for
 from lowlend.web import registry_hooks
+from lowlend.web.generic.extension import descriptors_of
 from lowlend.web.user_context import current_principal
 
-__all__ = ["record_visible"]
+__all__ = ["record_visible", "view_model", "visible_condition"]
 
 _MODELS = {
     "applications": Application,
@@ -22,11 +31,41 @@ _MODELS = {
 }
 
 
-def record_visible(view: str, pk: int) -> bool:
-    """``True`` when record ``pk`` of ``view`` exists within the user's data scope."""
-    model = _MODELS[view]
+def view_model(view: str) -> Any:
+    """The mapped class of ``view``: a core entity's, the generated view's, else the
+    published registry's entity of that code (an app built before its first publish).
+
+    :raises KeyError: no such view or entity.
+    """
+    if view in _MODELS:
+        return _MODELS[view]
+    desc = descriptors_of().get(view)
+    if desc is not None:
+        return desc.model
+    registry = registry_hooks.current_registry()
+    spec = (registry.entities if registry is not None else {}).get(view)
+    if spec is None:
+        raise KeyError(view)
+    return entity_model(spec)
+
+
+def visible_condition(view: str, scope_view: str | None = None) -> sa.ColumnElement[bool]:
+    """The condition on ``view``'s rows of the user's data scope (of ``scope_view``, default
+    ``view``): false without any scope."""
     principal = current_principal()
-    scope = scope_for(registry_hooks.current_registry(), principal, view)
+    scope = scope_for(registry_hooks.current_registry(), principal, scope_view or view)
+    if scope is None:
+        return sa.false()
+    condition = scope_condition(view_model(view), scope, principal)
+    return sa.true() if condition is None else condition
+
+
+def record_visible(view: str, pk: int, scope_view: str | None = None) -> bool:
+    """``True`` when record ``pk`` of ``view`` exists within the user's data scope (of
+    ``scope_view``, default ``view``)."""
+    model = view_model(view)
+    principal = current_principal()
+    scope = scope_for(registry_hooks.current_registry(), principal, scope_view or view)
     if scope is None:
         return False
     pk_column = sa.inspect(model).primary_key[0]

@@ -175,3 +175,54 @@ def test_entrusted_funds_over_rest_and_the_screen(lending_app: Any) -> None:
     assert _available(client, finance, party) == Decimal("1000.00")
     web_login(client, "manager")
     assert client.get("/entrusted_funds/").status_code in (302, 403)
+
+
+def test_a_party_outside_the_data_scope_is_not_found(lending_app: Any, tmp_path: Any) -> None:
+    """Entrusted funds follow the data scope the user's roles have on ``entrusted_funds``:
+    the business manager (own department and below), given ``list`` on it in roles.yaml
+    and published from the CLI, sees a party of its department, and gets 404 — as for an
+    unknown party — on the API and the screen for one outside its tree."""
+    from click.testing import CliRunner
+
+    from lowlend.cli.config_cmd import config_group
+    from lowlend.persistence.db import db
+    from lowlend.web.fab import security_manager
+    from tests.config_fixtures import ConfigCopy
+    from tests.web.conftest import TEST_MASTER_KEY
+
+    seed = ConfigCopy.make(tmp_path)
+    seed.replace("roles.yaml", "      disbursements: [list, show]\n",
+                 "      disbursements: [list, show]\n      entrusted_funds: [list, show]\n")
+    url = lending_app.config["SQLALCHEMY_DATABASE_URI"]
+    published = CliRunner().invoke(
+        config_group, ["publish", "--author", "ops"], obj={"config_dir": str(seed.config)},
+        env={"LOWLEND_DATABASE_URL": url, "LOWLEND_TEMPLATES_DIR": None,
+             "LOWLEND_SECRET_KEY": "cli-secret", "LOWLEND_MASTER_KEY": TEST_MASTER_KEY})
+    assert published.exit_code == 0 and "permissions synced" in published.stdout, published.output
+    party, _ = _party(lending_app)
+    with lending_app.app_context():
+        user_id = security_manager(lending_app).find_user(username="manager").id
+        mine = db.session.execute(sa.text("SELECT department_id FROM staff WHERE user_id = :u"),
+                                  {"u": user_id}).scalar_one()
+        other = db.session.execute(sa.text(
+            "SELECT id FROM departments WHERE path NOT LIKE "
+            "(SELECT path FROM departments WHERE id = :d) || '%' ORDER BY id LIMIT 1"),
+            {"d": mine}).scalar_one()
+        db.session.remove()
+
+    def placed_in(department: int) -> tuple[int, int]:
+        with lending_app.app_context():
+            db.session.execute(sa.text(
+                "UPDATE x_entrusting_parties SET department_id = :d, owner_id = NULL "
+                "WHERE id = :p"), {"d": department, "p": party})
+            db.session.commit()
+            db.session.remove()
+        client = lending_app.test_client()
+        api = client.get(f"/api/v1/entrusting_parties/{party}/funds",
+                         headers=token(client, "manager"))
+        web_login(client, "manager")
+        screen = client.get(f"/entrusted_funds/{party}")
+        return int(api.status_code), int(screen.status_code)
+
+    assert placed_in(mine) == (200, 200)
+    assert placed_in(other) == (404, 404)
