@@ -127,8 +127,10 @@ def test_downgrade_restores_the_per_row_check(postgres_url: str) -> None:
     engine = make_engine(postgres_url)
     try:
         with engine.connect() as conn:
-            triggers = set(conn.execute(sa.text(
-                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars())
+            triggers = set(conn.execute(sa.text(  # this test's schema only (parallel runs)
+                "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE NOT t.tgisinternal AND n.nspname = current_schema()")).scalars())
         assert {"trg_journal_entries_balanced", "trg_journal_lines_balanced"} <= triggers
         assert not any("record_inserted" in name for name in triggers)
         with pytest.raises(sa.exc.IntegrityError, match="journal entry 2 does not balance"):
