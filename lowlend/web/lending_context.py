@@ -36,8 +36,7 @@ class LendingContext:
 
     @staticmethod
     def registry_for(version_id: int) -> Any:
-        """The registry of a pinned configuration version (the current one as a fallback
-        only when the provider cannot load old versions)."""
+        """The registry of a pinned configuration version."""
         prov = registry_hooks.provider()
         if prov is None:
             raise RuntimeError("no registry provider: the configuration store is not set up")

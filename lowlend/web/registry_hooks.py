@@ -116,7 +116,7 @@ def refresh_if_stale() -> None:
         log.debug("lowlend: registry freshness check failed: %s", exc)
         return
     if stale:
-        _sync_permissions_to_new_version(prov)
+        _announce_new_version(prov)
 
 
 LISTENERS_KEY = "lowlend_registry_listeners"
@@ -129,7 +129,7 @@ def on_new_version(app: Flask, listener: Callable[[Any], None]) -> None:
     app.extensions.setdefault(LISTENERS_KEY, []).append(listener)
 
 
-def _sync_permissions_to_new_version(prov: Any) -> None:
+def _announce_new_version(prov: Any) -> None:
     """A publish (by anyone, in any process) is announced to the app's listeners
     (:func:`on_new_version`): its permissions then exist here too.
 
