@@ -302,6 +302,11 @@ class Loan(db.Model):  # type: ignore[name-defined,misc]
     last_closed_business_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     dpd: Mapped[int] = mapped_column(default=0)
     classification: Mapped[str | None] = mapped_column(sa.String(20))
+    #: interest accrued since disbursement as of the end of ``last_closed_business_date``
+    #: (end of day; cash basis: a ledger figure, not posted)
+    accrued_interest: Mapped[Decimal] = mapped_column(Money, default=_zero, server_default="0")
+    #: penalties (罚息 + late fees) charged on the loan as of that date
+    accrued_penalty: Mapped[Decimal] = mapped_column(Money, default=_zero, server_default="0")
     department_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("departments.id", name="fk_loans_department_id"), index=True
     )
@@ -576,10 +581,12 @@ from lowlend.persistence.lending_models import (  # noqa: E402,F401  same metada
     CreditLine,
     StaffAbsence,
 )
+from lowlend.persistence.eod_models import EOD_TABLES  # noqa: E402
 from lowlend.persistence.reconciliation_models import RECONCILIATION_TABLES  # noqa: E402
 
 LOWLEND_TABLES = (
     LOWLEND_TABLES | LENDING_TABLES | LEDGER_TABLES | RECONCILIATION_TABLES | AUTH_STATE_TABLES
+    | EOD_TABLES
 )
 
 metadata = db.Model.metadata

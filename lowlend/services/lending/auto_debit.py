@@ -61,8 +61,12 @@ def auto_debit(
     business_date: dt.date,
     bank_code: str = "UNKNOWN",
     force: bool = False,
+    idempotency_key: str | None = None,
 ) -> AutoDebitResult:
     """Send one auto-debit order for what the loan owes up to ``business_date``.
+
+    With ``idempotency_key`` (the end-of-day batch sends ``eod:<date>:<loan id>``), an
+    attempt already stored under that key is answered as it stands and nothing is sent.
 
     :raises LendingError: ``loan_not_found`` (404), ``loan_not_open`` / ``nothing_due`` /
         ``auto_debit_in_progress`` / ``auto_debit_attempts_exhausted`` /
@@ -72,6 +76,11 @@ def auto_debit(
         loan = uow.money.loan(loan_id, for_update=True)
         if loan is None:
             raise LendingError("loan_not_found", status=404, value=loan_id)
+        if idempotency_key is not None:
+            done = uow.money.by_idempotency_key(idempotency_key)
+            if done is not None and done.loan_id == loan_id:
+                return AutoDebitResult(done.id, done.payment_order_id or "", done.amount,
+                                       done.status, done.failure_code)
         if loan.status not in ("active", "overdue"):
             raise LendingError("loan_not_open", status=409, value=loan.status)
         registry = registry_for(loan.config_version_id)
@@ -105,7 +114,7 @@ def auto_debit(
             loan_id=loan.id, type="repayment", status="pending", value_date=business_date,
             business_date=business_date, amount=due, currency=loan.currency,
             channel="auto_debit", payment_order_id=order.order_id,
-            created_by=actor.user_id or None,
+            created_by=actor.user_id or None, idempotency_key=idempotency_key,
         )
         uow.commit()
         row_id = row.id

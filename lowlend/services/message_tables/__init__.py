@@ -9,6 +9,7 @@ from __future__ import annotations
 from lowlend.services.message_tables import (
     bureau,
     core,
+    eod,
     identity,
     lending,
     money,
@@ -16,7 +17,7 @@ from lowlend.services.message_tables import (
     payments,
 )
 
-_AREAS = (core, identity, ocr, bureau, lending, payments, money)
+_AREAS = (core, identity, ocr, bureau, lending, payments, money, eod)
 
 
 def merged_tables() -> dict[str, tuple[str, str]]:
