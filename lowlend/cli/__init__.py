@@ -27,9 +27,17 @@ def cli(ctx: click.Context, config_dir: str | None) -> None:
 
 
 def _register() -> None:
-    from lowlend.cli import config_cmd, db_cmd, ledger_cmd, ocr_cmd, quote_cmd, run_cmd
+    from lowlend.cli import (
+        config_cmd,
+        db_cmd,
+        eod_cmd,
+        ledger_cmd,
+        ocr_cmd,
+        quote_cmd,
+        run_cmd,
+    )
 
-    for module in (config_cmd, db_cmd, quote_cmd, run_cmd, ocr_cmd, ledger_cmd):
+    for module in (config_cmd, db_cmd, quote_cmd, run_cmd, ocr_cmd, ledger_cmd, eod_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -2,9 +2,10 @@
 
 * ``CELERY_BROKER_URL`` unset (the embedded default): ``task_always_eager=True``,
   tasks run in-process, synchronously, exceptions propagate.
-* Beat schedule: approval SLA escalation (every ``LOWLEND_APPROVAL_SLA_CHECK_SECONDS``)
-  and the nightly journal verification (:mod:`lowlend.tasks.ledger`, daily at
-  ``LOWLEND_LEDGER_VERIFY_AT``, default 02:30 in the Celery timezone).
+* Beat schedule: approval SLA escalation (every ``LOWLEND_APPROVAL_SLA_CHECK_SECONDS``),
+  the nightly journal verification (:mod:`lowlend.tasks.ledger`, daily at
+  ``LOWLEND_LEDGER_VERIFY_AT``, default 02:30 in the Celery timezone) and the end of day
+  (:mod:`lowlend.tasks.eod`, daily at ``LOWLEND_EOD_AT``, default 01:00).
 * Every task runs inside the app context and first compares the config version
   counter (:func:`lowlend.web.registry_hooks.refresh_if_stale`), so a worker never
   works on a stale registry snapshot.
@@ -50,6 +51,8 @@ def make_celery(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
     )
     from lowlend.tasks.approvals import ESCALATE_TASK
+    from lowlend.tasks.eod import NIGHTLY_TASK as EOD_NIGHTLY_TASK
+    from lowlend.tasks.eod import nightly_schedule as eod_schedule
     from lowlend.tasks.ledger import NIGHTLY_VERIFY_TASK, nightly_schedule
 
     schedule: dict[str, dict[str, Any]] = {
@@ -64,6 +67,9 @@ def make_celery(app: Flask) -> Celery:
             "task": NIGHTLY_VERIFY_TASK,
             "schedule": nightly,
         }
+    eod = eod_schedule(app.config)  # LOWLEND_EOD_AT, default 01:00
+    if eod is not None:
+        schedule["end-of-day"] = {"task": EOD_NIGHTLY_TASK, "schedule": eod}
     celery.conf.beat_schedule = schedule
     extra = app.config.get("CELERY_CONFIG")
     if isinstance(extra, dict):

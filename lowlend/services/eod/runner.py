@@ -273,14 +273,14 @@ def summary(services: EodServices, run_id: int) -> RunSummary:
                       sum(s.failures for s in steps), store.open_failures(run_id))
 
 
-Executor = Callable[[Sequence[int]], Iterable[PartitionResult]]
-"""Runs :func:`close_partition` for each partition id (in this process, in worker
-processes, on Celery workers) and yields the results as they finish."""
+Executor = Callable[[RunInfo, Sequence[int]], Iterable[PartitionResult]]
+"""Runs :func:`close_partition` for each partition id of a run (in this process, in
+worker processes, on Celery workers) and yields the results as they finish."""
 
 
 def in_process(services: EodServices) -> Executor:
     """The embedded executor: the partitions one after the other in this process."""
-    def run(ids: Sequence[int]) -> Iterable[PartitionResult]:
+    def run(_run: RunInfo, ids: Sequence[int]) -> Iterable[PartitionResult]:
         for pid in ids:
             yield close_partition(services, pid)
     return run
@@ -324,7 +324,7 @@ def _execute(services: EodServices, run: RunInfo, execute: Executor,
     todo = [p.id for p in services.store.partitions(run.id, unfinished=True)]
     if on_plan is not None:
         on_plan(run, len(todo))
-    for result in execute(todo):
+    for result in execute(run, todo):
         if on_partition is not None:
             on_partition(result)
     return finish_run(services, run.id)

@@ -15,6 +15,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "eod_date_in_future": (
         "{value} is in the future: the latest business date that may be closed today is {latest}.",
         "{value} 是未来日期：今天最多只能日终到营业日 {latest}。"),
+    "eod_date_invalid": ("{value} is not a date (YYYY-MM-DD).", "{value} 不是日期（YYYY-MM-DD）。"),
     "eod_until_before_date": (
         "--until {value} is before --date {date}.", "--until {value} 早于 --date {date}。"),
     "eod_run_not_found": ("End-of-day run {value} does not exist.", "日终批次 {value} 不存在。"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,7 @@ from lowlend.services.eod.runner import EodServices
 from lowlend.services.lending.auto_debit import auto_debit
 from lowlend.services.lending.disbursements import DisbursementRequest, disburse
 from lowlend.services.lending.repayments import RepaymentRequest, repay
-from tests.services.money.world import MAKER, World
+from tests.services.money.world import MAKER, ROOT, World
 
 START = dt.date(2025, 6, 2)
 """Disbursement date of the portfolio (a business date in the past of any test run)."""
@@ -31,6 +32,39 @@ PRODUCTS = {
     "bridge_bullet": ("200000.00", 1, None),             # bullet, one_time after 90 days
     "installment_flat": ("6000.00", 12, None),           # flat, 30/360
 }
+
+
+def published_world(database_url: str, partition_size: int | None = None) -> World:
+    """A world whose configuration is really published (what the CLI and the Celery tasks
+    read through the registry provider), with a customer and no loans; ``partition_size``
+    replaces the one of the shipped ``eod.yaml``."""
+    from lowlend.persistence.engine import make_engine, make_session_factory
+    from lowlend.persistence.migrate import upgrade
+    from lowlend.persistence.models import Customer
+    from lowlend.persistence.money_repository import money_uow_factory
+    from lowlend.persistence.wiring import open_config_store, registry_provider
+    from lowlend.spec.loader import read_bundle
+
+    upgrade(database_url)
+    files = dict(read_bundle(ROOT / "product_configs", ROOT / "notification_templates"))
+    if partition_size is not None:
+        key = next(k for k in files if str(k).endswith("eod.yaml"))
+        files[key] = re.sub(r"(?m)^partition_size: \d+", f"partition_size: {partition_size}",
+                            str(files[key]))
+    with open_config_store(database_url, create_schema=False) as store:
+        version = store.publish(files, "tester", "shipped")
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        customer = Customer(kind="individual", name="王小明", id_type="resident_id",
+                            id_number_hash="h", region="CN-JX", custom={})
+        session.add(customer)
+        session.commit()
+        customer_id = int(customer.id)
+    provider = registry_provider(sessions)
+    registry = provider.current()
+    return World(engine, money_uow_factory(sessions), registry, int(version.version.id),
+                 customer_id)
 
 
 def services(world: World, *, gateway: Any = None, start: dt.date = START) -> EodServices:
