@@ -162,27 +162,28 @@ def plan_retry(services: EodServices, run_id: int) -> RunInfo:
 
 
 def close_partition(services: EodServices, partition_id: int) -> PartitionResult:
-    """Close one partition: its steps in ONE transaction, then its external steps."""
+    """Close one partition: its steps in ONE transaction, then its external steps. A
+    partition already closed only has its external steps finished; one done is left as is."""
     store = services.store
     spec = _eod_spec(services)
     params = step_params(spec)
     configured = [(i, step.code.value, step.enabled) for i, step in enumerate(spec.steps)]
+    works: list[LoanWork] = []
+    failed: set[int] = set()
     with store.partition(partition_id) as batch:
         part, run = batch.partition, batch.run
-        if part.status != "pending":
-            works: list[LoanWork] = []
-        else:
+        if part.status == "pending":
             works = [LoanWork.of(loan, run.business_date) for loan in batch.loans]
             records, failures = _run_steps(works, configured, params)
-            live = [w for w in works if w.loan.id not in {f.loan_id for f in failures}]
+            failed = {f.loan_id for f in failures}
+            live = [w for w in works if w.loan.id not in failed]
             store.close(batch, [w.result() for w in live],
                         [w.change for w in live if w.change is not None], failures, records)
     if part.status == "done":
         return PartitionResult(part.id, 0, 0, 0)
     ext_records, ext_failures = _external_steps(services, part, run, configured)
     store.finish_partition(part, ext_records, ext_failures)
-    failed = len({f.loan_id for f in failures}) if works else 0
-    return PartitionResult(part.id, len(works), len(works) - failed, failed)
+    return PartitionResult(part.id, len(works), len(works) - len(failed), len(failed))
 
 
 def _run_steps(works: list[LoanWork], configured: Sequence[tuple[int, str, bool]],
