@@ -111,3 +111,22 @@ def test_beat_closes_the_day_at_0100_by_default(monkeypatch: pytest.MonkeyPatch)
     assert nightly_schedule({EOD_AT_SETTING: "23:30"}) == crontab(hour=23, minute=30)
     with pytest.raises(ValueError, match="LOWLEND_EOD_AT"):
         nightly_schedule({EOD_AT_SETTING: "25:00"})
+
+
+def test_the_nightly_task_closes_every_date_through_yesterday(tmp_path: Path) -> None:
+    from lowlend.tasks.eod import eod_nightly
+
+    first = dt.date.today() - 3 * DAY
+    url = f"sqlite:///{tmp_path / 'nightly.db'}"
+    world = published_world(url)
+    disbursed_loan(world, "consumer_emi", on=first)
+    app = _app(url, None)
+    app.config["LOWLEND_BUSINESS_DATE_START"] = first.isoformat()
+    make_celery(app)
+    result = eod_nightly.delay().get()
+    assert result["first"] == first.isoformat()
+    store = services(world).store
+    assert store.last_closed_date() == dt.date.today() - DAY
+    assert [r.business_date for r in reversed(store.runs())] == [first + i * DAY for i in range(3)]
+    assert eod_nightly.delay().get()["run_id"] is None  # nothing left to close
+    world.engine.dispose()
