@@ -48,7 +48,15 @@ from lowlend.domain.ledger import (  # the private helpers are the exact path's 
 )
 from lowlend.domain.ledger_chain import BadEntry, VerifyResult, _entry_problem
 
-__all__ = ["ChunkScan", "StoredEntry", "StoredLine", "join_chunks", "scan_chunk"]
+__all__ = [
+    "ChunkScan",
+    "FlaggedEntry",
+    "StoredEntry",
+    "StoredLine",
+    "join_chunks",
+    "scan_chunk",
+    "scan_flagged",
+]
 
 StoredEntry = tuple[int, str, str, str, str, str, "int | None", "int | None", "int | None"]
 """``(id, prev_hash, hash, business_date "YYYY-MM-DD", booked_at "YYYY-MM-DDTHH:MM:SS.ffffffZ"
@@ -57,6 +65,13 @@ StoredEntry = tuple[int, str, str, str, str, str, "int | None", "int | None", "i
 StoredLine = tuple[int, str, str, str, str, str]
 """``(entry_id, account, debit text, credit text, currency, memo)``; ascending
 ``(entry_id, line id)``."""
+
+FlaggedEntry = tuple[int, str, str, int, "int | None", "str | None", bool]
+"""``(id, prev_hash, hash, position, previous id, previous hash, sound)``: an entry of a
+chunk checked where it is stored (:func:`scan_flagged`): its position in the chunk (1 =
+first), the id and stored hash of the entry just before it in the chunk (``None`` for
+the first) and ``sound``: its lines keep the balance rules and the SHA-256 of its
+canonical form, built from the stored values, is its stored hash."""
 
 _SUSPECT = object()
 
@@ -185,6 +200,49 @@ def scan_chunk(
         if eid in marks:
             found[eid] = (count, stored)
     return ChunkScan(low, high, before, count, last_id, last_hash, None, found, rechecked)
+
+
+def scan_flagged(
+    rows: Iterable[FlaggedEntry],
+    *,
+    low: int,
+    high: int,
+    total: int,
+    before: tuple[int | None, str] = (None, GENESIS_HASH),
+    marks: Container[int] = (),
+    exact: Callable[[int], PostedEntry],
+) -> ChunkScan:
+    """Finish the check of a chunk of ``total`` entries that the database checked where
+    they are stored (on PostgreSQL: the canonical form built in SQL and hashed there).
+
+    ``rows`` are, in ascending id order, the chunk's first and last entries, every
+    entry of ``marks`` and every entry the database did not pass; an entry not among
+    them was passed: ``sound``, and its ``prev_hash`` is the stored hash of the entry
+    before it in the chunk. As in :func:`scan_chunk`, a row that is not sound or does not
+    link (the first to ``before``, the others to the entry before them) is a filter's
+    doubt, not a verdict: the entry is loaded through ``exact`` and checked by the code
+    of ``verify_chain``, which names the first bad entry.
+
+    :raises ValueError: when ``rows`` do not end with the chunk's last entry (the
+        caller's query is wrong, not the journal).
+    """
+    last_id, last_hash = before
+    found: dict[int, tuple[int, str]] = {}
+    rechecked = position = 0
+    for eid, prev, stored, position, prev_id, prev_stored, sound in rows:
+        expected = before if position == 1 else (prev_id, prev_stored or "")
+        if not (sound and prev == expected[1]):
+            rechecked += 1
+            bad = _entry_problem(exact(eid), expected[0], expected[1])
+            if bad is not None:
+                return ChunkScan(low, high, before, position, expected[0], expected[1], bad,
+                                 found, rechecked)
+        if eid in marks:
+            found[eid] = (position, stored)
+        last_id, last_hash = eid, stored
+    if position != total:
+        raise ValueError(f"the rows end at position {position} of a chunk of {total} entries")
+    return ChunkScan(low, high, before, total, last_id, last_hash, None, found, rechecked)
 
 
 def _int(value: object) -> int:

@@ -2,13 +2,18 @@
 
 :func:`scan_chain` is what :meth:`SqlLedgerRepository.scan_chain
 <lowlend.persistence.ledger_repository.SqlLedgerRepository.scan_chain>` runs for
-``lowlend ledger verify``: the journal's id range is cut into chunks, each read with two
-ordered queries on a raw DB-API cursor (entries; lines by entry) returning only the
-columns the hash covers, as the text the canonical form needs (amounts as printed by the
-database, ``booked_at`` as UTC text), and checked by
-:func:`lowlend.domain.ledger_scan.scan_chunk`; an entry the fast check passes on is
-loaded through :meth:`SqlLedgerRepository.entries` (the exact path) and checked by the
-same code as ``verify_chain``. The chunks are checked in worker processes when the
+``lowlend ledger verify``: the journal's id range is cut into chunks, each checked
+as close to its rows as the database allows. **PostgreSQL** checks a chunk in one query
+(``_PG_CHECK``): it builds each entry's canonical form from the stored values, hashes it,
+checks the balance rules and the links, and returns only the chunk's first and last
+entries, the marked ones and those that did not pass; :func:`lowlend.domain.ledger_scan.
+scan_flagged` finishes the check. **SQLite** reads two ordered queries on a raw DB-API
+cursor (entries; lines by entry) returning only the columns the hash covers, as the text
+the canonical form needs (amounts as printed by the database, ``booked_at`` as UTC
+text), checked by :func:`lowlend.domain.ledger_scan.scan_chunk`. Either way, an entry
+the fast check does not pass is loaded through :meth:`SqlLedgerRepository.entries` (the
+exact path) and checked by the same code as ``verify_chain``, which decides and names
+the first bad entry. The chunks are checked in worker processes when the
 journal is large enough and the database can be opened by another process (a SQLite
 file, PostgreSQL): on PostgreSQL every worker reads in the snapshot of the
 coordinating transaction (``pg_export_snapshot`` / ``SET TRANSACTION SNAPSHOT``), so the
@@ -30,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from lowlend.domain.ledger import GENESIS_HASH, PostedEntry
 from lowlend.domain.ledger_chain import VerifyResult
-from lowlend.domain.ledger_scan import ChunkScan, join_chunks, scan_chunk
+from lowlend.domain.ledger_scan import ChunkScan, join_chunks, scan_chunk, scan_flagged
 from lowlend.persistence.ledger_reading import read_entries
 
 __all__ = ["PARALLEL_MIN_ENTRIES", "scan_chain", "scan_range"]
@@ -42,15 +47,51 @@ would not pay for their start)."""
 _CHUNK_ENTRIES = 100_000
 """Entries per chunk (about; chunks are cut by id) when checking in worker processes."""
 
-_PG_ENTRIES = (
-    "SELECT id, prev_hash, hash, business_date::text, "
-    "to_char(booked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-    "description, loan_id, transaction_id, reversal_of FROM journal_entries "
-    "WHERE id BETWEEN %(low)s AND %(high)s ORDER BY id"
+# PostgreSQL checks each entry where it is stored: the canonical form of
+# lowlend.domain.ledger.canonical_bytes built in SQL from the stored values and hashed by
+# pg_catalog.sha256, the balance rules on the amounts, the links by lag(); only the
+# chunk's first and last entries, the marked ones and those that did not pass come back
+# (lowlend.domain.ledger_scan.scan_flagged decides on those). Strings are quoted as they
+# are, which is their JSON form when they hold no '"', '\' or control character (what
+# json.dumps would escape): an entry with such a string does not pass here and takes the
+# exact path. Amounts of NUMERIC(18, 2) print with two decimals. Functions are
+# schema-qualified so that no function on the search path can stand in for them.
+_PG_PLAIN = r"""'["\\\x01-\x1f]'"""  # a character JSON escapes: '"', '\', U+0001-U+001F
+_PG_CHECK = f"""
+WITH lines AS (
+  SELECT entry_id,
+    pg_catalog.string_agg('["' || account || '","' || debit::text || '","' || credit::text
+      || '","' || currency || '","' || memo || '"]', ',' ORDER BY id) AS body,
+    count(*) >= 2 AND sum(debit) = sum(credit)
+      AND bool_and((debit = 0) <> (credit = 0) AND debit >= 0 AND credit >= 0
+                   AND (account || currency || memo) !~ {_PG_PLAIN})
+      AND min(currency COLLATE "C") = max(currency COLLATE "C")
+      AND min(currency COLLATE "C") ~ '^[A-Z]{{3}}$' AS sound
+  FROM journal_lines WHERE entry_id BETWEEN %(low)s AND %(high)s GROUP BY entry_id
+), checked AS (
+  SELECT e.id, e.prev_hash, e.hash,
+    row_number() OVER w AS position,
+    lag(e.id) OVER w AS prev_id, lag(e.hash) OVER w AS prev_stored,
+    coalesce(l.sound AND (e.prev_hash || e.description) !~ {_PG_PLAIN}
+      AND pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
+      '["lowlend-journal-v1",' || e.id::text || ',"' || e.prev_hash || '","'
+      || pg_catalog.to_char(e.business_date, 'YYYY-MM-DD') || '","'
+      || pg_catalog.to_char(e.booked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+      || '","' || e.description || '",'
+      || coalesce(e.loan_id::text, 'null') || ',' || coalesce(e.transaction_id::text, 'null')
+      || ',' || coalesce(e.reversal_of::text, 'null') || ',[' || l.body || ']]', 'UTF8')),
+      'hex') = e.hash, false) AS sound
+  FROM journal_entries e LEFT JOIN lines l ON l.entry_id = e.id
+  WHERE e.id BETWEEN %(low)s AND %(high)s
+  WINDOW w AS (ORDER BY e.id)
 )
-_PG_LINES = (
-    "SELECT entry_id, account, debit::text, credit::text, currency, memo FROM journal_lines "
-    "WHERE entry_id BETWEEN %(low)s AND %(high)s ORDER BY entry_id, id"
+SELECT id, prev_hash, hash, position, prev_id, prev_stored, sound FROM checked
+WHERE position = 1 OR id = %(last)s OR NOT sound
+  OR prev_hash IS DISTINCT FROM prev_stored OR id = ANY(%(marks)s)
+ORDER BY id
+"""
+_PG_BOUNDS = (
+    "SELECT count(*), max(id) FROM journal_entries WHERE id BETWEEN %(low)s AND %(high)s"
 )
 # SQLite keeps dates as text ("YYYY-MM-DD", booked_at "YYYY-MM-DD HH:MM:SS.ffffff" in UTC)
 # and amounts as numbers, printed with printf('%.2f') as SqlLedgerRepository.entries()
@@ -94,25 +135,33 @@ def scan_range(
     before = _before(connection, low)
     raw: Any = connection.connection.dbapi_connection  # the driver's own (psycopg2 / sqlite3)
     assert raw is not None
-    if connection.dialect.name == "postgresql":
-        entries_cursor = raw.cursor(name=f"ledger_scan_entries_{low}")
-        lines_cursor = raw.cursor(name=f"ledger_scan_lines_{low}")
-        entries_cursor.itersize, lines_cursor.itersize = 5_000, 20_000
-        params: Any = {"low": low, "high": high}
-        entries = _rows(entries_cursor, _PG_ENTRIES, params, 5_000)
-        lines = _rows(lines_cursor, _PG_LINES, params, 20_000)
-    else:
-        entries_cursor, lines_cursor = raw.cursor(), raw.cursor()
-        entries = _rows(entries_cursor, _SQLITE_ENTRIES, (low, high), 5_000)
-        lines = _rows(lines_cursor, _SQLITE_LINES, (low, high), 20_000)
     session = Session(bind=connection)
 
     def exact(entry_id: int) -> PostedEntry:
         return next(read_entries(session, entry_id, entry_id))
 
+    frozen = frozenset(marks)
+    if connection.dialect.name == "postgresql":
+        cursor = raw.cursor()
+        try:
+            cursor.execute(_PG_BOUNDS, {"low": low, "high": high})
+            total, last = cursor.fetchone()
+            cursor.execute(_PG_CHECK, {"low": low, "high": high, "last": last,
+                                       "marks": sorted(frozen)})
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        try:
+            return scan_flagged(rows, low=low, high=high, total=total, before=before,
+                                marks=frozen, exact=exact)
+        finally:
+            session.close()
+    entries_cursor, lines_cursor = raw.cursor(), raw.cursor()
+    entries = _rows(entries_cursor, _SQLITE_ENTRIES, (low, high), 5_000)
+    lines = _rows(lines_cursor, _SQLITE_LINES, (low, high), 20_000)
     try:
         return scan_chunk(entries, lines, low=low, high=high, before=before,
-                          marks=frozenset(marks), exact=exact)
+                          marks=frozen, exact=exact)
     finally:
         entries_cursor.close()
         lines_cursor.close()

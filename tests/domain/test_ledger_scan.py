@@ -20,6 +20,7 @@ from lowlend.domain.ledger_scan import (
     StoredLine,
     join_chunks,
     scan_chunk,
+    scan_flagged,
 )
 
 BOOKED = dt.datetime(2026, 5, 1, 8, 0, 0, 250000, tzinfo=dt.UTC)
@@ -150,3 +151,52 @@ def test_chunks_that_do_not_join_up() -> None:
     assert join_chunks([a, b]) is not None
     assert join_chunks([a, dataclasses.replace(b, before=(entries[4].id, "f" * 64))]) is None
     assert join_chunks([b]) is None  # the first chunk is missing
+
+
+def _flagged(entries: list[PostedEntry], suspect: set[int]) -> list[tuple]:
+    """What the database's check returns: the first and last entries and the ones it did
+    not pass (``suspect``: not sound), with the entry before each."""
+    rows = []
+    for position, entry in enumerate(entries, start=1):
+        before = entries[position - 2] if position > 1 else None
+        linked = before is not None and entry.prev_hash == before.hash
+        sound = entry.id not in suspect
+        if position in (1, len(entries)) or not (sound and linked):
+            rows.append((entry.id, entry.prev_hash, entry.hash, position,
+                         before.id if before else None, before.hash if before else None, sound))
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_scan_flagged_says_what_verify_chain_says(seed: int) -> None:
+    """The database's doubts (not sound, not linked) go to the exact check, which names
+    the first bad entry as ``verify_chain`` does; doubts about good entries cost a
+    recheck and nothing else."""
+    rng = random.Random(seed)
+    entries = _journal(rng, 40)
+    by_id = {e.id: e for e in entries}
+    kind = seed % 3
+    bad_at = rng.randrange(1, 39)
+    if kind == 1:  # content changed, hash kept: the database says "not sound"
+        victim = entries[bad_at]
+        entries[bad_at] = by_id[victim.id] = dataclasses.replace(victim, description="x")
+        suspect = {victim.id}
+    elif kind == 2:  # an entry removed: the next one does not link
+        del entries[bad_at]
+        suspect = set()
+    else:
+        suspect = set()
+    suspect |= {e.id for e in rng.sample(entries, 5)}  # honest entries in doubt
+    expected = verify_chain(entries)
+    scan = scan_flagged(_flagged(entries, suspect), low=0, high=10**6, total=len(entries),
+                        exact=by_id.__getitem__)
+    joined = join_chunks([scan])
+    assert joined is not None and joined[0] == expected
+    assert (expected.first_bad is None) == (kind == 0)
+
+
+def test_scan_flagged_refuses_rows_that_stop_short() -> None:
+    entries = _journal(random.Random(1), 5)
+    rows = _flagged(entries, set())[:-1]
+    with pytest.raises(ValueError, match="position 1 of a chunk of 5"):
+        scan_flagged(rows, low=0, high=99, total=5, exact=lambda eid: entries[0])
