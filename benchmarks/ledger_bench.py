@@ -11,7 +11,7 @@ Run: ``.venv/bin/python benchmarks/ledger_bench.py [entries]`` (default 1,000,00
   runs — :func:`lowlend.services.ledger_verify.verify_ledger` with checkpoints and the loan
   comparison, the chain read through ``SqlLedgerRepository.scan_chain`` in one process and
   with one worker process per CPU — over ``entries`` realistic loan entries (3–6 lines, 2,000 loans whose
-  instalments agree with the journal) stored in a SQLite file and, when
+  installments agree with the journal) stored in a SQLite file and, when
   ``LOWLEND_BENCH_DATABASE_URL`` or ``LOWLEND_TEST_DATABASE_URL`` names a PostgreSQL
   database, in a fresh schema there (dropped afterwards). The rows are bulk-loaded first (on
   PostgreSQL with ``session_replication_role = replica``, i.e. without the journal triggers;
@@ -242,11 +242,11 @@ class _Registry:
 
 
 def _fill(db: _Database, n: int, chunk: int = 20_000) -> None:
-    """``n`` chained loan entries bulk-inserted in chunks; one instalment per loan holding
+    """``n`` chained loan entries bulk-inserted in chunks; one installment per loan holding
     the principal the journal says is outstanding (so every loan agrees)."""
     import sqlalchemy as sa
 
-    from lowlend.persistence.models import Instalment, JournalEntry, JournalLine
+    from lowlend.persistence.models import Installment, JournalEntry, JournalLine
 
     outstanding: dict[int, Decimal] = {}
     prev, booked = GENESIS_HASH, dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)
@@ -276,7 +276,7 @@ def _fill(db: _Database, n: int, chunk: int = 20_000) -> None:
                 {"entry_id": e.id, "account": ln.account, "debit": ln.debit,
                  "credit": ln.credit, "currency": ln.currency, "memo": ln.memo}
                 for e in entries for ln in e.lines])
-        conn.execute(sa.insert(Instalment.__table__), [
+        conn.execute(sa.insert(Installment.__table__), [
             {"loan_id": loan_id, "seq": 1, "due_date": dt.date(2027, 1, 5), "principal": amount,
              "interest": ZERO, "fee": ZERO, "penalty": ZERO, "principal_paid": ZERO,
              "interest_paid": ZERO, "fee_paid": ZERO, "penalty_paid": ZERO, "status": "pending"}

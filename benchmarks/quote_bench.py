@@ -1,6 +1,6 @@
-"""Quotes per second (schedule + fees + APR + compliance) for 12 and 360 instalments.
+"""Quotes per second (schedule + fees + APR + compliance) for 12 and 360 installments.
 
-Run: ``.venv/bin/python benchmarks/quote_bench.py``. Target: 12 instalments < 1 ms,
+Run: ``.venv/bin/python benchmarks/quote_bench.py``. Target: 12 installments < 1 ms,
 360 < 10 ms per quote.
 """
 

@@ -6,8 +6,8 @@ schedules (+ accrual as of a date) < 10 s on 2 cores. Processed in chunks of
 8 bytes ≈ 14 MB) below glibc's mmap threshold (32 MB), so freed arrays are reused
 instead of page-faulted in again — 200,000-loan chunks cost about three times the CPU.
 
-* ``main``: monthly equal-instalment / equal-principal loans (the original benchmark);
-* ``main_mixed``: every method (equal instalment, equal principal, interest-only,
+* ``main``: monthly equal-installment / equal-principal loans (the original benchmark);
+* ``main_mixed``: every method (equal installment, equal principal, interest-only,
   bullet, flat), chunks alternating monthly / weekly / bi-weekly / quarterly, a third of
   the loans with principal, interest-payment or interest-free grace.
 """
@@ -86,7 +86,7 @@ def main(total: int = 1_000_000) -> dict[str, float]:
     as_of = np.datetime64("2025-06-30")
     rows, elapsed = _time(batches, as_of)
     result = {"loans": total, "rows": rows, "seconds": elapsed, "loans_per_second": total / elapsed}
-    print(f"vectorized: {total:,} loans ({rows:,} instalment rows, terms 3–36, EI+EP, ACT/365, "
+    print(f"vectorized: {total:,} loans ({rows:,} installment rows, terms 3–36, EI+EP, ACT/365, "
           f"+accrual) in {elapsed:.2f} s = {total / elapsed:,.0f} loans/s")
     return result
 

@@ -65,7 +65,7 @@ def _table(q: dict[str, Any], locale: str) -> str:
 @click.command("quote")
 @click.option("--product", required=True, help="Product code, e.g. consumer_emi.")
 @click.option("--amount", required=True, help="Loan amount, e.g. 10000 or 10000.00.")
-@click.option("--term", required=True, help="Number of instalments.")
+@click.option("--term", required=True, help="Number of installments.")
 @click.option("--rate", default=None, help="Annual rate, e.g. 0.18 (default: the product's).")
 @click.option("--start", default=None, help="Disbursement date YYYY-MM-DD (default: today).")
 @click.option("--region", default=None, help="Compliance region (default: the product's).")

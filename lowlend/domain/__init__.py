@@ -4,7 +4,7 @@ Modules (each small, named for what it holds):
 
 * ``conventions`` enums (YAML codes) · ``errors`` ``DomainError`` / ``LoanInputError`` /
   ``NoSolutionError`` / ``LoanStateError`` (stable ``code`` + ``field``)
-* ``money`` ``Rounding`` (mode, minor unit, instalment multiple) · ``daycount`` year
+* ``money`` ``Rounding`` (mode, minor unit, installment multiple) · ``daycount`` year
   fractions · ``calendar`` anchored due dates, ``FirstDue`` · ``interest`` exact interest,
   annuity
 * ``terms`` ``LoanTerms`` (+ ``Grace``, ``PenaltyTerms``, ``AllocationRule``,

@@ -1,4 +1,4 @@
-"""Interest accrual as of a date (straight line within an instalment period).
+"""Interest accrual as of a date (straight line within an installment period).
 
 Interest of rows due on or before ``as_of`` is fully accrued; the current row's
 interest accrues ``elapsed days / period days`` of its amount (rounded with the

@@ -1,7 +1,7 @@
 """Repayment allocation: an ordered walk over {past_due, due, in_advance} × components.
 
-Buckets are taken in the rule's order; within a bucket instalments oldest first
-and, per instalment, components in the rule's order (``horizontal=True`` takes one
+Buckets are taken in the rule's order; within a bucket installments oldest first
+and, per installment, components in the rule's order (``horizontal=True`` takes one
 component across the whole bucket before the next). The result is a pure function
 of (states, amount, date, rule): deterministic.
 

@@ -25,7 +25,7 @@ class LoanKind(str, Enum):
 
 
 class Amortization(str, Enum):
-    """How principal and interest are spread over the instalments."""
+    """How principal and interest are spread over the installments."""
 
     EQUAL_INSTALLMENT = "equal_installment"  # 等额本息
     EQUAL_PRINCIPAL = "equal_principal"  # 等额本金
@@ -113,13 +113,13 @@ class PrepaymentEffect(str, Enum):
 
 
 class SpreadFeesOnPayoff(str, Enum):
-    """What early payoff (提前结清) does to the fees scheduled on the instalments not yet due
+    """What early payoff (提前结清) does to the fees scheduled on the installments not yet due
     (``prepayment.spread_fees_on_payoff``): a one-off fee collected ``spread`` and the
     ``installment`` fees collected ``on_event`` alike. See :mod:`lowlend.domain.prepayment`.
     """
 
     WAIVE = "waive"  # default: only the running period's fee, pro rata to the payoff date, is owed
-    DUE = "due"  # every remaining instalment fee falls due at payoff (手续费剩余部分一次收取)
+    DUE = "due"  # every remaining installment fee falls due at payoff (手续费剩余部分一次收取)
 
 
 class OverpaymentPolicy(str, Enum):
@@ -161,7 +161,7 @@ class FeeTrigger(str, Enum):
 
 class FeeCollection(str, Enum):
     UPFRONT = "upfront"  # deducted from the proceeds
-    SPREAD = "spread"  # spread over the instalments
+    SPREAD = "spread"  # spread over the installments
     ON_EVENT = "on_event"  # charged when the trigger happens
 
 

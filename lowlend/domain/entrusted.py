@@ -3,7 +3,7 @@
 The entrusting party (委托人) funds the principal and receives principal and
 interest (and, by default, penalties) as a pass-through; the lender earns only its
 agency fee (a fee rule with ``party: lender``); other fees go to their party.
-Fee payments on an instalment are split over that instalment's fee lines in
+Fee payments on an installment are split over that installment's fee lines in
 fee-schedule order, so the split is deterministic.
 
 >>> from datetime import date
@@ -114,7 +114,7 @@ def agency_fee_rule(
 ) -> FeeRule:
     """The lender's agency fee (product YAML ``entrusted.agency_fee_rate``) as a fee rule.
 
-    Default: ``rate ×`` principal, spread over the instalments, collected by the lender.
+    Default: ``rate ×`` principal, spread over the installments, collected by the lender.
     Add it to the loan's fee schedule so it counts in the APR like every other fee.
     """
     return FeeRule("agency_fee", trigger, calculation, rate=rate, collection=collection,

@@ -8,7 +8,7 @@ How a rule turns into charges on a schedule (:func:`apply_fees`):
 * trigger ``application`` / ``disbursement``: one charge on the loan amount
   (``fixed`` amount or ``rate ×`` principal); collected ``upfront`` or
   ``on_event`` → paid at disbursement (reduces the net proceeds);
-  ``spread`` → split equally over the instalments (the last absorbs rounding).
+  ``spread`` → split equally over the installments (the last absorbs rounding).
 * trigger ``installment``: one charge per row: ``fixed``, ``% of principal`` (loan
   amount), ``% of installment`` (row principal + interest) or ``% of
   outstanding`` (row opening balance); ``upfront`` collection sums them at t0.
@@ -166,7 +166,7 @@ def _row_base(rule: FeeRule, terms: LoanTerms, row: Installment) -> Decimal:
 
 
 def _per_row(rule: FeeRule, terms: LoanTerms, rows: tuple[Installment, ...]) -> list[Decimal]:
-    """One instalment-triggered charge per row (rate resolved once; same result as ``_charge``)."""
+    """One installment-triggered charge per row (rate resolved once; same result as ``_charge``)."""
     rate = rule.resolve(terms.amount, terms.term)[0]
     rnd = terms.rounding
     lo, hi = rule.min_amount, rule.max_amount

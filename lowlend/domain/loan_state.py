@@ -1,4 +1,4 @@
-"""Loan state: per-instalment dues and payments, as produced by replaying transactions.
+"""Loan state: per-installment dues and payments, as produced by replaying transactions.
 
 All types are frozen; :mod:`lowlend.domain.replay` builds new states.
 """
@@ -68,7 +68,7 @@ class InstallmentState:
 
     @property
     def scheduled_outstanding(self) -> Decimal:
-        """Unpaid principal + interest + fee (what makes an instalment overdue)."""
+        """Unpaid principal + interest + fee (what makes an installment overdue)."""
         return (self.principal - self.principal_paid + self.interest - self.interest_paid
                 + self.fee - self.fee_paid)
 
@@ -89,7 +89,7 @@ def from_installment(row: Installment) -> InstallmentState:
 
 @dataclass(frozen=True, slots=True)
 class AllocationLine:
-    """Part of a payment applied to one component of one instalment (``seq``)."""
+    """Part of a payment applied to one component of one installment (``seq``)."""
 
     txn_id: str
     seq: int
@@ -100,7 +100,7 @@ class AllocationLine:
 @dataclass(frozen=True, slots=True)
 class Refund:
     """Overpayment to pay back to the borrower (policy ``refund``): the part of transaction
-    ``txn_id`` (value date ``value_date``) that no due or future instalment could take."""
+    ``txn_id`` (value date ``value_date``) that no due or future installment could take."""
 
     txn_id: str
     value_date: date
@@ -144,7 +144,7 @@ class LoanState:
         return all(r.is_settled for r in self.installments)
 
     def days_past_due(self, tolerance: Decimal = _ZERO) -> int:
-        """DPD: ``as_of`` − due date of the oldest instalment with more than ``tolerance`` unpaid."""
+        """DPD: ``as_of`` − due date of the oldest installment with more than ``tolerance`` unpaid."""
         for r in self.installments:
             if r.due_date < self.as_of and r.scheduled_outstanding > tolerance:
                 return (self.as_of - r.due_date).days

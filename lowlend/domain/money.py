@@ -1,4 +1,4 @@
-"""Money rounding: one policy per product (mode + minor unit + optional instalment multiple).
+"""Money rounding: one policy per product (mode + minor unit + optional installment multiple).
 
 Money is :class:`~decimal.Decimal` in the per-loan engine and integer minor units
 (分) in vectorized code. Never ``float``.
@@ -72,7 +72,7 @@ class Rounding:
     :param mode: rounding mode (``half_up`` | ``half_even`` | ``up`` | ``down``).
     :param minor_unit: number of decimal places of the currency (2 for CNY).
     :param installment_multiple: optional multiple (e.g. ``1.00``) the regular
-        instalment is rounded to; ``None`` rounds it to the minor unit.
+        installment is rounded to; ``None`` rounds it to the minor unit.
     """
 
     mode: RoundingMode = RoundingMode.HALF_UP
@@ -96,7 +96,7 @@ class Rounding:
         return value.quantize(_QUANTA[self.minor_unit], rounding=_DECIMAL_ROUNDING[self.mode])
 
     def round_installment(self, value: Decimal) -> Decimal:
-        """Round a regular instalment amount (to the instalment multiple when one is set)."""
+        """Round a regular installment amount (to the installment multiple when one is set)."""
         m = self.installment_multiple
         if m is None:
             return self.round(value)

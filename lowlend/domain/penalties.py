@@ -1,9 +1,9 @@
-"""Penalty interest (罚息) and late fees (滞纳金) on overdue instalments.
+"""Penalty interest (罚息) and late fees (滞纳金) on overdue installments.
 
 Rules (``PenaltyTerms``):
 
 * Paying on the due date, or within the ``grace_days`` after it, costs nothing.
-* Penalty interest accrues per calendar day on the instalment's overdue base
+* Penalty interest accrues per calendar day on the installment's overdue base
   (unpaid principal, or principal + interest). Which days count depends on
   ``grace_mode`` (:class:`~lowlend.domain.conventions.GraceMode`):
 
@@ -22,7 +22,7 @@ Rules (``PenaltyTerms``):
   (``from_due_date``).
 * The late fee (plus any ``overdue``-triggered fee rule) is charged once, on day
   ``due + grace_days + 1``, if anything scheduled is still unpaid then (both modes).
-* Cap: penalty interest + late fees of an instalment never exceed
+* Cap: penalty interest + late fees of an installment never exceed
   ``base at due × cap_ratio × days since due / 365``.
 
 >>> p = PenaltyTerms(rate_per_day=Decimal("0.0005"), grace_days=3, late_fee=Decimal("20"))
@@ -64,7 +64,7 @@ __all__ = ["late_fee_date", "penalty_cap", "penalty_days", "penalty_interest"]
 
 
 def penalty_days(due: date, terms: PenaltyTerms, start: date, end: date) -> int:
-    """Penalty days to accrue over ``[start, end)`` for an instalment due on ``due``.
+    """Penalty days to accrue over ``[start, end)`` for an installment due on ``due``.
 
     ``after_grace``: the days of ``[start, end)`` on or after ``due + grace_days``.
     ``from_due_date``: the same, plus the ``grace_days`` days ``[due, due + grace_days)``
@@ -79,7 +79,7 @@ def penalty_days(due: date, terms: PenaltyTerms, start: date, end: date) -> int:
 
 
 def late_fee_date(due: date, terms: PenaltyTerms) -> date:
-    """The day the late fee is charged if the instalment is still unpaid."""
+    """The day the late fee is charged if the installment is still unpaid."""
     return due + timedelta(days=terms.grace_days + 1)
 
 
@@ -92,7 +92,7 @@ def penalty_interest(base: Decimal, terms: PenaltyTerms, days: int, rounding: Ro
 
 def penalty_cap(base_at_due: Decimal, cap_ratio: Decimal, days_since_due: int,
                 rounding: Rounding) -> Decimal:
-    """Annualised cap on penalties of one instalment after ``days_since_due`` days."""
+    """Annualised cap on penalties of one installment after ``days_since_due`` days."""
     raw = EXACT.divide(EXACT.multiply(EXACT.multiply(base_at_due, cap_ratio),
                                       Decimal(max(days_since_due, 0))), Decimal(365))
     return rounding.round(raw)

@@ -3,13 +3,13 @@
 A payoff as of a date = arrears and dues (with penalties) + outstanding principal
 + interest **up to that date only** (the running period's, plus interest of finished
 interest-payment grace periods that was deferred to a later row) + the prepayment fee
-+ the instalment fees that fall due at payoff. Paying exactly that amount as a
++ the installment fees that fall due at payoff. Paying exactly that amount as a
 :class:`~lowlend.domain.transactions.Prepayment` on that date closes the loan. Partial
-prepayments are transactions too; their effect (reduce term / reduce instalment) is
+prepayments are transactions too; their effect (reduce term / reduce installment) is
 applied by the replay (:mod:`lowlend.domain.replay`, :mod:`lowlend.domain.reschedule`).
 
-Instalment fees (every fee the schedule puts on the instalments: a one-off fee collected
-``spread`` — 手续费分期 — and ``installment`` fees) of the instalments not yet due, by the
+Installment fees (every fee the schedule puts on the installments: a one-off fee collected
+``spread`` — 手续费分期 — and ``installment`` fees) of the installments not yet due, by the
 product's ``prepayment.spread_fees_on_payoff``
 (:class:`~lowlend.domain.conventions.SpreadFeesOnPayoff`):
 
@@ -18,7 +18,7 @@ product's ``prepayment.spread_fees_on_payoff``
   are not owed (no fee for a service not rendered, 不得收取未提供服务的费用).
 * ``due``: all of them fall due at payoff.
 
-A partial prepayment keeps the fees on the rebuilt instalments (see
+A partial prepayment keeps the fees on the rebuilt installments (see
 :mod:`lowlend.domain.reschedule`).
 
 >>> from lowlend.domain.schedule import build_schedule
@@ -29,7 +29,7 @@ A partial prepayment keeps the fees on the rebuilt instalments (see
 >>> str(q.principal), str(q.interest), str(q.total)
 ('12000.00', '120.00', '12120.00')
 
-With a one-off fee of 120.00 spread over the 12 instalments (10.00 each), on 11 Jan
+With a one-off fee of 120.00 spread over the 12 installments (10.00 each), on 11 Jan
 (10 of January's 31 days): ``waive`` owes 10.00 × 10/31 = 3.23, ``due`` all 120.00.
 
 >>> import dataclasses
@@ -72,11 +72,11 @@ _ZERO = Decimal(0)
 class PayoffQuote:
     """What closing the loan on ``as_of`` costs, by part.
 
-    ``fee`` is every fee owed at payoff: ``spread_fee`` (the instalment fees that fall
+    ``fee`` is every fee owed at payoff: ``spread_fee`` (the installment fees that fall
     due at payoff, by ``prepayment.spread_fees_on_payoff``) + :attr:`prepayment_fee`.
     ``principal`` / ``interest`` / ``fee`` are net of interest and fees the borrower
-    already paid in advance on future instalments (credited against the interest, then
-    the instalment fees, then the prepayment fee, then the principal). ``unearned`` is
+    already paid in advance on future installments (credited against the interest, then
+    the installment fees, then the prepayment fee, then the principal). ``unearned`` is
     what was paid in advance beyond all of that — scheduled interest and fees of periods
     that will not run once the loan is settled — and is owed back to the borrower on
     settlement.

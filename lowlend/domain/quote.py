@@ -63,7 +63,7 @@ class Quote:
 
     @property
     def total_fee(self) -> Decimal:
-        """Fees on the instalment rows (upfront fees are in ``upfront_fees``)."""
+        """Fees on the installment rows (upfront fees are in ``upfront_fees``)."""
         return self.schedule.total_fee
 
     @property

@@ -14,15 +14,15 @@ Between transactions, penalties accrue (:mod:`lowlend.domain.penalties`, both
 ``penalty.grace_mode`` rules); late fees are charged at the start of their day, before
 that day's payments.
 
-Overpayment (what is left of a payment once every due and future instalment the
+Overpayment (what is left of a payment once every due and future installment the
 allocation rule lets it reach is paid):
 
 * policy ``credit``: kept as ``LoanState.credit`` and **applied automatically at the
   start of each later due date** — after that day's late fees, before that day's
   transactions — to what is then past due or due, in the allocation rule's order
-  (never to future instalments: a credit is not a prepayment). The lines carry txn id
+  (never to future installments: a credit is not a prepayment). The lines carry txn id
   ``credit@<due date>``. An end-of-day close that reaches a due date (``LoanBook.close_day``)
-  therefore already sees the instalment paid from the credit, so it is never marked
+  therefore already sees the installment paid from the credit, so it is never marked
   overdue. Being tied to due dates, not to when anything was entered, the application
   is the same under replay, back-dating and reversal.
 * policy ``refund``: ``LoanState.refunds`` lists one :class:`~lowlend.domain.loan_state.Refund`
@@ -181,14 +181,14 @@ def _prepay(rows: list[InstallmentState], schedule: Schedule, fees: FeeSchedule 
     (including interest of finished interest-payment grace periods deferred to a later
     row: :func:`interest_due_to_date`) and the prepayment fee; the rest goes to principal
     and the remaining schedule is rebuilt from the value date (reduce term / reduce
-    instalment), keeping the grace the contract still promises — rows still inside an
+    installment), keeping the grace the contract still promises — rows still inside an
     interest-payment grace charge interest on the reduced balance and defer it to the first
     row after the grace, so the deferred interest is re-priced. A prepayment too small for
     the interest to date leaves the rest due on the closing row (as for any period).
     Interest and fees paid in advance on future rows are un-allocated into the prepayment
     (negative lines).
 
-    Instalment fees of the future rows: a payoff (no principal left) also charges the
+    Installment fees of the future rows: a payoff (no principal left) also charges the
     closing row :func:`~lowlend.domain.reschedule.spread_fees_on_payoff`, paid after the
     principal (what the payment does not cover stays due on the closing row); a partial
     prepayment keeps them on the rebuilt rows (:func:`~lowlend.domain.reschedule.carried_fees`).
@@ -222,7 +222,7 @@ def _prepay(rows: list[InstallmentState], schedule: Schedule, fees: FeeSchedule 
     offered = min(outstanding, max(left - interest, _ZERO))
     fee = prepayment_fee(terms, fees, outstanding, offered)
     prepaid = _ZERO if left <= interest + fee else min(left - interest - fee, outstanding)
-    # paid off (no principal left): the instalment fees that fall due at payoff
+    # paid off (no principal left): the installment fees that fall due at payoff
     spread = (spread_fees_on_payoff(schedule, [rows[i] for i in future], v)
               if prepaid == outstanding else _ZERO)
     if left <= interest + fee:

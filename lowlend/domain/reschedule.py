@@ -16,7 +16,7 @@ inside each grace period): principal grace rows repay no principal, interest-fre
 charge nothing, interest-payment grace rows charge interest on the *reduced* balance and
 defer it to the first row after the grace — so the deferred interest is re-priced.
 
-Instalment fees (what the schedule put on the rows: a one-off fee collected ``spread``,
+Installment fees (what the schedule put on the rows: a one-off fee collected ``spread``,
 ``installment`` fees) by ``prepayment.spread_fees_on_payoff``
 (:class:`~lowlend.domain.conventions.SpreadFeesOnPayoff`):
 
@@ -125,7 +125,7 @@ def rebuild_remaining(
 
 
 def spread_fees_on_payoff(schedule: Schedule, future: list[InstallmentState], on: date) -> Decimal:
-    """Instalment fees owed when the loan is paid off on ``on`` (``prepayment.spread_fees_on_payoff``).
+    """Installment fees owed when the loan is paid off on ``on`` (``prepayment.spread_fees_on_payoff``).
 
     ``future`` are the rows due after ``on``, oldest first; their scheduled ``fee`` is
     every fee the schedule put on them (a one-off fee collected ``spread``, ``installment``

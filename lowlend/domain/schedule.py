@@ -6,10 +6,10 @@ Rules (DOMAIN.md "Computation rules"):
   row's actual dates and the day count (``interest_period: daily``), or
   ``every / k`` of a year for regular periods with ``same_as_repayment``
   (broken first periods always use actual dates).
-* Equal instalment: payment = annuity over the principal-bearing periods at the
+* Equal installment: payment = annuity over the principal-bearing periods at the
   **nominal periodic rate** ``annual_rate / k`` (k = 12 monthly, 4 quarterly, 52
   weekly, 26 bi-weekly, 365/360 daily, divided by ``every``), rounded by the
-  instalment rule; principal = payment − interest, clamped to ``[0, balance]``.
+  installment rule; principal = payment − interest, clamped to ``[0, balance]``.
 * Equal principal: ``round(P / m)``; flat: total interest = ``P × rate × term in
   years`` spread equally, rounding delta into principal.
 * The last row takes the remaining balance, so principal sums exactly to the
@@ -231,7 +231,7 @@ def _walk(
             principal = zero
         elif equal_principal:
             principal = level
-        else:  # equal instalment / flat: level payment minus this row's interest
+        else:  # equal installment / flat: level payment minus this row's interest
             principal = max(level - charged_interest, zero)
         if out is not None and not last and principal >= balance and principal > 0:
             if clamp:

@@ -69,7 +69,7 @@ __all__ = [
 
 MAX_AMOUNT = Decimal("1000000000000")  # 1e12 major units: anything larger is a typo
 MAX_RATE = Decimal("10")  # 1000 % a year
-MAX_TERM = 3660  # periods (ten years of daily instalments)
+MAX_TERM = 3660  # periods (ten years of daily installments)
 MAX_EVERY = 366
 
 
@@ -84,7 +84,7 @@ class Grace:
 
     :param principal_periods: no principal is repaid (interest is paid).
     :param interest_payment_periods: interest is charged but paid later, with the
-        first instalment after the grace (deferred interest).
+        first installment after the grace (deferred interest).
     :param interest_free_periods: no interest is charged at all.
     """
 
@@ -104,7 +104,7 @@ class PenaltyTerms:
 
     :param rate_per_day: penalty interest per day on the overdue base.
     :param base: ``principal`` or ``principal_and_interest``.
-    :param late_fee: fixed late fee once per overdue instalment.
+    :param late_fee: fixed late fee once per overdue installment.
     :param grace_days: days after the due date during which paying costs no
         penalty (penalty interest and late fee); what happens once they are
         exceeded is ``grace_mode``.
@@ -152,9 +152,9 @@ DEFAULT_BUCKETS = (AllocationBucket.PAST_DUE, AllocationBucket.DUE, AllocationBu
 class AllocationRule:
     """YAML ``allocation``: bucket order, then component order within a bucket.
 
-    Within a bucket instalments are taken oldest first; within an instalment the
+    Within a bucket installments are taken oldest first; within an installment the
     components in ``order``. ``horizontal=True`` instead takes one component across
-    every instalment of the bucket before the next component.
+    every installment of the bucket before the next component.
     """
 
     order: tuple[AllocationComponent, ...] = DEFAULT_ORDER
@@ -172,12 +172,12 @@ class AllocationRule:
 class PrepaymentTerms:
     """YAML ``prepayment``.
 
-    :param allowed_after_periods: instalments that must have fallen due before a
+    :param allowed_after_periods: installments that must have fallen due before a
         prepayment is accepted.
     :param effect: what a partial prepayment does to the rest of the schedule
         (``reduce_term`` | ``reduce_installment``); a transaction may override it.
     :param spread_fees_on_payoff: :class:`~lowlend.domain.conventions.SpreadFeesOnPayoff`,
-        what happens on early payoff to the fees scheduled on the instalments not yet
+        what happens on early payoff to the fees scheduled on the installments not yet
         due: ``waive`` (default: the running period's fee pro rata to the payoff date is
         owed, the fees of periods not yet started are not) or ``due`` (all of them fall
         due at payoff). See :mod:`lowlend.domain.prepayment`.
@@ -192,7 +192,7 @@ class PrepaymentTerms:
 class LoanTerms:
     """Everything needed to build a repayment schedule (see the module table).
 
-    ``term`` counts instalments. ``start`` is the disbursement date.
+    ``term`` counts installments. ``start`` is the disbursement date.
     """
 
     amount: Decimal

@@ -14,7 +14,7 @@ the replay (:mod:`lowlend.domain.replay`) applies on its value date:
   is re-amortised over the remaining due dates from the value date (the first new period
   is broken: value date → next due date), with a new level payment, keeping the grace the
   contract still promises — so interest accrues per day on the principal actually out;
-* instalment fees stay on the rows of their due dates, and the one-off fees collected
+* installment fees stay on the rows of their due dates, and the one-off fees collected
   spread that the tranche brings (``Tranche.fee``) are spread over the rebuilt rows in
   equal parts (the last takes the rounding rest); principal paid in advance stays
   paid (on the first rebuilt row); interest and fees paid in advance on the rebuilt rows
@@ -22,7 +22,7 @@ the replay (:mod:`lowlend.domain.replay`) applies on its value date:
   becomes overpayment).
 
 Fees charged at disbursement (:func:`tranche_fee_share`): those of the approved principal
-— deducted upfront, or collected spread over the instalments — are charged pro rata to
+— deducted upfront, or collected spread over the installments — are charged pro rata to
 each tranche's amount; the tranche that completes the approved principal takes the rest,
 so the tranches together charge what a single disbursement of the approved principal
 would (the first tranche's spread fees are those its schedule is priced with).
@@ -134,7 +134,7 @@ def apply_tranche(rows: list[InstallmentState], schedule: Schedule, t: Tranche,
     """Apply a later tranche to ``rows`` in place (see the module text); return what is
     left of the interest and fees paid in advance once allocated again (an overpayment).
 
-    :raises LoanInputError: ``tranche_after_maturity`` when no instalment falls due after
+    :raises LoanInputError: ``tranche_after_maturity`` when no installment falls due after
         the tranche's value date.
     """
     terms = schedule.terms

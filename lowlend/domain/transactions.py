@@ -52,10 +52,10 @@ class Repayment:
 @dataclass(frozen=True, slots=True)
 class Prepayment:
     """Early repayment: clears arrears and dues, then interest to date, the prepayment fee
-    and principal; the rest of the schedule is rebuilt (reduce term / reduce instalment).
+    and principal; the rest of the schedule is rebuilt (reduce term / reduce installment).
 
     An ``amount`` of zero is a *settlement* (结清): interest and fees paid in advance on
-    future instalments are taken back into the payoff, which closes the loan when they
+    future installments are taken back into the payoff, which closes the loan when they
     cover it; what they pay beyond it (unearned) becomes the borrower's credit or refund.
     """
 
@@ -72,7 +72,7 @@ class Prepayment:
 class Tranche:
     """A later disbursement tranche: ``amount`` of principal paid out on ``value_date``
     (the first tranche is the schedule itself); ``fee``: one-off fees collected spread
-    that the tranche adds to the remaining instalments."""
+    that the tranche adds to the remaining installments."""
 
     txn_id: str
     value_date: date

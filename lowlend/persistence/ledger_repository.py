@@ -33,7 +33,7 @@ from lowlend.domain.ledger_chain import VerifyResult, post
 from lowlend.persistence.ledger_models import LedgerCheckpoint
 from lowlend.persistence.ledger_reading import read_entries
 from lowlend.persistence.ledger_scan import PARALLEL_MIN_ENTRIES, scan_chain
-from lowlend.persistence.models import Instalment, JournalEntry, JournalLine, Loan
+from lowlend.persistence.models import Installment, JournalEntry, JournalLine, Loan
 from lowlend.services.ledger_checkpoints import CheckpointRecord, with_id
 from lowlend.services.ledger_verify import LoanAccounts, LoanFigures
 
@@ -47,7 +47,7 @@ schemas of one database (test schemas, several tenants) do not wait for each oth
 _ENTRIES = JournalEntry.__table__
 _LINES = JournalLine.__table__
 _LOANS = Loan.__table__
-_INSTALLMENTS = Instalment.__table__
+_INSTALLMENTS = Installment.__table__
 _CENT = Decimal("0.01")
 
 
@@ -212,7 +212,7 @@ class SqlLedgerRepository:
     # -- loans against the journal ----------------------------------------------------
     def loan_figures(self, accounts: LoanAccounts) -> dict[int, LoanFigures]:
         """Every loan with journal entries: the balances of its ``accounts`` in the journal
-        and its principal outstanding from its instalments, minus written-off principal.
+        and its principal outstanding from its installments, minus written-off principal.
 
         One grouped query per side, sent as ONE statement (``UNION ALL``) so that both
         sides come from the same snapshot of the database (a repayment committed while

@@ -37,7 +37,7 @@ from lowlend.persistence.models import (
     Application,
     Customer,
     Department,
-    Instalment,
+    Installment,
     Loan,
     Staff,
 )
@@ -355,7 +355,7 @@ class SqlLendingRepository:
     def add_installments(self, loan_id: int, rows: Sequence[NewInstallment]) -> None:
         if rows:
             self.session.execute(
-                sa.insert(Instalment),
+                sa.insert(Installment),
                 [
                     {
                         "loan_id": loan_id, "seq": r.seq, "due_date": r.due_date,
@@ -392,8 +392,8 @@ class SqlLendingRepository:
 
     def line_principal_outstanding(self, line_id: int) -> Decimal:
         total = self.session.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(Instalment.principal - Instalment.principal_paid), 0))
-            .join(Loan, Loan.id == Instalment.loan_id)
+            sa.select(sa.func.coalesce(sa.func.sum(Installment.principal - Installment.principal_paid), 0))
+            .join(Loan, Loan.id == Installment.loan_id)
             .where(Loan.credit_line_id == line_id, Loan.status.in_(_OPEN_LOAN_STATUSES))
         ).scalar_one()
         return Decimal(str(total)).quantize(Decimal("0.01"))

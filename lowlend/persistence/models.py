@@ -335,19 +335,19 @@ class Loan(db.Model):  # type: ignore[name-defined,misc]
 
     customer: Mapped[Customer] = relationship()
     config_version: Mapped[ConfigVersion] = relationship()
-    instalments: Mapped[list[Instalment]] = relationship(
-        back_populates="loan", order_by="Instalment.seq"
+    installments: Mapped[list[Installment]] = relationship(
+        back_populates="loan", order_by="Installment.seq"
     )
 
 
-class Instalment(db.Model):  # type: ignore[name-defined,misc]
+class Installment(db.Model):  # type: ignore[name-defined,misc]
     """One row of a loan's repayment schedule (还款计划) with its paid amounts."""
 
-    __tablename__ = "instalments"
+    __tablename__ = "installments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     loan_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("loans.id", name="fk_instalments_loan_id"), index=True
+        sa.ForeignKey("loans.id", name="fk_installments_loan_id"), index=True
     )
     seq: Mapped[int] = mapped_column()
     due_date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
@@ -362,9 +362,9 @@ class Instalment(db.Model):  # type: ignore[name-defined,misc]
     status: Mapped[str] = mapped_column(sa.String(20), default="pending")
     paid_off_on: Mapped[dt.date | None] = mapped_column(sa.Date)
 
-    loan: Mapped[Loan] = relationship(back_populates="instalments")
+    loan: Mapped[Loan] = relationship(back_populates="installments")
 
-    __table_args__ = (sa.UniqueConstraint("loan_id", "seq", name="uq_instalments_loan_seq"),)
+    __table_args__ = (sa.UniqueConstraint("loan_id", "seq", name="uq_installments_loan_seq"),)
 
 
 class Transaction(db.Model):  # type: ignore[name-defined,misc]
@@ -559,7 +559,7 @@ LOWLEND_TABLES: frozenset[str] = frozenset(
         PublishedProduct,
         Application,
         Loan,
-        Instalment,
+        Installment,
         Transaction,
         JournalEntry,
         JournalLine,

@@ -21,7 +21,7 @@ from lowlend.persistence.ledger_repository import SqlLedgerRepository
 from lowlend.persistence.models import (
     Application,
     Customer,
-    Instalment,
+    Installment,
     JournalEntry,
     JournalLine,
     Loan,
@@ -90,7 +90,7 @@ class SqlMoneyRepository:
         return row
 
     def paid_totals(self, loan_id: int) -> dict[str, Decimal]:
-        i = Instalment
+        i = Installment
         row = self.session.execute(
             sa.select(
                 sa.func.coalesce(sa.func.sum(i.principal_paid), 0),
@@ -104,7 +104,7 @@ class SqlMoneyRepository:
     def write_installments(self, loan_id: int, rows: Sequence[InstallmentWrite]) -> None:
         existing = {
             r.seq: r
-            for r in self.session.scalars(sa.select(Instalment).where(Instalment.loan_id == loan_id))
+            for r in self.session.scalars(sa.select(Installment).where(Installment.loan_id == loan_id))
         }
         wanted = {w.seq for w in rows}
         for seq, row in existing.items():
@@ -113,7 +113,7 @@ class SqlMoneyRepository:
         for w in rows:
             found = existing.get(w.seq)
             if found is None:
-                found = Instalment(loan_id=loan_id, seq=w.seq)
+                found = Installment(loan_id=loan_id, seq=w.seq)
                 self.session.add(found)
             row = found
             row.due_date = w.due_date

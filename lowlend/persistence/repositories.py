@@ -32,7 +32,7 @@ from lowlend.persistence.models import (
     AuditLog,
     Customer,
     Department,
-    Instalment,
+    Installment,
     Loan,
     Staff,
     Transaction,
@@ -230,13 +230,13 @@ class SqlLoanRepository(_Repository):
         return self.session.get(Loan, loan_id)
 
     def add_all(self, loans: Iterable[Loan]) -> None:
-        """Add loans (their ``instalments`` relationship is saved with them)."""
+        """Add loans (their ``installments`` relationship is saved with them)."""
         self.session.add_all(list(loans))
 
-    def instalments(self, loan_id: int) -> list[Instalment]:
+    def installments(self, loan_id: int) -> list[Installment]:
         return list(
             self.session.scalars(
-                sa.select(Instalment).where(Instalment.loan_id == loan_id).order_by(Instalment.seq)
+                sa.select(Installment).where(Installment.loan_id == loan_id).order_by(Installment.seq)
             )
         )
 

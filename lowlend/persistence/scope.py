@@ -16,7 +16,7 @@ Scopes are nested (own ⊆ department ⊆ department_tree ⊆ all), so a wider s
 also shows the user's own records.
 
 Models without a department column are also reached through a parent that has
-one (a many-to-one FK to ``loans``, ``customers`` or ``applications``: instalments,
+one (a many-to-one FK to ``loans``, ``customers`` or ``applications``: installments,
 transactions, journal entries, config-entity records with ``loan_id``):
 ``own OR child.loan_id IN (SELECT id FROM loans WHERE <loan condition>)``. A model
 with neither (configuration tables) is not scopable: no restriction. The

@@ -37,13 +37,13 @@ __all__ = [
 ]
 
 DUE_SOON_DAYS = 7
-"""Instalments due within this many days of the business date count as "due soon"."""
+"""Installments due within this many days of the business date count as "due soon"."""
 
 APPROVAL_STATUSES: tuple[str, ...] = ("submitted", "in_review")
 """Application statuses that wait for an approval decision."""
 
 PAID_STATUSES: tuple[str, ...] = ("paid", "waived", "cancelled")
-"""Instalment statuses that need no more action."""
+"""Installment statuses that need no more action."""
 
 CLOSED_CASE_STATUSES: tuple[str, ...] = ("closed", "resolved", "settled", "cancelled", "done")
 """Statuses of collection cases / early warnings that are no longer open."""
@@ -82,11 +82,11 @@ TILES: tuple[TileDef, ...] = (
         "danger",
         {"status": "overdue"},
     ),
-    TileDef("installments_due_soon", "loans", "instalments", "fa-calendar", "info"),
+    TileDef("installments_due_soon", "loans", "installments", "fa-calendar", "info"),
     TileDef(
         "installments_overdue",
         "loans",
-        "instalments",
+        "installments",
         "fa-clock-o",
         "danger",
         {"status": "overdue"},

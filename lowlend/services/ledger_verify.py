@@ -30,7 +30,7 @@ entries is also compared with the journal, set-based (one grouped query per side
 
 * ``principal_differs`` — the balance of the configured principal account
   (``ledger.yaml`` ``loan_accounts.principal``: debits − credits of the lines of the
-  loan's entries) is not the loan's principal outstanding (Σ instalments
+  loan's entries) is not the loan's principal outstanding (Σ installments
   ``principal − principal_paid``) minus ``loans.written_off_principal``;
 * ``overpayment_negative`` — the credit balance of the overpayment account
   (``loan_accounts.overpayment``) is below zero (more refunded than was held);
@@ -107,7 +107,7 @@ class LoanFigures:
 
     ``ledger_principal``: debits − credits of the principal account on the loan's
     entries; ``ledger_overpayment``: credits − debits of the overpayment account;
-    ``loan_principal``: Σ instalments (principal − principal_paid) − written-off
+    ``loan_principal``: Σ installments (principal − principal_paid) − written-off
     principal (``None`` when the loan row does not exist).
     """
 

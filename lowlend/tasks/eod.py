@@ -6,7 +6,8 @@
   after a worker died is closed once — the partition row is locked and its status checked).
   With ``until`` it then plans the next business date and sends that date's partitions,
   so dates are closed in order without any task waiting for another.
-* :func:`dispatch` sends a run's unfinished partitions as a ``group``; in the embedded
+* :func:`dispatch` sends a run's unfinished partitions as a ``group`` through the app's
+  Celery (called in an app context); in the embedded
   default (no broker, ``task_always_eager``) the group runs in this process, the same code.
 * :data:`NIGHTLY_TASK` (beat, daily at ``LOWLEND_EOD_AT``, ``HH:MM`` in the Celery
   timezone, default ``01:00``; ``off`` disables it) closes every business date from the
@@ -104,11 +105,15 @@ def app_services() -> EodServices:
 def dispatch(services: EodServices, run_id: int, until: str | None = None) -> int:
     """Send the run's unfinished partitions as a group; returns how many. A run with none
     left is finished (and, with ``until``, the next date started) at once."""
+    from flask import current_app
+
     ids = [p.id for p in services.store.partitions(run_id, unfinished=True)]
     if not ids:
         _after_last(services, run_id, until)
         return 0
-    group(close_partition_task.s(run_id, pid, until) for pid in ids).apply_async()
+    # the app's own Celery (not whichever Celery app is "current" in this thread)
+    task = current_app.extensions["celery"].tasks[CLOSE_PARTITION_TASK]
+    group(task.s(run_id, pid, until) for pid in ids).apply_async()
     return len(ids)
 
 

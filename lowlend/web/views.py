@@ -31,7 +31,7 @@ TILE_LABELS: dict[str, Any] = {
     "applications_pending": _l("Applications awaiting approval"),
     "loans_to_disburse": _l("Loans awaiting disbursement"),
     "loans_overdue": _l("Overdue loans"),
-    "installments_due_soon": _l("Instalments due in the next 7 days"),
+    "installments_due_soon": _l("Installments due in the next 7 days"),
     "installments_overdue": _l("Overdue installments"),
     "collection_cases": _l("Open collection cases"),
     "warnings": _l("Open early warnings"),
@@ -117,7 +117,7 @@ def todo_counts(user: Any = None) -> dict[str, int | None]:
     import sqlalchemy as sa
 
     from lowlend.persistence.db import db
-    from lowlend.persistence.models import Application, Instalment, Loan
+    from lowlend.persistence.models import Application, Installment, Loan
     from lowlend.services import dashboard
     from lowlend.services.data_scope import Principal
     from lowlend.web import registry_hooks
@@ -153,7 +153,7 @@ def todo_counts(user: Any = None) -> dict[str, int | None]:
         session.rollback()
         today = dt.date.today()
     first, last = dashboard.due_window(today)
-    unpaid = Instalment.status.not_in(dashboard.PAID_STATUSES)
+    unpaid = Installment.status.not_in(dashboard.PAID_STATUSES)
     count(
         "applications_pending",
         Application,
@@ -164,17 +164,17 @@ def todo_counts(user: Any = None) -> dict[str, int | None]:
     count("loans_overdue", Loan, "loans", Loan.status == "overdue")
     count(
         "installments_due_soon",
-        Instalment,
+        Installment,
         "loans",
-        Instalment.due_date >= first,
-        Instalment.due_date <= last,
+        Installment.due_date >= first,
+        Installment.due_date <= last,
         unpaid,
     )
     count(
         "installments_overdue",
-        Instalment,
+        Installment,
         "loans",
-        sa.or_(Instalment.status == "overdue", sa.and_(Instalment.due_date < today, unpaid)),
+        sa.or_(Installment.status == "overdue", sa.and_(Installment.due_date < today, unpaid)),
     )
     for code, tables in OPTIONAL_TABLES.items():
         model = _mapped_table(tables)

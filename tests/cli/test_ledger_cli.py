@@ -119,12 +119,12 @@ def test_empty_journal_verifies(database_url: str) -> None:
 
 
 def test_a_loan_that_disagrees_with_the_journal_is_named(journal: Journal) -> None:
-    """Instalments are not journal rows: changing one breaks no chain, but the loan no
+    """Installments are not journal rows: changing one breaks no chain, but the loan no
     longer agrees with its principal account."""
     with journal.engine.connect() as conn:
         loan_id = conn.execute(sa.text(
             "SELECT min(loan_id) FROM journal_entries")).scalar_one()
-    journal.execute(f"UPDATE instalments SET principal_paid = principal_paid + 0.01 "
+    journal.execute(f"UPDATE installments SET principal_paid = principal_paid + 0.01 "
                     f"WHERE loan_id = {loan_id} AND seq = 1")
     result = journal.run("verify")
     assert result.exit_code == 1

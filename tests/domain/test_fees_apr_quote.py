@@ -71,7 +71,7 @@ def test_upfront_fee_reduces_net_proceeds_and_counts_in_apr() -> None:
     q = build_quote(terms(day_count=DayCount.THIRTY_360), fees)
     assert q.net_proceeds == Decimal("9800.00") and q.upfront_fees == Decimal("200.00")
     assert q0.apr is not None and q.apr is not None
-    assert q0.apr.nominal == Decimal("0.180002")  # 30/360 equal instalments ≈ the note rate
+    assert q0.apr.nominal == Decimal("0.180002")  # 30/360 equal installments ≈ the note rate
     assert q.apr.nominal > Decimal("0.21")
     with pytest.raises(LoanInputError) as e:
         build_quote(terms("100.00"), FeeSchedule("y", (FeeRule(

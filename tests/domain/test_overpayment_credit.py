@@ -26,7 +26,7 @@ D = Decimal
 NO_ADVANCE = AllocationRule(buckets=(AllocationBucket.PAST_DUE, AllocationBucket.DUE))
 PEN = PenaltyTerms(rate_per_day=D("0.001"), late_fee=D("10.00"))
 # 1200.00 at 0 %, 3 × 400.00 due 1 Feb, 1 Mar, 1 Apr 2026; payments never prepay future
-# instalments (no in-advance bucket), so overpayment becomes credit
+# installments (no in-advance bucket), so overpayment becomes credit
 LOAN = build_schedule(terms("1200.00", 3, "0", amortization=Amortization.EQUAL_PRINCIPAL,
                             allocation=NO_ADVANCE, penalty=PEN))
 

@@ -1,7 +1,7 @@
-"""Instalment fees on early payoff and partial prepayment (``prepayment.spread_fees_on_payoff``).
+"""Installment fees on early payoff and partial prepayment (``prepayment.spread_fees_on_payoff``).
 
 waive (default): the running period's fee is owed pro rata to the payoff date, the fees of
-periods not yet started are not; due: every remaining instalment fee falls due at payoff.
+periods not yet started are not; due: every remaining installment fee falls due at payoff.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ FEES = FeeSchedule("f", (SERVICE, PREPAY))
 
 def _loan(mode: SpreadFeesOnPayoff, fees: FeeSchedule = FEES, **kw: object) -> Schedule:
     """The admin guides' example: 12,000.00 over 12 months from 1 Jan 2026, equal principal
-    (1,000.00 a month), 12 %, ACT/365; service fee 360.00 spread (30.00 an instalment)."""
+    (1,000.00 a month), 12 %, ACT/365; service fee 360.00 spread (30.00 an installment)."""
     kw.setdefault("amortization", Amortization.EQUAL_PRINCIPAL)
     t = terms("12000.00", 12, "0.12", prepayment=PrepaymentTerms(spread_fees_on_payoff=mode),
               **kw)
@@ -63,9 +63,9 @@ def test_default_is_waive() -> None:
 
 
 @pytest.mark.parametrize(("mode", "spread", "total"), [
-    # payoff on 16 Mar, instalments 1–2 paid: principal 10,000.00, interest 15 days
+    # payoff on 16 Mar, installments 1–2 paid: principal 10,000.00, interest 15 days
     # 10000 × 12 % × 15/365 = 49.32, prepayment fee 1 % = 100.00, and
-    # waive: March's 30.00 × 15/31 days = 14.52; due: 10 instalments × 30.00 = 300.00
+    # waive: March's 30.00 × 15/31 days = 14.52; due: 10 installments × 30.00 = 300.00
     (WAIVE, "14.52", "10163.84"),
     (DUE, "300.00", "10449.32"),
 ])
@@ -120,7 +120,7 @@ def test_waive_is_pro_rata_to_the_payoff_date(on: date, waived: str) -> None:
 
 
 def test_a_partial_prepayment_does_not_restart_the_running_period() -> None:
-    # 5,000.00 prepaid on 11 Mar (reduce instalment): the row due 1 Apr is rebuilt from
+    # 5,000.00 prepaid on 11 Mar (reduce installment): the row due 1 Apr is rebuilt from
     # 11 Mar but keeps its 30.00; paid off on 16 Mar, March's period is still 1–31 Mar:
     # 30 × 15/31 = 14.52 (not 30 × 5/21 as the rebuilt row's own dates would give)
     fees = FeeSchedule("f", (SERVICE,))
@@ -135,20 +135,20 @@ def test_a_partial_prepayment_does_not_restart_the_running_period() -> None:
 
 
 @pytest.mark.parametrize("mode", list(SpreadFeesOnPayoff))
-def test_reduce_instalment_keeps_every_fee_on_its_date(mode: SpreadFeesOnPayoff) -> None:
+def test_reduce_installment_keeps_every_fee_on_its_date(mode: SpreadFeesOnPayoff) -> None:
     fees = FeeSchedule("f", (SERVICE,))
     s = _loan(mode, fees)
     paid = [*_first_two_paid(s),
             Prepayment("c", date(2026, 3, 16), D("6000.00"), PrepaymentEffect.REDUCE_INSTALLMENT)]
     state = replay(s, paid, date(2026, 3, 16), fees)
     closing, tail = state.installments[2], state.installments[3:]
-    assert closing.fee == 0  # no prepayment fee here, and no instalment fee falls due
+    assert closing.fee == 0  # no prepayment fee here, and no installment fee falls due
     assert [(r.due_date, r.fee) for r in tail] == [
         (row.due_date, row.fee) for row in s.installments[2:]]
 
 
 @pytest.mark.parametrize("mode", list(SpreadFeesOnPayoff))
-def test_reduce_term_drops_or_moves_the_fees_of_removed_instalments(
+def test_reduce_term_drops_or_moves_the_fees_of_removed_installments(
         mode: SpreadFeesOnPayoff) -> None:
     fees = FeeSchedule("f", (SERVICE,))
     s = _loan(mode, fees)
@@ -162,14 +162,14 @@ def test_reduce_term_drops_or_moves_the_fees_of_removed_instalments(
     if mode is WAIVE:  # the removed periods never run
         assert tail[-1].fee == D("30.00")
         assert state.fees_charged == D("360.00") - removed * D("30.00")
-    else:  # still owed, with the new last instalment
+    else:  # still owed, with the new last installment
         assert tail[-1].fee == D("30.00") * (removed + 1)
         assert state.fees_charged == D("360.00")
 
 
 # ---------------------------------------------------------------- properties
 
-# equal instalments with a spread service fee and a per-instalment guarantee fee
+# equal installments with a spread service fee and a per-installment guarantee fee
 _MIXED = FeeSchedule("m", (
     FeeRule("svc", FeeTrigger.DISBURSEMENT, FeeCalculation.PERCENT_OF_PRINCIPAL,
             rate=D("0.03"), collection=FeeCollection.SPREAD),

@@ -43,7 +43,7 @@ def test_schedule_defers_and_records_the_charged_interest() -> None:
 def test_prepayment_in_grace_collects_deferred_interest_and_reprices_the_rest() -> None:
     s = _ep_loan()
     # row 1 (due 1 Feb: principal 2000.00, interest 0.00 deferred) paid on time; on 16 Feb a
-    # prepayment of 5170.00, reduce instalment:
+    # prepayment of 5170.00, reduce installment:
     #   interest to date = row 1's deferred 120.00
     #                    + row 2 to date: 10000 × 12 % × 15/360 (30E: 1 Feb → 16 Feb) = 50.00
     #                    = 170.00 → principal prepaid 5000.00, 5000.00 left
@@ -82,7 +82,7 @@ def test_payoff_in_grace_includes_the_deferred_interest() -> None:
 
 
 def test_reduce_term_in_grace_keeps_the_level_payment() -> None:
-    # 12000.00 at 12 % 30/360, equal instalments × 6, interest-payment grace 2:
+    # 12000.00 at 12 % 30/360, equal installments × 6, interest-payment grace 2:
     # PMT = 12000 × 0.01 / (1 − 1.01⁻⁶) = 2070.5804 → 2070.58
     # row 1: charged 120.00 (deferred), P = 1950.58, balance 10049.42
     # row 2: charged 10049.42 × 1 % = 100.49 (deferred), P = 1970.09

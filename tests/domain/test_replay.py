@@ -214,7 +214,7 @@ def test_payoff_quote_interest_to_date_and_fee() -> None:
     assert closed.installments[-1].due_date == date(2026, 1, 11)
 
 
-def test_partial_prepayment_reduce_term_vs_instalment() -> None:
+def test_partial_prepayment_reduce_term_vs_installment() -> None:
     t = terms("12000.00", 12, "0.12", day_count=DayCount.THIRTY_360)
     s = build_schedule(t)
     level = s.installments[0].total
@@ -412,7 +412,7 @@ def test_book_rejects_future_and_duplicates() -> None:
 
 
 def test_payoff_after_paying_ahead_reports_the_unearned_part() -> None:
-    """12,000 at 36.5 % from 1 Jan; 12,500 paid on 2 Jan goes to future instalments.
+    """12,000 at 36.5 % from 1 Jan; 12,500 paid on 2 Jan goes to future installments.
     Settling on 2 Jan costs principal 12,000 + one day's interest 12000 × .365 / 365 = 12.00,
     so nothing is left to pay and 12,500 − 12,012 = 488.00 was paid for periods that will
     not run."""

@@ -42,7 +42,7 @@ def test_draws_use_and_restore_the_limit() -> None:
     with pytest.raises(LoanInputError) as e:
         line_state(LINE, [d1, d2, _draw("d3", "500.00", date(2026, 1, 25))], date(2026, 2, 1))
     assert (e.value.field, e.value.code) == ("amount", "draw_exceeds_available")
-    # d1's first instalment repaid on 5 Feb restores 2000.00 → a 2000.00 draw on 6 Feb fits
+    # d1's first installment repaid on 5 Feb restores 2000.00 → a 2000.00 draw on 6 Feb fits
     paid = DrawWithTransactions(d1, (Repayment("r1", date(2026, 2, 5), Decimal("2000.00")),))
     d3 = _draw("d3", "2000.00", date(2026, 2, 6))
     st = line_state(LINE, [paid, d2, d3], date(2026, 2, 6))
@@ -71,7 +71,7 @@ def test_minimum_expiry_and_renewal() -> None:
 
 def test_entrusted_split() -> None:
     # 1200.00 at 12 % 30/360 equal principal: row 1 = 400 + 12.00 interest + fees
-    # agency fee 5.00/instalment to the lender, guarantee fee 0.1 % of outstanding (1.20)
+    # agency fee 5.00/installment to the lender, guarantee fee 0.1 % of outstanding (1.20)
     # to the guarantor, 3.00 upfront service fee to a third party
     fees = FeeSchedule("e", (
         FeeRule("agency_fee", FeeTrigger.INSTALLMENT, FeeCalculation.FIXED,

@@ -45,11 +45,11 @@ def _totals(s: object) -> list[str]:
     return [str(r.total) for r in s.installments]  # type: ignore[attr-defined]
 
 
-# ----------------------------------------------------------------- equal instalment
+# ----------------------------------------------------------------- equal installment
 
 
 def test_equal_installment_weekly_act365() -> None:
-    # 1000.00 at 26 %, weekly from Mon 5 Jan 2026, 4 instalments.
+    # 1000.00 at 26 %, weekly from Mon 5 Jan 2026, 4 installments.
     # i = 0.26 / 52 = 0.005; PMT = 1000 × 0.005 / (1 − 1.005⁻⁴) = 253.1328 → 253.13
     # row1: 1000.00 × 0.26 × 7/365 = 4.9863 → 4.99;  P = 253.13 − 4.99 = 248.14; bal 751.86
     # row2:  751.86 × 0.26 × 7/365 = 3.7490 → 3.75;  P = 249.38;                 bal 502.48
@@ -66,7 +66,7 @@ def test_equal_installment_weekly_act365() -> None:
 
 
 def test_equal_installment_biweekly_act360() -> None:
-    # 2000.00 at 26 %, bi-weekly from 5 Jan 2026, 3 instalments, ACT/360.
+    # 2000.00 at 26 %, bi-weekly from 5 Jan 2026, 3 installments, ACT/360.
     # i = 0.26 / 26 = 0.01; PMT = 2000 × 0.01 / (1 − 1.01⁻³) = 680.0442 → 680.04
     # row1: 2000.00 × 0.26 × 14/360 = 20.2222 → 20.22; P = 659.82;  bal 1340.18
     # row2: 1340.18 × 0.26 × 14/360 = 13.5507 → 13.55; P = 666.49;  bal  673.69
@@ -132,7 +132,7 @@ def test_equal_installment_every_two_months_act360_month_end() -> None:
 
 
 def test_equal_installment_one_time_act360() -> None:
-    # one instalment 45 days after 1 Jan 2026: 10000.00 × 0.12 × 45/360 = 150.00
+    # one installment 45 days after 1 Jan 2026: 10000.00 × 0.12 × 45/360 = 150.00
     s = build_schedule(
         terms(
             "10000.00",
@@ -310,7 +310,7 @@ def test_bullet_over_a_leap_year_act365_vs_act_act() -> None:
 def test_flat_weekly_act365() -> None:
     # 1000.00 at 36.5 % flat, 4 weeks from 5 Jan 2026 (28 days):
     # total interest = 1000 × 0.365 × 28/365 = 28.00 → 7.00 per row;
-    # instalment = (1000 + 28) / 4 = 257.00 → principal 250.00 per row.
+    # installment = (1000 + 28) / 4 = 257.00 → principal 250.00 per row.
     s = build_schedule(
         terms(
             "1000.00", 4, "0.365", date(2026, 1, 5), amortization=FLAT, frequency=Frequency.WEEKLY
@@ -322,13 +322,13 @@ def test_flat_weekly_act365() -> None:
 
 def test_flat_monthly_act360_actual_days() -> None:
     # 3000.00 at 10 % flat, 3 months from 1 Jan 2026 → 1 Apr = 31 + 28 + 31 = 90 days:
-    # total interest = 3000 × 0.10 × 90/360 = 75.00 → 25.00 per row; instalment 1025.00
+    # total interest = 3000 × 0.10 × 90/360 = 75.00 → 25.00 per row; installment 1025.00
     s = build_schedule(terms("3000.00", 3, "0.10", amortization=FLAT, day_count=DayCount.ACT_360))
     assert [(str(r.principal), str(r.interest)) for r in s.installments] == [
         ("1000.00", "25.00")
     ] * 3
     # ACT/365: 3000 × 0.10 × 90/365 = 73.9726 → 73.97; 73.97/3 = 24.6567 → 24.66, 24.66,
-    # last 73.97 − 49.32 = 24.65; instalment (3000 + 73.97)/3 = 1024.6567 → 1024.66
+    # last 73.97 − 49.32 = 24.65; installment (3000 + 73.97)/3 = 1024.6567 → 1024.66
     # → principal 1000.00, 1000.00 and the rest 1000.00 (last row: 1024.65 in total)
     s = build_schedule(terms("3000.00", 3, "0.10", amortization=FLAT))
     assert [(str(r.principal), str(r.interest)) for r in s.installments] == [
@@ -342,7 +342,7 @@ def test_flat_quarterly_act_act_leap_year_month_end() -> None:
     # 4000.00 at 10 % flat, quarterly from 30 Nov 2023: 29 Feb 2024, 30 May 2024.
     # ACT/ACT over 30 Nov 2023 → 30 May 2024 = 32 days /365 + 150 days /366:
     # 4000 × 0.10 × (32/365 + 150/366) = 400 × 0.4975073 = 199.0029 → 199.00
-    # → 99.50 per row; instalment (4000 + 199)/2 = 2099.50 → principal 2000.00 each
+    # → 99.50 per row; installment (4000 + 199)/2 = 2099.50 → principal 2000.00 each
     s = build_schedule(
         terms(
             "4000.00",

@@ -94,12 +94,12 @@ def test_bullet_over_monthly_periods_pays_once() -> None:
 
 def test_flat() -> None:
     # 12000 at 12 % flat over 12 months: interest = 12000 × .12 × 1 = 1440 → 120/month;
-    # principal 1000/month; instalment 1120.
+    # principal 1000/month; installment 1120.
     s = build_schedule(terms("12000.00", 12, "0.12", amortization=Amortization.FLAT,
                              interest_period=InterestPeriod.SAME_AS_REPAYMENT))
     assert {(str(r.principal), str(r.interest)) for r in s.installments} == {("1000.00", "120.00")}
     # 1000 over 3 at 10 % flat: I = 1000 × .1 × 3/12 = 25.00 → 8.33, 8.33, 8.34
-    # instalment = (1000 + 25)/3 = 341.666 → 341.67; P = 333.34, 333.34, 333.32
+    # installment = (1000 + 25)/3 = 341.666 → 341.67; P = 333.34, 333.34, 333.32
     s = build_schedule(terms("1000.00", 3, "0.10", amortization=Amortization.FLAT,
                              day_count=DayCount.THIRTY_360))
     assert [(str(r.principal), str(r.interest)) for r in s.installments] == [
@@ -167,7 +167,7 @@ def test_rounding_modes_last_absorbs(mode: RoundingMode, expected: list[str]) ->
     assert [str(r.principal) for r in s.installments] == expected
 
 
-def test_minor_unit_zero_and_instalment_multiple() -> None:
+def test_minor_unit_zero_and_installment_multiple() -> None:
     # JPY-like minor unit 0: 1000 / 3 → 333, 333, 334
     s = build_schedule(terms("1000", 3, "0", amortization=EP, rounding=Rounding(minor_unit=0)))
     assert [str(r.principal) for r in s.installments] == ["333", "333", "334"]

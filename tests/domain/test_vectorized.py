@@ -1,6 +1,6 @@
 """The numpy portfolio path gives exactly the Decimal engine's cents.
 
-Checked loan by loan against :func:`build_schedule` on 12,000 random equal-instalment /
+Checked loan by loan against :func:`build_schedule` on 12,000 random equal-installment /
 equal-principal monthly loans and 12,000 random loans mixing every method, the daily,
 weekly, bi-weekly, monthly and quarterly frequencies with ``every`` n, principal,
 interest-payment and interest-free grace, every day count and rounding mode.
@@ -155,7 +155,7 @@ def test_vectorized_mix_equals_decimal_engine(
     _check(b, np.arange(1200), np.datetime64("2022-06-15"))
 
 
-def test_vectorized_mix_with_instalment_multiple() -> None:
+def test_vectorized_mix_with_installment_multiple() -> None:
     rng = np.random.default_rng(11)
     b = _mixed_batch(
         rng,
@@ -218,7 +218,7 @@ def test_vectorized_grace_and_methods_by_hand() -> None:
     ]
 
 
-def test_vectorized_instalment_multiple() -> None:
+def test_vectorized_installment_multiple() -> None:
     rng = np.random.default_rng(7)
     b = _random_batch(
         rng, 500, DayCount.ACT_365, Rounding(RoundingMode.HALF_UP, 2, Decimal("1.00"))

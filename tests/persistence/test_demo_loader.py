@@ -28,7 +28,7 @@ from lowlend.persistence.models import (
     AuditLog,
     Customer,
     Department,
-    Instalment,
+    Installment,
     JournalEntry,
     JournalLine,
     Loan,
@@ -94,13 +94,13 @@ def test_load_counts_and_idempotency(db: Db) -> None:
         assert _count(s, Loan) == LOANS
         assert _count(s, Application) == first.applications_created
         assert _count(s, Customer) == first.customers_created
-        assert _count(s, Instalment) == first.instalments_created
+        assert _count(s, Installment) == first.installments_created
         assert _count(s, Transaction) == first.transactions_created
         assert _count(s, Department) == 8
     with db.sessions() as s:
         counts = [
             _count(s, m)
-            for m in (Loan, Application, Customer, Instalment, Transaction, Staff, AuditLog)
+            for m in (Loan, Application, Customer, Installment, Transaction, Staff, AuditLog)
         ]
 
     again = _load(db, user_ids={"admin": 1, "manager": 2, "finance": 4, "risk": 3})
@@ -111,7 +111,7 @@ def test_load_counts_and_idempotency(db: Db) -> None:
     with db.sessions() as s:
         assert [
             _count(s, m)
-            for m in (Loan, Application, Customer, Instalment, Transaction, Staff, AuditLog)
+            for m in (Loan, Application, Customer, Installment, Transaction, Staff, AuditLog)
         ] == counts
         linked = dict(
             s.execute(
@@ -158,7 +158,7 @@ def test_loans_pin_the_version_and_the_schedule(db: Db) -> None:
                 loan.annual_rate,
                 loan.disbursed_on,
             )
-            rows = loan.instalments
+            rows = loan.installments
             # an early payoff shortens the schedule (reduce term)
             assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
             assert len(rows) == loan.term or loan.status == "closed"
@@ -215,7 +215,7 @@ def test_money_goes_through_the_engine_and_the_journal_verifies(db: Db) -> None:
         loans = s.scalars(sa.select(Loan).order_by(Loan.id)).all()
         assert len(loans) == LOANS
         for loan in loans:
-            outstanding = sum((r.principal - r.principal_paid for r in loan.instalments),
+            outstanding = sum((r.principal - r.principal_paid for r in loan.installments),
                               Decimal(0))
             assert principal[loan.id] == outstanding - loan.written_off_principal, loan.id
             assert -held.get(loan.id, Decimal(0)) >= 0, loan.id
@@ -264,7 +264,7 @@ def test_money_columns_are_decimal(db: Db) -> None:
     with db.sessions() as s:
         loan = s.scalars(sa.select(Loan).order_by(Loan.id)).first()
         assert loan is not None
-        inst = loan.instalments[0]
+        inst = loan.installments[0]
         txn = s.scalars(sa.select(Transaction)).first()
         app = s.scalars(sa.select(Application)).first()
         assert txn is not None and app is not None
@@ -369,8 +369,8 @@ def test_default_data_set(db: Db) -> None:
     assert summary.loans_created == 200
     with db.sessions() as s:
         sums = s.execute(
-            sa.select(Loan.id, Loan.principal, sa.func.sum(Instalment.principal))
-            .join(Instalment, Instalment.loan_id == Loan.id)
+            sa.select(Loan.id, Loan.principal, sa.func.sum(Installment.principal))
+            .join(Installment, Installment.loan_id == Loan.id)
             .group_by(Loan.id, Loan.principal)
         ).all()
         assert len(sums) == 200

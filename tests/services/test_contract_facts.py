@@ -92,7 +92,7 @@ def test_no_grace_days_reads_the_same_in_both_modes(registry: SpecRegistry,
      "pro rata to the days elapsed; those of later periods are not charged"),
     (SpreadFeesOnPayoff.DUE, "尚未支付的部分于结清时一次性收取", "falls due in full"),
 ])
-def test_early_repayment_clause_states_the_instalment_fee_rule(
+def test_early_repayment_clause_states_the_installment_fee_rule(
         registry: SpecRegistry, mode: SpreadFeesOnPayoff, zh_rule: str, en_rule: str) -> None:
     draft = _draft(registry, spread=mode)
     assert any(r.fee > 0 for r in draft.offer.schedule.installments)  # consumer_standard spreads
@@ -105,7 +105,7 @@ def test_early_repayment_clause_states_the_instalment_fee_rule(
     assert zh_rule in html and zh.penalty_terms in html
 
 
-def test_without_instalment_fees_the_template_wording_stays(registry: SpecRegistry) -> None:
+def test_without_installment_fees_the_template_wording_stays(registry: SpecRegistry) -> None:
     draft = _draft(registry, "hk_personal_loan")  # handling fee upfront only
     assert all(r.fee == 0 for r in draft.offer.schedule.installments)
     facts = contract_facts(draft, LENDER, "en")

@@ -54,7 +54,7 @@ needs_font = pytest.mark.skipif(
 
 
 def make_facts(locale: str = "zh_CN", **changes: Any) -> ContractFacts:
-    """A 12-month equal-instalment loan of 12,000.00 CNY at 15 %, one guarantor."""
+    """A 12-month equal-installment loan of 12,000.00 CNY at 15 %, one guarantor."""
     terms = LoanTerms(
         amount=Decimal("12000.00"), term=12, annual_rate=Decimal("0.15"), start=date(2025, 12, 4)
     )
@@ -83,7 +83,7 @@ def make_facts(locale: str = "zh_CN", **changes: Any) -> ContractFacts:
         principal=Decimal("12000.00"),
         currency="CNY",
         annual_rate=Decimal("0.15"),
-        repayment_method_label="等额本息" if zh else "equal instalments",
+        repayment_method_label="等额本息" if zh else "equal installments",
         term_label="12个月" if zh else "12 months",
         frequency_label="按月" if zh else "monthly",
         apr_nominal=quote.apr.nominal,

@@ -60,7 +60,7 @@ def test_unknown_role_in_approval_step(seed: SeedCopy) -> None:
 def test_missing_en_label(seed: SeedCopy) -> None:
     line = seed.replace(
         PRODUCT,
-        "label: {zh_CN: 个人消费贷（等额本息）, en: Personal consumer loan (equal instalments)}",
+        "label: {zh_CN: 个人消费贷（等额本息）, en: Personal consumer loan (equal installments)}",
         "label: {zh_CN: 个人消费贷（等额本息）}",
     )
     error = seed.only_error()

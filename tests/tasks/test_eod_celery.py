@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery import _state as celery_state
 from celery.schedules import crontab
 from flask import Flask
 
@@ -64,6 +65,21 @@ def test_a_redis_worker_gets_the_in_process_result(tmp_path: Path, redis_url: st
     celery = make_celery(app)
     celery.conf.update(result_backend=None, worker_hijack_root_logger=False)
     assert not celery.conf.task_always_eager
+    try:
+        _run_on_a_worker(start_worker, celery, queue, app, world)
+    finally:
+        # start_worker made its app "current" in this thread: later tests must get the
+        # default app (the one their own make_celery sets) again
+        celery_state._set_current_app(None)
+    runs = [services(world).store.run_for_date(START + i * DAY) for i in range(4)]
+    assert [r.status for r in runs if r] == ["completed"] * 4
+    assert [r.mode for r in runs if r] == ["celery"] * 4
+    assert checksums(world.engine) == checksums(reference.engine)
+    world.engine.dispose()
+    reference.engine.dispose()
+
+
+def _run_on_a_worker(start_worker: Any, celery: Any, queue: str, app: Flask, world: Any) -> None:
     with start_worker(celery, pool="solo", perform_ping_check=False, loglevel="WARNING",
                       queues=[queue], shutdown_timeout=30):
         svc = services(world)
@@ -72,12 +88,6 @@ def test_a_redis_worker_gets_the_in_process_result(tmp_path: Path, redis_url: st
         with app.app_context():
             assert dispatch(svc, run.id, END.isoformat()) == 4
         _wait_closed(world, END)
-    runs = [services(world).store.run_for_date(START + i * DAY) for i in range(4)]
-    assert [r.status for r in runs if r] == ["completed"] * 4
-    assert [r.mode for r in runs if r] == ["celery"] * 4
-    assert checksums(world.engine) == checksums(reference.engine)
-    world.engine.dispose()
-    reference.engine.dispose()
 
 
 def test_without_a_broker_the_tasks_run_eagerly(tmp_path: Path) -> None:

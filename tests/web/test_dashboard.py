@@ -71,14 +71,14 @@ def _counts(html: str) -> dict[str, int | None]:
 
 
 def _setup_collector_in_department_a(app: Any) -> dict[str, Any]:
-    """Collector = staff of a new department A owning one overdue loan (with a due instalment);
+    """Collector = staff of a new department A owning one overdue loan (with a due installment);
     an overdue loan of department B belongs to someone else."""
     from lowlend.persistence.db import db
     from lowlend.persistence.models import (
         ConfigVersion,
         Customer,
         Department,
-        Instalment,
+        Installment,
         Loan,
         Staff,
     )
@@ -120,7 +120,7 @@ def _setup_collector_in_department_a(app: Any) -> dict[str, Any]:
         s.flush()
         s.add_all(
             [
-                Instalment(
+                Installment(
                     loan_id=loan.id,
                     seq=1,
                     due_date=dt.date(2026, 11, 30),
@@ -139,7 +139,7 @@ def test_dashboard_counts_follow_the_data_scope(dash_app: Any) -> None:
     import sqlalchemy as sa
 
     from lowlend.persistence.db import db
-    from lowlend.persistence.models import Application, Instalment, Loan
+    from lowlend.persistence.models import Application, Installment, Loan
 
     dash_app.config["LOWLEND_BUSINESS_DATE"] = "2026-11-28"
     info = _setup_collector_in_department_a(dash_app)
@@ -155,14 +155,14 @@ def test_dashboard_counts_follow_the_data_scope(dash_app: Any) -> None:
             s.query(Application).filter(Application.status.in_(("submitted", "in_review"))).count()
         )
         due = sa.and_(
-            Instalment.due_date >= dt.date(2026, 11, 28),
-            Instalment.due_date <= dt.date(2026, 12, 5),
-            Instalment.status.not_in(("paid", "waived", "cancelled")),
+            Installment.due_date >= dt.date(2026, 11, 28),
+            Installment.due_date <= dt.date(2026, 12, 5),
+            Installment.status.not_in(("paid", "waived", "cancelled")),
         )
-        all_due = s.query(Instalment).filter(due).count()
+        all_due = s.query(Installment).filter(due).count()
         mine_due = (
-            s.query(Instalment)
-            .join(Loan, Loan.id == Instalment.loan_id)
+            s.query(Installment)
+            .join(Loan, Loan.id == Installment.loan_id)
             .filter(due, Loan.owner_staff_id == info["staff_id"])
             .count()
         )

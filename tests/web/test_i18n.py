@@ -188,7 +188,7 @@ def test_config_screens_use_the_catalogue_only(make_app: Any) -> None:
             i18n._("Published configuration version %(number)s.", number=3) == "已发布配置版本 3。"
         )
     with app.test_request_context("/?_l_=en"):
-        assert i18n.code_label("amortization", "equal_installment").startswith("Equal instalments")
+        assert i18n.code_label("amortization", "equal_installment").startswith("Equal installments")
     assert (
         i18n._("Unknown configuration item: %(code)s", code="x") == "Unknown configuration item: x"
     )

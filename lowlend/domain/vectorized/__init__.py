@@ -6,7 +6,7 @@ for every amortization method (``equal_installment``, ``equal_principal``,
 | ``monthly`` | ``quarterly`` frequencies with ``every`` n (per batch), first due one
 period after disbursement, principal / interest-payment / interest-free grace (per loan),
 daily interest with ``ACT/365`` | ``ACT/360`` | ``30/360`` | ``ACT/ACT``, any rounding
-mode and instalment multiple, and interest accrual as of a date. ``one_time`` loans,
+mode and installment multiple, and interest accrual as of a date. ``one_time`` loans,
 other first-due rules and ``same_as_repayment`` interest stay with the Decimal engine.
 
 Exactness:

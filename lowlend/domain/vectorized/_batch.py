@@ -56,11 +56,11 @@ class LoanBatch:
 
     :param amount_minor: principal in minor units (int64).
     :param rate_micro: annual rate in millionths (``0.18`` → ``180000``).
-    :param term: number of instalments (bullet loans: periods to maturity).
+    :param term: number of installments (bullet loans: periods to maturity).
     :param start: disbursement dates (``datetime64[D]``).
     :param method: :data:`EQUAL_INSTALLMENT` | :data:`EQUAL_PRINCIPAL` |
         :data:`INTEREST_ONLY` | :data:`BULLET` | :data:`FLAT` per loan.
-    :param every: periods of ``frequency`` per instalment ("repay every n").
+    :param every: periods of ``frequency`` per installment ("repay every n").
     :param frequency: daily, weekly, bi-weekly, monthly or quarterly.
     :param principal_grace: per-loan principal grace periods (``None`` = none); likewise
         ``interest_payment_grace`` (deferred interest) and ``interest_free_grace``.
@@ -236,7 +236,7 @@ def build_batch(b: LoanBatch) -> BatchSchedule:
         each, last, total = _flat_interest(b, amount[is_flat], rate[is_flat], term[is_flat],
                                            gif[is_flat], start[is_flat], due[is_flat])
         flat_each[is_flat], flat_last[is_flat] = each, last
-        # level = (P + flat interest of the principal-bearing rows) / m, instalment rounding
+        # level = (P + flat interest of the principal-bearing rows) / m, installment rounding
         before = each * np.maximum(gp[is_flat] - gif[is_flat], 0)
         mult = _multiple(rnd)
         level[is_flat] = round_div(amount[is_flat] + total - before, m[is_flat] * mult,

@@ -20,7 +20,7 @@ idempotent:
   re-checked by the server-side validator.
 
 Loans pin ``config_version_id`` and keep ``terms_snapshot``
-(:func:`lowlend.services.product_terms.snapshot_of`); instalments come from the
+(:func:`lowlend.services.product_terms.snapshot_of`); installments come from the
 schedule with the paid amounts and penalties as of the business date.
 
 Identity numbers: ``id_number_hash`` = HMAC-SHA256 under :data:`DEMO_PEPPER`,

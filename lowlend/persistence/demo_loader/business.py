@@ -1,5 +1,5 @@
 """Writing the business records: organisation (departments, staff) and portfolio
-(customers, applications, loans with instalments and transactions)."""
+(customers, applications, loans with installments and transactions)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from lowlend.persistence.models import (
     Customer,
     CustomerRelation,
     Department,
-    Instalment,
+    Installment,
     JournalEntry,
     Loan,
     Staff,
@@ -119,7 +119,7 @@ class _Writer:
                 "customers",
                 "applications",
                 "loans",
-                "instalments",
+                "installments",
                 "transactions",
                 "journal_entries",
                 "loans_present",
@@ -384,7 +384,7 @@ class _Writer:
                 sa.select(sa.func.count()).select_from(model).where(model.loan_id.in_(ids))
             ) or 0)
 
-        self.counts["instalments"] = count(Instalment)
+        self.counts["installments"] = count(Installment)
         self.counts["transactions"] = count(Transaction)
         self.counts["journal_entries"] = count(JournalEntry)
 
@@ -432,7 +432,7 @@ class _Writer:
             customers_created=c["customers"],
             applications_created=c["applications"],
             loans_created=c["loans"],
-            instalments_created=c["instalments"],
+            installments_created=c["installments"],
             transactions_created=c["transactions"],
             journal_entries_created=c["journal_entries"],
             loans_already_present=c["loans_present"],

@@ -26,7 +26,7 @@ class DemoSummary:
     customers_created: int
     applications_created: int
     loans_created: int
-    instalments_created: int
+    installments_created: int
     transactions_created: int
     loans_already_present: int
     entity_records_created: int = 0
@@ -54,7 +54,7 @@ class DemoSummary:
             f"demo data set (seed {self.seed}): {self.departments_created} departments, "
             f"{self.staff_created} staff, {self.customers_created} customers, "
             f"{self.applications_created} applications, {self.loans_created} loans "
-            f"({self.instalments_created} instalments, {self.transactions_created} transactions, "
+            f"({self.installments_created} installments, {self.transactions_created} transactions, "
             f"{self.journal_entries_created} journal entries) "
             f"and {self.entity_records_created} records of config entities "
             f"added; {self.loans_already_present} loans were already there"

@@ -39,7 +39,7 @@ Modules
 ``customers``        individual and enterprise borrowers
 ``products``         usable products, product mix, amount / term / rate choices
 ``custom_values``    values of the products' custom fields for an application
-``loans``            repayments, instalments, transactions, classification
+``loans``            repayments, installments, transactions, classification
 ``portfolio``        :func:`generate_demo_data` (assembles everything above)
 ``patterns``         random strings matching a field's ``pattern`` (rstr)
 ``entity_values``    values of one record of a config-declared entity, from its field specs
@@ -69,7 +69,7 @@ from lowlend.services.demo_data.records import (
     DEFAULT_LOANS,
     DEFAULT_SEED,
     DEMO_USERNAMES,
-    INSTALMENT_STATUSES,
+    INSTALLMENT_STATUSES,
     DemoApplication,
     DemoCustomer,
     DemoDataSet,
@@ -86,7 +86,7 @@ __all__ = [
     "DEFAULT_LOANS",
     "DEFAULT_SEED",
     "DEMO_USERNAMES",
-    "INSTALMENT_STATUSES",
+    "INSTALLMENT_STATUSES",
     "DemoApplication",
     "DemoCustomer",
     "DemoDataSet",

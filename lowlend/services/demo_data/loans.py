@@ -7,7 +7,7 @@ the days past due, the loans that need attention get collection records).
 
 Behaviours (``DemoLoan.behaviour``):
 
-* ``on_time``: each instalment paid on its due date or a day or two before;
+* ``on_time``: each installment paid on its due date or a day or two before;
 * ``late``: paid up to three weeks late, with the penalties due by then;
 * ``partial``: part of what is due paid on the due date, the arrears caught up every few
   periods (often a few days past due as of the business date);
@@ -174,13 +174,13 @@ def _pay_rows(p: _Planner, rows: Sequence[Any], behaviour: str) -> None:
 
 def _payoff(p: _Planner, rows: Sequence[Any], allowed_after: int) -> str | None:
     """Pay on time for a while, then settle early; ``None`` when it does not fit (too few
-    instalments due yet); ``on_time`` when the settling day is not there yet."""
+    installments due yet); ``on_time`` when the settling day is not there yet."""
     n = len(p.schedule.installments)
     first = max(allowed_after, 1)
     last = min(n - 1, len(rows))
     if last < first:
         return None
-    k = p.rng.randint(first, last)  # instalments paid before settling
+    k = p.rng.randint(first, last)  # installments paid before settling
     _pay_rows(p, rows[:k], "on_time")
     day = p.schedule.installments[k - 1].due_date + timedelta(days=p.rng.randint(3, 20))
     settles = p.free(day) and day < p.schedule.installments[k].due_date

@@ -29,7 +29,7 @@ APPLICATION_STATUSES = (
 """Application statuses used by the demo (``disbursed`` = a loan was booked)."""
 
 LOAN_STATUSES = ("active", "overdue", "closed", "written_off")
-INSTALMENT_STATUSES = ("pending", "due", "overdue", "paid")
+INSTALLMENT_STATUSES = ("pending", "due", "overdue", "paid")
 TRANSACTION_TYPES = ("disbursement", "repayment", "prepayment", "reversal", "write_off", "recovery")
 
 

@@ -1,6 +1,6 @@
 """Auto-debit (代扣): collect what is due and overdue from the borrower's card.
 
-The amount is everything due up to the business date (past-due and due instalments with
+The amount is everything due up to the business date (past-due and due installments with
 their penalties). The order is stored as a ``pending`` repayment (channel
 ``auto_debit``) before it is sent (:mod:`lowlend.services.lending.payment_flow`); its success
 posts the amount the gateway settled, as of the business date.

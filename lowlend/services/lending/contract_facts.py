@@ -29,7 +29,7 @@ from lowlend.services.lending.loans import ContractDocument, LoanDraft
 __all__ = ["contract_facts", "contract_renderer"]
 
 _METHODS = {
-    "equal_installment": ("等额本息", "Equal instalments"),
+    "equal_installment": ("等额本息", "Equal installments"),
     "equal_principal": ("等额本金", "Equal principal"),
     "interest_only": ("先息后本", "Interest only, principal at maturity"),
     "bullet": ("利随本清", "Principal and interest at maturity"),
@@ -71,7 +71,7 @@ def _penalty_text(product: Any, locale: str) -> str:
     ``penalty.grace_mode`` (see :mod:`lowlend.domain.penalties`): days late = payment date −
     due date; ``after_grace`` charges the days late beyond the grace days, ``from_due_date``
     every day late once the grace days are exceeded. The late fee is charged once per
-    instalment paid later than the grace days, in both modes."""
+    installment paid later than the grace days, in both modes."""
     pen = product.penalty
     rate = f"{(pen.rate_per_day * 100).normalize():f}%"
     grace = pen.grace_days
@@ -95,14 +95,14 @@ def _penalty_text(product: Any, locale: str) -> str:
             f"{head}超过宽限期仍未还清的，仅对超过宽限期的逾期天数（逾期天数减 {grace} 天，"
             f"宽限期内的天数不计）对逾期{base}按日 {rate} 计收罚息；{late_fee}"
         )
-    late_fee = f"a late fee of {pen.late_fee} is charged once per overdue instalment."
+    late_fee = f"a late fee of {pen.late_fee} is charged once per overdue installment."
     if grace == 0:
         return (
             f"No grace period: penalty interest of {rate} per day is charged on the overdue "
             f"{base} for each day late, counted from the due date; {late_fee}"
         )
     head = (
-        f"{grace} days of grace (days late = payment date − due date): an instalment paid in "
+        f"{grace} days of grace (days late = payment date − due date): an installment paid in "
         f"full no more than {grace} days late bears no penalty interest and no late fee."
     )
     if from_due:
@@ -120,9 +120,9 @@ def _penalty_text(product: Any, locale: str) -> str:
 
 
 def _prepayment_text(terms: Any, schedule_fee: Decimal, locale: str) -> str:
-    """The early-repayment clause when instalments carry fees: what early settlement does to
+    """The early-repayment clause when installments carry fees: what early settlement does to
     them (``prepayment.spread_fees_on_payoff``, see :mod:`lowlend.domain.prepayment`).
-    Empty (the template's own wording) when no instalment carries a fee."""
+    Empty (the template's own wording) when no installment carries a fee."""
     if schedule_fee <= 0:
         return ""
     due = terms.prepayment.spread_fees_on_payoff.value == "due"
@@ -137,10 +137,10 @@ def _prepayment_text(terms: Any, schedule_fee: Decimal, locale: str) -> str:
             f"使用天数计算，已发生的费用不予退还；{rule}"
         )
     rule = (
-        "On early settlement, the unpaid rest of the fees payable with the instalments falls "
+        "On early settlement, the unpaid rest of the fees payable with the installments falls "
         "due in full."
         if due
-        else "On early settlement, the fees payable with the instalments are charged for the "
+        else "On early settlement, the fees payable with the installments are charged for the "
         "current period pro rata to the days elapsed; those of later periods are not charged."
     )
     return (
@@ -159,7 +159,7 @@ def contract_facts(draft: LoanDraft, lender: Lender, locale: str) -> ContractFac
     frequency = _FREQUENCIES.get(terms.frequency.value, (terms.frequency.value,) * 2)
     id_type = _ID_TYPES.get(draft.borrower_id_type, (draft.borrower_id_type,) * 2)
     periods = len(offer.schedule.installments)
-    term_label = f"{periods} 期" if locale == "zh_CN" else f"{periods} instalments"
+    term_label = f"{periods} 期" if locale == "zh_CN" else f"{periods} installments"
     fees = tuple(
         ContractFee(draft.fee_labels.get(c.code, (c.code, c.code))[0 if locale == "zh_CN" else 1],
                     c.amount)

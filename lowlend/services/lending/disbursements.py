@@ -19,12 +19,12 @@ Tranches (分笔放款, product option ``disbursement.tranches``): a request may
 ``amount`` (absent: the whole undisbursed rest, as a disbursement in full). The first
 tranche prices the schedule for its amount and activates the loan; a later one (the loan
 ``active``) adds principal from its value date (:mod:`lowlend.domain.tranches`: interest
-per day on the principal out, the remaining instalments re-amortised). The rules
+per day on the principal out, the remaining installments re-amortised). The rules
 (:func:`~lowlend.domain.tranches.check_tranche`) come from the product of the loan's
 configuration version. Fees charged at disbursement (deducted upfront or collected spread
-over the instalments): those of the approved principal, pro rata to each tranche
+over the installments): those of the approved principal, pro rata to each tranche
 (:func:`~lowlend.domain.tranches.tranche_fee_share`; the one completing the principal
-takes the rest). Instalment-triggered fees stay as the first tranche's schedule priced them.
+takes the rest). Installment-triggered fees stay as the first tranche's schedule priced them.
 
 An entrusted loan with an entrusting party is paid out of that party's funds: a
 disbursement (or tranche) whose principal is above the party's available funds is
@@ -173,7 +173,7 @@ def price_tranche(registry: Any, loan: LoanMoneyRow, rows: Sequence[TxnRow],
 
 
 def _spread(quote: Quote) -> Decimal:
-    """The one-off disbursement fees a quote collects spread over the instalments."""
+    """The one-off disbursement fees a quote collects spread over the installments."""
     return sum((c.amount for c in quote.charges if c.trigger is FeeTrigger.DISBURSEMENT
                 and c.collection is FeeCollection.SPREAD), Decimal(0))
 

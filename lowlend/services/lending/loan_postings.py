@@ -201,7 +201,7 @@ def disbursement_figures(principal: Decimal, upfront_fees: Decimal, tranche: int
                          spread_fees: Decimal = ZERO) -> dict[str, str | int]:
     """What a disbursement transaction stores of its pricing (``transactions.allocation``):
     ``principal``, ``upfront_fees``, ``net_proceeds``, the tranche number and the one-off
-    fees it puts on the instalments (``spread_fees``)."""
+    fees it puts on the installments (``spread_fees``)."""
     return {"principal": str(principal), "upfront_fees": str(upfront_fees),
             "net_proceeds": str(principal - upfront_fees), "tranche": tranche,
             "spread_fees": str(spread_fees)}

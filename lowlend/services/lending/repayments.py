@@ -80,7 +80,7 @@ class RepaymentResult:
 @dataclass(frozen=True, slots=True)
 class PayoffFigures:
     """What settling the loan on ``as_of`` costs, by part (see
-    :class:`lowlend.domain.prepayment.PayoffQuote`): ``fee`` = ``spread_fee`` (instalment
+    :class:`lowlend.domain.prepayment.PayoffQuote`): ``fee`` = ``spread_fee`` (installment
     fees due at payoff by the product's ``spread_fees_on_payoff``) + ``prepayment_fee``."""
 
     as_of: dt.date

@@ -51,7 +51,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "tranche_exceeds_undisbursed": ("The tranche {value} is above what is left to disburse ({rest} of {approved}).", "本笔放款 {value} 超过尚未放款的金额（批准 {approved}，剩余 {rest}）。"),
     "tranche_count_exceeded": ("The product allows at most {max_count} tranches; all are paid out.", "该产品最多分 {max_count} 笔放款，已全部放完。"),
     "tranche_below_minimum": ("A tranche must be at least {min_amount} (unless it is the rest of the loan); {value} is less.", "每笔放款不得少于 {min_amount}（放完剩余金额的一笔除外），{value} 低于该金额。"),
-    "tranche_after_maturity": ("No instalment falls due after that value date: the loan cannot take a tranche then.", "该起息日之后已无还款期次，不能在此日期分笔放款。"),
+    "tranche_after_maturity": ("No installment falls due after that value date: the loan cannot take a tranche then.", "该起息日之后已无还款期次，不能在此日期分笔放款。"),
     "entrusting_party_not_found": ("Entrusting party {value} does not exist.", "委托人 {value} 不存在。"),
     "entrusted_funds_insufficient": ("{party} has {available} of entrusted funds available; {needed} is needed.", "委托人 {party} 的可用委托资金为 {available}，本次需要 {needed}。"),
     "amount_negative": ("The amount must not be negative.", "金额不能为负数。"),

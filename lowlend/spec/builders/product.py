@@ -94,7 +94,7 @@ def _check_schedule_shape(
         ctx.error(
             doc,
             ["term", "max"],
-            "a one_time product has exactly one instalment "
+            "a one_time product has exactly one installment "
             "(term 1; its length is repayment.first_due)",
         )
     if (

@@ -84,7 +84,7 @@ class AllocationSpec:
 class PrepaymentSpec:
     allowed_after_periods: int
     effect: PrepaymentEffect
-    #: waive (default: on early payoff the running period's instalment fees are owed pro
+    #: waive (default: on early payoff the running period's installment fees are owed pro
     #: rata, those of periods not yet started are not) or due (all of them fall due)
     spread_fees_on_payoff: SpreadFeesOnPayoff = SpreadFeesOnPayoff.WAIVE
 

@@ -354,7 +354,7 @@ class CreditLineActionsApi(BaseApi):
             amount = Decimal(0)
         term = body.get("term")
         if isinstance(term, bool) or not isinstance(term, int) or not 1 <= term <= 600:
-            errors["term"] = [_("Give a number of instalments from 1 to 600.")]
+            errors["term"] = [_("Give a number of installments from 1 to 600.")]
         if errors:
             return _json({"message": _("Please correct the fields."), "errors": errors}, 422)
         ctx = lending()

@@ -37,7 +37,7 @@ def _l(msgid: str, **variables: Any) -> LazyString:
 #: enum of lowlend.domain.conventions (or schema) → code → lazy label
 CODE_LABELS: Mapping[str, Mapping[str, LazyString]] = {
     "amortization": {
-        "equal_installment": _l("Equal instalments (principal and interest)"),
+        "equal_installment": _l("Equal installments (principal and interest)"),
         "equal_principal": _l("Equal principal"),
         "interest_only": _l("Interest only, principal at maturity"),
         "bullet": _l("Principal and interest at maturity"),

@@ -1,4 +1,4 @@
-"""The money panel of a loan's page: its schedule (instalments with what is paid and their
+"""The money panel of a loan's page: its schedule (installments with what is paid and their
 status), its transactions, the payoff figures for a date, how much of the approved
 principal is disbursed (a loan paid out in tranches shows "partly disbursed") and the
 actions the user may take (record a repayment, send an auto-debit, request a write-off,
@@ -21,11 +21,11 @@ from flask_babel import lazy_gettext as _l
 
 from lowlend.domain.errors import DomainError
 from lowlend.persistence.db import db
-from lowlend.persistence.models import Instalment, Loan, Transaction
+from lowlend.persistence.models import Installment, Loan, Transaction
 from lowlend.services.lending import repayments
 from lowlend.web.fab import may
 from lowlend.web.finance.common import error_text, parse_date, user_names
-from lowlend.web.generic.core_entities import INSTALMENT_STATUS
+from lowlend.web.generic.core_entities import INSTALLMENT_STATUS
 from lowlend.web.generic.labels import label_text
 from lowlend.web.lending_context import business_today, lending
 
@@ -60,7 +60,7 @@ class LoanPanel:
 
 
 def _status_text(code: str) -> str:
-    for item in INSTALMENT_STATUS.items:
+    for item in INSTALLMENT_STATUS.items:
         if item.code == code:
             return label_text(item.label)
     return code
@@ -68,7 +68,7 @@ def _status_text(code: str) -> str:
 
 def _schedule(loan_id: int) -> tuple[list[dict[str, Any]], dict[str, Decimal]]:
     rows = db.session.execute(
-        sa.select(Instalment).where(Instalment.loan_id == loan_id).order_by(Instalment.seq)
+        sa.select(Installment).where(Installment.loan_id == loan_id).order_by(Installment.seq)
     ).scalars()
     out: list[dict[str, Any]] = []
     totals = dict.fromkeys(("due", "paid", "outstanding"), _ZERO)

@@ -16,7 +16,7 @@ Both use ``class_permission_name = <code>`` and method permission names from
 (see :mod:`lowlend.web.generic.applications`).
 
 Codes: the core entities (``customers``, ``applications``, ``loans``,
-``departments``, ``staff``, and read-only ``instalments``, ``transactions``,
+``departments``, ``staff``, and read-only ``installments``, ``transactions``,
 ``audit_log``) and every config-declared entity of the registry
 (``entities/<code>.yaml``; tables created/extended at boot by
 :mod:`lowlend.persistence.entity_tables`). A new entity kind or field needs a

@@ -80,9 +80,9 @@ CREDIT_LINE_STATUS = _dict(
     ("expired", "Expired", "已到期"),
     ("closed", "Closed", "已关闭"),
 )
-#: instalment statuses (``Instalment.status``; lowlend.services.demo_data.INSTALMENT_STATUSES)
-INSTALMENT_STATUS = _dict(
-    "instalment_status",
+#: installment statuses (``Installment.status``; lowlend.services.demo_data.INSTALLMENT_STATUSES)
+INSTALLMENT_STATUS = _dict(
+    "installment_status",
     ("pending", "Not yet due", "未到期"),
     ("due", "Due", "到期应还"),
     ("partial", "Partly paid", "部分还款"),
@@ -489,9 +489,9 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
         },
     ),
     CoreEntity(
-        code="instalments",
-        model_name="Instalment",
-        label=("Instalments", "还款计划"),
+        code="installments",
+        model_name="Installment",
+        label=("Installments", "还款计划"),
         fields=(),
         list_columns=("loan_id", "seq", "due_date", "principal", "interest", "fee", "status"),
         search_columns=("loan_id", "status", "due_date"),
@@ -528,9 +528,9 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
             "paid_off_on": ("Paid off on", "结清日"),
         },
         read_only=True,
-        dictionaries=(INSTALMENT_STATUS,),
+        dictionaries=(INSTALLMENT_STATUS,),
         kinds={
-            "status": "enum:instalment_status",
+            "status": "enum:installment_status",
             **{
                 k: "money"
                 for k in (

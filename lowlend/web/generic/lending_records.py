@@ -39,7 +39,7 @@ MESSAGES = (
     _l("Term (periods)"),
     _l("Draw"),
     _l("Loan %(id)s is booked under the line."),
-    _l("Give an amount such as 5000.00 and a number of instalments."),
+    _l("Give an amount such as 5000.00 and a number of installments."),
 )
 
 _FORMATS = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 __all__ = ["RELATED_VIEWS", "descriptors", "register"]
 
 #: parent code → codes shown as tabs on its show page (need an ORM relationship)
-RELATED_VIEWS: dict[str, tuple[str, ...]] = {"loans": ("instalments",)}
+RELATED_VIEWS: dict[str, tuple[str, ...]] = {"loans": ("installments",)}
 
 
 def descriptors(registry: Any) -> list[Any]:

@@ -83,7 +83,7 @@ def test_fifty_concurrent_repayments(pg_world: World) -> None:
             "ON e.id = l.entry_id WHERE e.loan_id = :l AND l.account = 'loan_principal'"
         ), {"l": loan_id}).scalar_one()))
         outstanding = Decimal(str(c.execute(sa.text(
-            "SELECT sum(principal - principal_paid) FROM instalments WHERE loan_id = :l"
+            "SELECT sum(principal - principal_paid) FROM installments WHERE loan_id = :l"
         ), {"l": loan_id}).scalar_one()))
         assert ledger_principal == outstanding
         totals = c.execute(sa.text("SELECT sum(debit), sum(credit) FROM journal_lines")).one()

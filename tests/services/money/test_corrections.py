@@ -37,7 +37,7 @@ def test_refund_of_an_overpayment_on_a_refund_policy_loan(world: World) -> None:
     loan_id = _disbursed(world, product="entrusted_loan", amount="600000.00", term=4,
                          custom={"entrusting_party": 1})  # overpayment policy: refund
     day = dt.date(2026, 4, 10)
-    owed = loan_outstanding(world.uow(), loan_id, day)  # every instalment, paid in advance
+    owed = loan_outstanding(world.uow(), loan_id, day)  # every installment, paid in advance
     over = Decimal("250.00")
     repay(world.uow, loan_id, RepaymentRequest(owed + over, day), actor=MAKER,
           registry_for=world.registry_for, business_date=day)
@@ -72,7 +72,7 @@ def test_write_off_then_recovery(world: World) -> None:
         corrections.request_write_off(world.uow, loan_id, reason="gone", actor=MAKER,
                                       registry_for=world.registry_for, business_date=early)
     assert too_early.value.code == "write_off_too_early"
-    late = dt.date(2026, 9, 1)  # the first instalment is 207 days past due
+    late = dt.date(2026, 9, 1)  # the first installment is 207 days past due
     request = corrections.request_write_off(world.uow, loan_id, reason="gone", actor=MAKER,
                                             registry_for=world.registry_for, business_date=late)
     rejected = corrections.reject(world.uow, request, reason="try collections first", actor=CHECKER)

@@ -72,9 +72,9 @@ def test_loans_posted_by_the_use_cases_agree(world: World) -> None:
     assert world.registry.ledger.principal_account == "loan_principal"
 
 
-def test_a_changed_instalment_names_the_loan(world: World) -> None:
+def test_a_changed_installment_names_the_loan(world: World) -> None:
     good, bad = _disbursed(world), _disbursed(world)
-    _sql(world, f"UPDATE instalments SET principal_paid = principal_paid + 10 "
+    _sql(world, f"UPDATE installments SET principal_paid = principal_paid + 10 "
                 f"WHERE loan_id = {bad} AND seq = 3")
     report = _verify(world)
     assert not report.ok and report.chain.ok
@@ -91,7 +91,7 @@ def test_a_changed_instalment_names_the_loan(world: World) -> None:
 def test_the_first_of_several_differing_loans_is_reported(world: World) -> None:
     ids = [_disbursed(world, repaid=None) for _ in range(3)]
     for loan_id in ids[1:]:
-        _sql(world, f"UPDATE instalments SET principal = principal + 1 "
+        _sql(world, f"UPDATE installments SET principal = principal + 1 "
                     f"WHERE loan_id = {loan_id} AND seq = 1")
     report = _verify(world)
     assert report.loan_problem is not None and report.loan_problem.loan_id == ids[1]
@@ -137,7 +137,7 @@ def test_the_accounts_come_from_the_registry(world: World) -> None:
 
 def test_nothing_published_skips_the_loans_with_a_note(world: World) -> None:
     _disbursed(world)
-    _sql(world, "UPDATE instalments SET principal_paid = principal_paid + 1")
+    _sql(world, "UPDATE installments SET principal_paid = principal_paid + 1")
 
     def nothing() -> Any:
         raise NoPublishedConfig()
@@ -166,8 +166,8 @@ def test_one_statement_for_all_loans(world: World) -> None:
     assert all(f.ledger_principal == f.loan_principal for f in figures.values())
 
 
-def test_a_loan_without_instalments_counts_zero(world: World) -> None:
+def test_a_loan_without_installments_counts_zero(world: World) -> None:
     loan_id = _disbursed(world, repaid=None)
-    _sql(world, f"DELETE FROM instalments WHERE loan_id = {loan_id}")
+    _sql(world, f"DELETE FROM installments WHERE loan_id = {loan_id}")
     problem = _verify(world).loan_problem
     assert problem is not None and problem.loan == ZERO and problem.ledger > ZERO

@@ -246,7 +246,7 @@ class MoneyMachine(RuleBasedStateMachine):
                 loan = uow.money.loan(loan_id)
                 rows = uow.money.transactions(loan_id)
                 outstanding = _dec(self._q(
-                    "SELECT sum(principal - principal_paid) FROM instalments WHERE loan_id = :l",
+                    "SELECT sum(principal - principal_paid) FROM installments WHERE loan_id = :l",
                     l=loan_id).scalar_one())
                 assert _dec(principal.get(loan_id)) == outstanding - loan.written_off_principal
                 assert loan.disbursed_principal == disbursed_principal(rows) <= loan.principal
@@ -266,7 +266,7 @@ class MoneyMachine(RuleBasedStateMachine):
             "FROM entrusted_fund_movements WHERE party_id = :p", p=PARTY).scalar_one())
         collected, out = (_dec(v) for v in self._q(
             "SELECT sum(i.interest_paid + i.penalty_paid), sum(i.principal - i.principal_paid) "
-            "FROM instalments i JOIN loans l ON l.id = i.loan_id "
+            "FROM installments i JOIN loans l ON l.id = i.loan_id "
             "WHERE l.entrusting_party_id = :p AND l.disbursed_on IS NOT NULL", p=PARTY).one())
         # an entrusted write-off is charged to the party's funds (it bears the credit risk)
         # and what is recovered afterwards is owed to it

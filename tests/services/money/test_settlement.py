@@ -1,7 +1,7 @@
 """Early settlement when payments made in advance already cover the payoff.
 
-The borrower pays more than settling costs a week after the first instalment, as an ordinary
-repayment: the allocation puts it on future instalments (principal, interest and fees of
+The borrower pays more than settling costs a week after the first installment, as an ordinary
+repayment: the allocation puts it on future installments (principal, interest and fees of
 periods that have not run). The payoff figure is then zero and the interest of the
 periods that will not run (``unearned``) is owed back: a *zero* payoff settles the loan,
 and the unearned part becomes the borrower's credit (``consumer_emi``: overpayment
@@ -27,7 +27,7 @@ from lowlend.services.lending.repayments import RepaymentRequest, payoff, repay
 from tests.services.money.world import MAKER, World
 
 DAY = dt.date(2026, 1, 6)
-LATER = dt.date(2026, 2, 13)  # after the first instalment (prepayment allowed after 1)
+LATER = dt.date(2026, 2, 13)  # after the first installment (prepayment allowed after 1)
 
 
 def _credit_balance(world: World, loan_id: int, account: str) -> Decimal:

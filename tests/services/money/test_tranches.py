@@ -48,7 +48,7 @@ def _journal_principal(world: World, loan_id: int) -> Decimal:
 
 def _scheduled(world: World, loan_id: int) -> tuple[Decimal, Decimal]:
     with world.engine.connect() as c:
-        p, paid = c.execute(sa.text("SELECT sum(principal), sum(principal_paid) FROM instalments "
+        p, paid = c.execute(sa.text("SELECT sum(principal), sum(principal_paid) FROM installments "
                                     "WHERE loan_id = :l"), {"l": loan_id}).one()
     return D(str(p)).quantize(D("0.01")), D(str(paid)).quantize(D("0.01"))
 
@@ -134,7 +134,7 @@ def test_a_product_without_tranches_pays_out_in_full(world: World) -> None:
 def test_no_tranche_on_an_overdue_or_closed_loan(world: World) -> None:
     loan = world.approved_loan(PRODUCT, "300000.00", 12, start=START)
     _tranche(world, loan, "100000.00", START)
-    late = dt.date(2026, 3, 1)  # the 20 Jan and 20 Feb instalments are unpaid
+    late = dt.date(2026, 3, 1)  # the 20 Jan and 20 Feb installments are unpaid
     repay(world.uow, loan, RepaymentRequest(D("1.00"), late), actor=MAKER,
           registry_for=world.registry_for, business_date=late)
     assert _one(world, "SELECT status FROM loans WHERE id = :l", l=loan) == "overdue"
@@ -150,7 +150,7 @@ def test_tranche_after_the_last_due_date_is_refused(world: World) -> None:
         maturity = uow.money.loan(loan).maturity_date
     with pytest.raises(LendingError) as exc:
         _tranche(world, loan, "50000.00", maturity, today=maturity)
-    # a loan whose instalments are all unpaid is overdue by then: either refusal is right,
+    # a loan whose installments are all unpaid is overdue by then: either refusal is right,
     # and neither posts
     assert exc.value.code in ("tranche_after_maturity", "loan_not_open_for_tranche")
 

@@ -133,7 +133,7 @@ def _sample_value(registry: Any, field: Any, customer_id: int) -> Any:
 
 def _organisation(app: Any) -> SimpleNamespace:
     """Departments HQ/A/B, one staff record per demo user (all in A, one collector in B),
-    a customer, application, loan, instalment and transaction in A and in B, and one
+    a customer, application, loan, installment and transaction in A and in B, and one
     record of every config entity on each loan."""
     from lowlend.persistence.db import db
     from lowlend.persistence.entity_tables import entity_model
@@ -149,7 +149,7 @@ def _organisation(app: Any) -> SimpleNamespace:
         Customer,
         CustomerRelation,
         Department,
-        Instalment,
+        Installment,
         Loan,
         Staff,
         Transaction,
@@ -200,7 +200,7 @@ def _organisation(app: Any) -> SimpleNamespace:
                         owner_staff_id=owner.id)
             s.add(loan)
             s.flush()
-            instalment = Instalment(loan_id=loan.id, seq=1, due_date=dt.date(2026, 1, 1),
+            installment = Installment(loan_id=loan.id, seq=1, due_date=dt.date(2026, 1, 1),
                                     principal=Decimal("100.00"), status="overdue")
             transaction = Transaction(loan_id=loan.id, type="repayment",
                                       value_date=dt.date(2026, 1, 1), amount=Decimal("1.00"))
@@ -212,9 +212,9 @@ def _organisation(app: Any) -> SimpleNamespace:
                               credit_limit=Decimal(principal), annual_rate=Decimal("0.100000"),
                               starts_on=dt.date(2026, 1, 1), expires_on=dt.date(2027, 1, 1),
                               department_id=dept.id, owner_staff_id=owner.id)
-            s.add_all([instalment, transaction, task, line])
+            s.add_all([installment, transaction, task, line])
             out = {"customers": customer, "applications": application, "loans": loan,
-                   "instalments": instalment, "transactions": transaction,
+                   "installments": installment, "transactions": transaction,
                    "approval_tasks": task, "credit_lines": line}
             for code, spec in registry.entities.items():
                 model = entity_model(spec)

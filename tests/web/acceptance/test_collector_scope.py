@@ -130,6 +130,6 @@ def test_collector_dashboard_counts_only_own_department(
     assert admin.get("loans_overdue") == 2, admin  # A and B are both overdue
     counts = _dashboard_counts(collectors[side].get("/").get_data(as_text=True))
     assert counts.get("loans_overdue") == 1, counts
-    # the overdue instalment of the other department's loan is not counted either
+    # the overdue installment of the other department's loan is not counted either
     assert counts.get("installments_overdue") == 1, counts
     assert admin.get("installments_overdue") == 2, admin

@@ -66,7 +66,7 @@ def test_edit_validate_diff_publish_history_rollback(config_app: Any) -> None:
     assert 'data-code="consumer_emi"' in listing and "个人消费贷（等额本息）" in listing
     admin.get("/lang/en")  # labels follow the request locale
     listing_en = admin.get("/config/products/").get_data(as_text=True)
-    assert "Personal consumer loan (equal instalments)" in listing_en
+    assert "Personal consumer loan (equal installments)" in listing_en
     assert "New application: Personal consumer loan" in listing_en  # the Loans menu
     admin.get("/lang/zh_CN")
     for url in (
@@ -230,7 +230,7 @@ def test_new_product_through_the_ui_appears_in_menu_and_form_works(config_app: A
     new = (
         source.replace("code: consumer_emi", "code: pet_loan", 1)
         .replace(
-            "label: {zh_CN: 个人消费贷（等额本息）, en: Personal consumer loan (equal instalments)}",
+            "label: {zh_CN: 个人消费贷（等额本息）, en: Personal consumer loan (equal installments)}",
             "label: {zh_CN: 宠物贷, en: Pet loan}",
             1,
         )

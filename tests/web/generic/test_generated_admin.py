@@ -16,12 +16,12 @@ CORE = (
     "loans",
     "departments",
     "staff",
-    "instalments",
+    "installments",
     "transactions",
     "audit_log",
 )
 READ_ONLY = {
-    "instalments", "transactions", "audit_log",
+    "installments", "transactions", "audit_log",
     # business records: they change only through the lending use cases
     "loans", "approval_tasks", "credit_lines",
 }
@@ -155,7 +155,7 @@ def test_every_entity_has_view_and_api_endpoints(generic_app: Any) -> None:
     }
     assert set(views["audit_log"].base_permissions) == {
         "can_list", "can_show", "can_export", "can_view_pii"}
-    assert set(views["instalments"].base_permissions) == {"can_list", "can_show", "can_export"}
+    assert set(views["installments"].base_permissions) == {"can_list", "can_show", "can_export"}
 
 
 def test_entity_tables_created_with_typed_columns(generic_app: Any) -> None:
@@ -684,17 +684,17 @@ def test_sections_search_filters_and_ordering(admin_client: Any) -> None:
     assert {"name", "id_number"} <= set(info["filters"])
 
 
-def test_loan_show_page_lists_its_instalments(generic_app: Any, admin_client: Any) -> None:
+def test_loan_show_page_lists_its_installments(generic_app: Any, admin_client: Any) -> None:
     import datetime as dt
     from decimal import Decimal
 
     from lowlend.persistence.db import db
-    from lowlend.persistence.models import Instalment
+    from lowlend.persistence.models import Installment
 
     loan_id = insert_loan(generic_app)
     with generic_app.app_context():
         db.session.add(
-            Instalment(
+            Installment(
                 loan_id=loan_id,
                 seq=1,
                 due_date=dt.date(2026, 12, 20),
@@ -704,7 +704,7 @@ def test_loan_show_page_lists_its_instalments(generic_app: Any, admin_client: An
         )
         db.session.commit()
     page = admin_client.get(f"/loans/show/{loan_id}").get_data(as_text=True)
-    assert "GenericView_instalments" in page and "812.34" in page
+    assert "GenericView_installments" in page and "812.34" in page
 
 
 def test_failed_write_leaves_no_audit_row(generic_app: Any, admin_client: Any) -> None:

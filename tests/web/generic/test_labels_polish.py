@@ -1,4 +1,4 @@
-"""Screens show labels, not codes: instalment and transaction lists, the audit log, staff,
+"""Screens show labels, not codes: installment and transaction lists, the audit log, staff,
 and the configuration screens' products list, in zh_CN and en."""
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ def _page(client: Any, path: str, lang: str = "zh_CN") -> str:
     return response.get_data(as_text=True)
 
 
-def test_instalment_list_shows_status_labels(admin_client: Any) -> None:
+def test_installment_list_shows_status_labels(admin_client: Any) -> None:
     for code, zh, en in (("paid", "已还清", "Paid"), ("pending", "未到期", "Not yet due")):
-        page = _page(admin_client, f"/instalments/list/?_flt_0_status={code}")
+        page = _page(admin_client, f"/installments/list/?_flt_0_status={code}")
         assert f"<td>{zh}</td>" in page, code
         assert f">{code}<" not in page
-        page = _page(admin_client, f"/instalments/list/?_flt_0_status={code}", "en")
+        page = _page(admin_client, f"/installments/list/?_flt_0_status={code}", "en")
         assert f"<td>{en}</td>" in page, code
 
 
@@ -54,7 +54,7 @@ def test_audit_actions_and_entities_of_every_writer(generic_app: Any) -> None:
             "修改",
             "删除",
         ]
-        assert fmt["entity"]("instalments") == "还款计划"
+        assert fmt["entity"]("installments") == "还款计划"
         config_codes = [code for code, d in descriptors.items() if d.config_entity]
         assert config_codes, "the demo configuration declares entities"
         assert fmt["entity"](config_codes[0]) == str(descriptors[config_codes[0]].label)
@@ -111,7 +111,7 @@ def test_config_products_show_repayment_method_labels(admin_client: Any) -> None
     for code in ("equal_installment", "equal_principal", "bullet", "monthly", "revolving"):
         assert f"· {code}" not in page and f"{code} ·" not in page, code
     page = _page(admin_client, "/config/products/", "en")
-    assert "Equal instalments (principal and interest)" in page
+    assert "Equal installments (principal and interest)" in page
     assert "Monthly" in page and "Term loan" in page
     assert "等额本息" not in page
 
@@ -128,8 +128,8 @@ def test_enum_choices_for_search_filters(generic_app: Any) -> None:
 
     descriptors = generic_app.extensions["lowlend_generic"]
     with generic_app.test_request_context("/?_l_=zh_CN"):
-        instalments = common.enum_choices(descriptors["instalments"])
-        assert ("paid", "已还清") in instalments["status"]()
+        installments = common.enum_choices(descriptors["installments"])
+        assert ("paid", "已还清") in installments["status"]()
         assert ("disbursement", "放款") in common.enum_choices(descriptors["transactions"])[
             "type"
         ]()
@@ -139,4 +139,4 @@ def test_enum_choices_for_search_filters(generic_app: Any) -> None:
         assert ("active", "正常") in common.enum_choices(descriptors["loans"])["status"]()
         assert set(common.enum_choices(descriptors["customers"])) == {"kind"}
     with generic_app.test_request_context("/?_l_=en"):
-        assert ("paid", "Paid") in instalments["status"]()
+        assert ("paid", "Paid") in installments["status"]()

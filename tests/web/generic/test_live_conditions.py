@@ -92,7 +92,7 @@ def test_bad_input_is_a_4xx_json_answer(admin_client: Any) -> None:
         response = admin_client.post(url, json={})
         assert response.status_code == 404 and response.get_json()["message"]
     # read-only views have no forms and no conditions endpoint
-    assert admin_client.post("/instalments/_conditions", json={}).status_code in (404, 405)
+    assert admin_client.post("/installments/_conditions", json={}).status_code in (404, 405)
 
 
 def test_permission_is_that_of_the_forms(generic_app: Any) -> None:

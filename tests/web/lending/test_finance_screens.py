@@ -273,7 +273,7 @@ def test_reverse_then_approve_by_another_user(lending_app: Any) -> None:
     r = client.post(f"/api/v1/loans/{loan_id}/repayments", headers=finance,
                     json={"amount": "1500.00", "reference": "BK-R1"})
     txn = r.get_json()["transaction_id"]
-    outstanding = "SELECT coalesce(sum(principal - principal_paid), 0) FROM instalments " \
+    outstanding = "SELECT coalesce(sum(principal - principal_paid), 0) FROM installments " \
                   "WHERE loan_id = :i"
     assert Decimal(str(_scalar(lending_app, outstanding, i=loan_id))) < Decimal("12000")
 

@@ -47,7 +47,7 @@ def _principal_outstanding(app: Any, loan_id: int) -> Decimal:
 
     with app.app_context():
         value = db.session.execute(sa.text(
-            "SELECT coalesce(sum(principal - principal_paid), 0) FROM instalments WHERE loan_id = :l"
+            "SELECT coalesce(sum(principal - principal_paid), 0) FROM installments WHERE loan_id = :l"
         ), {"l": loan_id}).scalar_one()
         return Decimal(str(value)).quantize(Decimal("0.01"))
 
@@ -119,7 +119,7 @@ def test_disburse_repay_reverse_payoff(lending_app: Any) -> None:
     assert r.status_code == 422 and r.get_json()["code"] == "payoff_amount_mismatch"
     r = client.post(f"/api/v1/loans/{loan_id}/repayments", headers=finance,
                     json={"amount": figures["total"], "kind": "payoff", "reference": "BK-P"})
-    # consumer_emi allows prepayment only after some instalments: refused, nothing posted
+    # consumer_emi allows prepayment only after some installments: refused, nothing posted
     assert r.status_code == 422 and r.get_json()["code"] == "prepayment_not_allowed_yet"
     assert _journal_total(lending_app, loan_id, "loan_principal") == Decimal("12000.00")
 

@@ -93,14 +93,14 @@ def test_customer_to_loan_with_referral_dispatch_and_two_step_approval(lending_a
     assert result["status"] == "approved" and result["loan_id"]
 
     from lowlend.persistence.lending_models import ApplicationDecision, LoanDocument
-    from lowlend.persistence.models import Application, Instalment, Loan
+    from lowlend.persistence.models import Application, Installment, Loan
 
     with lending_app.app_context():
         loan = db.session.get(Loan, result["loan_id"])
         assert loan.status == "approved" and loan.application_id == app_id
         assert loan.principal == Decimal("80000.00") and loan.contract_no
         rows = db.session.execute(
-            sa.select(Instalment).where(Instalment.loan_id == loan.id).order_by(Instalment.seq)
+            sa.select(Installment).where(Installment.loan_id == loan.id).order_by(Installment.seq)
         ).scalars().all()
         assert len(rows) == 12
         assert sum(r.principal for r in rows) == Decimal("80000.00")
