@@ -50,6 +50,7 @@ from lowlend.spec.loader import read_bundle
 REPO = Path(__file__).resolve().parents[2]
 MASTER_KEY = "bG93bGVuZC10ZXN0LW1hc3Rlci1rZXktMzItYnl0ZXM="
 LOANS = 40
+PIPELINE = 2  # one loan awaiting disbursement, one partly disbursed (shipped config)
 
 
 @dataclass
@@ -86,12 +87,12 @@ def _count(s: Session, model: Any) -> int:
 
 def test_load_counts_and_idempotency(db: Db) -> None:
     first = _load(db, user_ids={"admin": 1, "manager": 2, "finance": 4})
-    assert first.loans_created == LOANS and first.loans_already_present == 0
+    assert first.loans_created == LOANS + PIPELINE and first.loans_already_present == 0
     assert first.departments_created == 8 and first.staff_created >= 6
-    assert first.applications_created == LOANS + open_application_count(LOANS)
+    assert first.applications_created == LOANS + open_application_count(LOANS) + PIPELINE
     assert first.staff_linked == 3
     with db.sessions() as s:
-        assert _count(s, Loan) == LOANS
+        assert _count(s, Loan) == LOANS + PIPELINE
         assert _count(s, Application) == first.applications_created
         assert _count(s, Customer) == first.customers_created
         assert _count(s, Installment) == first.installments_created
@@ -106,7 +107,7 @@ def test_load_counts_and_idempotency(db: Db) -> None:
     again = _load(db, user_ids={"admin": 1, "manager": 2, "finance": 4, "risk": 3})
     assert not again.loans_created and not again.customers_created
     assert not again.applications_created and not again.departments_created
-    assert again.loans_already_present == LOANS
+    assert again.loans_already_present == LOANS + PIPELINE
     assert again.staff_linked == 1  # only the newly given user
     with db.sessions() as s:
         assert [
@@ -125,25 +126,28 @@ def test_load_counts_and_idempotency(db: Db) -> None:
 def test_more_loans_adds_only_the_missing_ones(db: Db) -> None:
     _load(db, loans=20)
     more = _load(db, loans=30)
-    assert more.loans_created == 10 and more.loans_already_present == 20
+    assert more.loans_created == 10 and more.loans_already_present == 20 + PIPELINE
     assert not more.departments_created and not more.staff_created
     with db.sessions() as s:
-        assert _count(s, Loan) == 30
+        assert _count(s, Loan) == 30 + PIPELINE
         keys = s.scalars(sa.select(Transaction.idempotency_key)
                          .where(Transaction.idempotency_key.is_not(None))).all()
         assert keys and len(keys) == len(set(keys))
     fewer = _load(db, loans=10)
     assert fewer.loans_created == 0 and fewer.applications_created == 0
     other_seed = _load(db, loans=5, seed=8)
-    assert other_seed.loans_created == 5 and not other_seed.departments_created
+    assert other_seed.loans_created == 5 + PIPELINE and not other_seed.departments_created
     with db.sessions() as s:
-        assert _count(s, Loan) == 35
+        assert _count(s, Loan) == 35 + 2 * PIPELINE
 
 
 def test_loans_pin_the_version_and_the_schedule(db: Db) -> None:
     _load(db)
     with db.sessions() as s:
-        loans = s.scalars(sa.select(Loan)).all()
+        every = s.scalars(sa.select(Loan)).all()
+        # paid out in full (the loans in disbursement: test_loans_in_disbursement)
+        loans = [loan for loan in every if loan.disbursed_principal == loan.principal]
+        assert len(every) - len(loans) == PIPELINE
         for loan in loans:
             assert loan.config_version_id == db.version_id
             assert loan.application_id is not None
@@ -213,7 +217,9 @@ def test_money_goes_through_the_engine_and_the_journal_verifies(db: Db) -> None:
         principal = _account_by_loan(s, spec.principal_account)
         held = _account_by_loan(s, spec.overpayment_account)
         loans = s.scalars(sa.select(Loan).order_by(Loan.id)).all()
-        assert len(loans) == LOANS
+        assert len(loans) == LOANS + PIPELINE
+        loans = [loan for loan in loans if loan.status != "approved"]  # not paid out
+        assert len(loans) == LOANS + PIPELINE - 1
         for loan in loans:
             outstanding = sum((r.principal - r.principal_paid for r in loan.installments),
                               Decimal(0))
@@ -226,7 +232,7 @@ def test_money_goes_through_the_engine_and_the_journal_verifies(db: Db) -> None:
         assert by_status.get("closed", 0) >= 1 and by_status.get("active", 0) >= 1
         types = {t: n for t, n in s.execute(
             sa.select(Transaction.type, sa.func.count()).group_by(Transaction.type)).all()}
-        assert types["disbursement"] == LOANS
+        assert types["disbursement"] == LOANS + PIPELINE - 1
         assert types["reversal"] >= 1 and types["write_off"] >= 1 and types["prepayment"] >= 1
         # maker-checker: finance entered the corrections, the manager approved them
         corrections = s.scalars(sa.select(Transaction).where(
@@ -360,23 +366,23 @@ def test_registry_must_match_the_version(db: Db) -> None:
 
 def test_load_for_the_current_config(db: Db) -> None:
     summary = load_demo_for_current_config(db.sessions, loans=5, master_key=MASTER_KEY)
-    assert summary.loans_created == 5 and summary.config_version_id == db.version_id
+    assert summary.loans_created == 5 + PIPELINE and summary.config_version_id == db.version_id
 
 
 def test_default_data_set(db: Db) -> None:
     """``lowlend demo`` without options: 200 loans, principal sums checked in SQL."""
     summary = load_demo_data(db.sessions(), db.registry, db.version_id, master_key=MASTER_KEY)
-    assert summary.loans_created == 200
+    assert summary.loans_created == 200 + PIPELINE
     with db.sessions() as s:
         sums = s.execute(
-            sa.select(Loan.id, Loan.principal, sa.func.sum(Installment.principal))
+            sa.select(Loan.id, Loan.disbursed_principal, sa.func.sum(Installment.principal))
             .join(Installment, Installment.loan_id == Loan.id)
-            .group_by(Loan.id, Loan.principal)
+            .group_by(Loan.id, Loan.disbursed_principal)
         ).all()
-        assert len(sums) == 200
+        assert len(sums) == 200 + PIPELINE - 1  # the loan awaiting disbursement has none
         assert all(Decimal(total) == principal for _, principal, total in sums)
         assert set(s.scalars(sa.select(Loan.status)).all()) == {
-            "active", "overdue", "closed", "written_off"}
+            "approved", "active", "overdue", "closed", "written_off"}
         assert len(set(s.scalars(sa.select(Loan.product_code)).all())) == len(db.registry.products)
 
 
@@ -398,11 +404,51 @@ def test_concurrent_loads_do_not_duplicate(db: Db) -> None:
     for t in threads:
         t.join()
     assert not errors
-    assert sorted(created) == [0, 8]
+    assert sorted(created) == [0, 8 + PIPELINE]
     with db.sessions() as s:
-        assert _count(s, Loan) == 8 and _count(s, Department) == 8
+        assert _count(s, Loan) == 8 + PIPELINE and _count(s, Department) == 8
 
 
 def test_pepper_as_text_or_bytes() -> None:
     assert IdNumberProtector("p", None).hash("x") == IdNumberProtector(b"p", None).hash("x")
     assert IdNumberProtector("p", None).hash("x") != IdNumberProtector("q", None).hash("x")
+
+
+def test_loans_in_disbursement(db: Db) -> None:
+    """The disbursement screen has something to show: an approved loan awaiting
+    disbursement and a loan of a tranche product paid out in part, both through the
+    disbursement use case's rules (the journal holds what was paid out)."""
+    data = generate_demo_data(db.registry, loans=LOANS)
+    assert len(data.pipeline) == PIPELINE
+    _load(db)
+    refs = _refs(db)
+    (app_wait, wait), (app_part, part) = data.pipeline
+    assert wait.awaiting and part.first_tranche is not None
+    with db.sessions() as s:
+        waiting = s.get(Loan, int(refs[wait.ref]))
+        assert waiting is not None and waiting.status == "approved"
+        assert waiting.disbursed_on is None and waiting.classification is None
+        assert waiting.contract_no and not waiting.installments
+        assert not s.scalars(sa.select(Transaction).where(Transaction.loan_id == waiting.id)).all()
+        assert s.get(Application, waiting.application_id).status == app_wait.status == "approved"
+        partly = s.get(Loan, int(refs[part.ref]))
+        assert partly is not None and partly.status == "active"
+        product = db.registry.products[partly.product_code]
+        assert product.disbursement.tranches is not None
+        assert partly.disbursed_principal == part.first_tranche < partly.principal
+        assert sum(r.principal for r in partly.installments) == part.first_tranche
+        (txn,) = s.scalars(sa.select(Transaction).where(Transaction.loan_id == partly.id)).all()
+        assert txn.type == "disbursement" and txn.allocation["tranche"] == 1
+        assert Decimal(txn.allocation["principal"]) == part.first_tranche
+        assert s.get(Application, partly.application_id).status == app_part.status
+        principal_account = db.registry.ledger.principal_account
+        assert _account_by_loan(s, principal_account)[partly.id] == part.first_tranche
+
+
+def _refs(db: Db) -> dict[str, str]:
+    with db.sessions() as s:
+        return {
+            (a.after or {})["ref"]: a.entity_id
+            for a in s.scalars(sa.select(AuditLog).where(
+                AuditLog.action == DEMO_ACTION, AuditLog.entity == "loans"))
+        }

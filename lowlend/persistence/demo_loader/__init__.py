@@ -28,14 +28,22 @@ Identity numbers: ``id_number_hash`` = HMAC-SHA256 under :data:`DEMO_PEPPER`,
 :class:`lowlend.persistence.repositories.IdNumberProtector`); without a master key
 the ciphertext column stays empty.
 
+Large portfolios (from :data:`~.loading.BULK_MIN_LOANS` loans on, or ``bulk=True``) go
+through :mod:`.bulk`: the same state for the same seed (a test compares both paths table by
+table), with memory that does not grow with the number of loans and rows written with
+``COPY`` on PostgreSQL. Both paths post the loans' money in slices of ``chunk_size`` loans
+(:data:`~.money.MONEY_CHUNK`), each slice in date order.
+
 Modules: ``summary`` (constants, :class:`DemoSummary`), ``loading`` (the entry
 points and the transaction), ``business`` (organisation and portfolio rows),
-``entity_records`` (rows of config-declared entities).
+``money`` (the loans' money through the use cases), ``bulk`` / ``bulk_rows`` /
+``memory_money`` (the bulk path), ``entity_records`` (rows of config-declared entities).
 """
 
 from __future__ import annotations
 
 from lowlend.persistence.demo_loader.loading import (
+    BULK_MIN_LOANS,
     SessionSource,
     load_demo_data,
     load_demo_for_current_config,
@@ -44,6 +52,7 @@ from lowlend.persistence.demo_loader.loading import (
 from lowlend.persistence.demo_loader.summary import DEMO_ACTION, DEMO_PEPPER, DemoSummary
 
 __all__ = [
+    "BULK_MIN_LOANS",
     "DEMO_ACTION",
     "DEMO_PEPPER",
     "DemoSummary",

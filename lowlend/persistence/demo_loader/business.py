@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lowlend.persistence.demo_loader.money import post_money
+from lowlend.persistence.demo_loader.money import MONEY_CHUNK, post_money
 from lowlend.persistence.demo_loader.summary import DEMO_ACTION, DEMO_AUTHOR, DemoSummary
 from lowlend.persistence.models import (
     Application,
@@ -29,7 +29,7 @@ from lowlend.persistence.models import (
 from lowlend.persistence.repositories import IdNumberProtector
 from lowlend.services.demo_data import DemoDataSet, classify
 from lowlend.services.demo_data.loans import _dpd_ranges
-from lowlend.services.demo_data.records import DemoCustomer
+from lowlend.services.demo_data.records import DemoChunk, DemoCustomer, DemoLoan, DemoRelation
 from lowlend.services.lending.customers import (
     CustomerCheckError,
     ExistingCustomer,
@@ -94,6 +94,25 @@ def _booked_at(day: date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(10, 0), _SH_TZ).astimezone(dt.UTC)
 
 
+BookLoans = Callable[[Sequence[DemoLoan], Mapping[str, int]], None]
+"""Books new demo loans and posts their money: ``book(loans, application ids by ref)``."""
+
+
+def contract_no(loan: DemoLoan, loan_id: int) -> str:
+    """The contract number an approval gives the loan."""
+    return f"LL{loan.approved_on:%Y%m%d}{loan_id:06d}"
+
+
+def classification(status: str, dpd: int,
+                   ranges: Sequence[tuple[int | None, str]]) -> str | None:
+    """The loan's classification as of the business date (written off: ``loss``; awaiting
+    disbursement: none yet; else from its days past due with the ``classify`` ranges of
+    eod.yaml)."""
+    if status == "approved":
+        return None
+    return "loss" if status == "written_off" else classify(dpd, ranges)
+
+
 class _Writer:
     def __init__(
         self,
@@ -103,8 +122,11 @@ class _Writer:
         user_ids: Mapping[str, int],
         protector: IdNumberProtector,
         registry: Any = None,
+        chunk_size: int = MONEY_CHUNK,
     ) -> None:
         self.uow = uow
+        self.chunk_size = chunk_size
+        self.known_applications: dict[str, int] | None = None
         self.registry = registry
         self.session: Session = uow.session
         self.data = data
@@ -123,6 +145,7 @@ class _Writer:
                 "transactions",
                 "journal_entries",
                 "loans_present",
+                "relations",
             ),
             0,
         )
@@ -215,20 +238,35 @@ class _Writer:
         )
 
     def portfolio(self) -> None:
+        """The whole data set's customers, relations, applications and loans (the loans
+        booked and their money posted through the use cases, :meth:`book_loans`)."""
+        d = self.data
+        self.portfolio_slice(DemoChunk(d.customers, d.applications, d.loans, d.relations,
+                                       d.pipeline),
+                             self.uow.audit.refs(DEMO_ACTION), self.book_loans)
+
+    def portfolio_slice(self, chunk: DemoChunk, refs: Mapping[tuple[str, str], Any],
+                        book: BookLoans) -> None:
+        """Write one slice of the data set (:func:`~lowlend.services.demo_data.portfolio.
+        iter_demo_chunks`): its customers, relations, applications, then the loans not
+        there yet through ``book`` (``book(new loans, application ids by ref)``).
+
+        :param refs: ``{(entity, ref): id}`` of what the demo created before this load.
+        """
         uow = self.uow
-        refs = uow.audit.refs(DEMO_ACTION)
         audit = self.audit
 
         # customers: by demo reference, else by identity-number hash, else new; each through
-        # the customer rules (identity check, birth date and sex, normalised phone)
-        customer_ids: dict[str, int] = {}
-        prepared = {c.ref: _prepared(c) for c in self.data.customers}
+        # the customer rules (identity check, birth date and sex, normalised phone). Earlier
+        # slices are flushed: the look-ups by hash and phone see them.
+        customer_ids = self.ids["customers"]
+        prepared = {c.ref: _prepared(c) for c in chunk.customers}
         hashes = {
             c.ref: self.protector.hash(prepared[c.ref].id_number or c.id_number)
-            for c in self.data.customers
+            for c in chunk.customers
         }
         existing = uow.customers.ids_by_hash(
-            (c.id_type, hashes[c.ref]) for c in self.data.customers
+            (c.id_type, hashes[c.ref]) for c in chunk.customers
         )
         phones_taken = set(
             uow.customers.ids_by_phone(p.phone for p in prepared.values() if p.phone)
@@ -236,7 +274,7 @@ class _Writer:
         new_customers: list[tuple[str, Customer]] = []
         pending: dict[tuple[str, str], Customer] = {}
         aliases: list[tuple[str, Customer]] = []
-        for c in self.data.customers:
+        for c in chunk.customers:
             if ("customers", c.ref) in refs:
                 customer_ids[c.ref] = int(refs[("customers", c.ref)])
                 continue
@@ -280,17 +318,22 @@ class _Writer:
             audit("customers", row.id, ref)
         for ref, row in aliases:
             customer_ids[ref] = row.id
-        self.counts["customers"] = len(new_customers)
-        self.relations(refs, customer_ids)
+        self.counts["customers"] += len(new_customers)
+        if chunk.relations:
+            self.relations(chunk.relations, refs, customer_ids)
 
         # applications
-        application_ids = {
-            ref: int(entity_id)
-            for (entity, ref), entity_id in refs.items()
-            if entity == "applications"
-        }
+        if self.known_applications is None:
+            self.known_applications = {
+                ref: int(entity_id)
+                for (entity, ref), entity_id in refs.items()
+                if entity == "applications"
+            }
+        applications = [*chunk.applications, *(app for app, _ in chunk.pipeline)]
+        application_ids = {a.ref: self.known_applications[a.ref] for a in applications
+                           if a.ref in self.known_applications}
         new_apps: list[tuple[str, Application]] = []
-        for a in self.data.applications:
+        for a in applications:
             if a.ref in application_ids:
                 continue
             row = Application(
@@ -316,47 +359,57 @@ class _Writer:
         for ref, row in new_apps:
             application_ids[ref] = row.id
             audit("applications", row.id, ref, status=row.status)
-        self.counts["applications"] = len(new_apps)
+        self.counts["applications"] += len(new_apps)
 
-        # loans: booked as an approval books them (status ``approved``, the terms snapshot
-        # with the fee schedule, a contract number), then their money goes through the
-        # money use cases (:mod:`.money`): the schedule rows, transactions, status, days
-        # past due and journal entries are the engine's
-        new_loans: list[tuple[Any, Loan]] = []
-        for loan in self.data.loans:
+        new: list[DemoLoan] = []
+        for loan in (*chunk.loans, *(loan for _, loan in chunk.pipeline)):
             if ("loans", loan.ref) in refs:
                 self.counts["loans_present"] += 1
                 self.ids["loans"][loan.ref] = int(refs[("loans", loan.ref)])
                 continue
-            row = Loan(
-                application_id=application_ids.get(loan.application_ref),
-                customer_id=customer_ids[loan.customer_ref],
-                product_code=loan.product_code,
-                config_version_id=self.version_id,
-                principal=loan.principal,
-                annual_rate=loan.annual_rate,
-                currency=loan.currency,
-                term=loan.term,
-                status="approved",
-                department_id=self._dep_id(loan.department_code),
-                owner_staff_id=self._staff_id(loan.owner_employee_no),
-                terms_snapshot={**loan.terms_snapshot, "config_version_id": self.version_id},
-                custom={},
-                created_at=_booked_at(loan.approved_on),
-                updated_at=_booked_at(loan.approved_on),
-            )
-            new_loans.append((loan, row))
+            new.append(loan)
+        self.ids["applications"].update(application_ids)
+        if new:
+            book(new, application_ids)
+        self.counts["loans"] += len(new)
+
+    def loan_values(self, loan: DemoLoan, application_ids: Mapping[str, int]) -> dict[str, Any]:
+        """The ``loans`` columns of a demo loan booked as an approval books it (status
+        ``approved``, the terms snapshot with the fee schedule); ``contract_no`` needs the id."""
+        customer_id = self.ids["customers"][loan.customer_ref]
+        return {
+            "application_id": application_ids.get(loan.application_ref),
+            "customer_id": customer_id,
+            "product_code": loan.product_code,
+            "config_version_id": self.version_id,
+            "principal": loan.principal,
+            "annual_rate": loan.annual_rate,
+            "currency": loan.currency,
+            "term": loan.term,
+            "status": "approved",
+            "department_id": self._dep_id(loan.department_code),
+            "owner_staff_id": self._staff_id(loan.owner_employee_no),
+            "terms_snapshot": {**loan.terms_snapshot, "config_version_id": self.version_id},
+            "custom": {},
+            "created_at": _booked_at(loan.approved_on),
+            "updated_at": _booked_at(loan.approved_on),
+        }
+
+    def book_loans(self, loans: Sequence[DemoLoan], application_ids: Mapping[str, int]) -> None:
+        """Book the new loans (ORM rows) and post their money through the money use cases
+        (:mod:`.money`): the schedule rows, transactions, status, days past due and journal
+        entries are the engine's."""
+        new_loans = [(loan, Loan(**self.loan_values(loan, application_ids))) for loan in loans]
+        uow = self.uow
         uow.loans.add_all(row for _, row in new_loans)
         uow.loans.flush()
         for loan, row in new_loans:
-            row.contract_no = f"LL{loan.approved_on:%Y%m%d}{row.id:06d}"
+            row.contract_no = contract_no(loan, row.id)
             self.ids["loans"][loan.ref] = row.id
-            audit("loans", row.id, loan.ref, product=loan.product_code, behaviour=loan.behaviour)
+            self.audit("loans", row.id, loan.ref, product=loan.product_code,
+                       behaviour=loan.behaviour)
         uow.loans.flush()
         self.money([(row.id, loan) for loan, row in new_loans])
-        self.counts["loans"] = len(new_loans)
-        self.ids["customers"] = customer_ids
-        self.ids["applications"] = application_ids
 
     def money(self, loans: list[tuple[int, Any]]) -> None:
         """Disburse and repay the new ``(loan id, demo loan)`` pairs through the money use
@@ -369,13 +422,12 @@ class _Writer:
             raise ValueError("the demo loans need the registry of the configuration version")
         business_date = self.data.business_date
         post_money(self.session, self.registry, loans, business_date=business_date,
-                   user_ids=self.user_ids)
+                   user_ids=self.user_ids, chunk_size=self.chunk_size)
         ranges = _dpd_ranges(self.registry)
         ids = [loan_id for loan_id, _ in loans]
         for row in self.session.scalars(sa.select(Loan).where(Loan.id.in_(ids))):
             row.last_closed_business_date = business_date - dt.timedelta(days=1)
-            row.classification = ("loss" if row.status == "written_off"
-                                  else classify(row.dpd, ranges))
+            row.classification = classification(row.status, row.dpd, ranges)
             row.updated_at = _booked_at(business_date)
         self.session.flush()
 
@@ -384,16 +436,17 @@ class _Writer:
                 sa.select(sa.func.count()).select_from(model).where(model.loan_id.in_(ids))
             ) or 0)
 
-        self.counts["installments"] = count(Installment)
-        self.counts["transactions"] = count(Transaction)
-        self.counts["journal_entries"] = count(JournalEntry)
+        self.counts["installments"] += count(Installment)
+        self.counts["transactions"] += count(Transaction)
+        self.counts["journal_entries"] += count(JournalEntry)
 
-    def relations(self, refs: Mapping[tuple[str, str], Any], customer_ids: Mapping[str, int]) -> None:
+    def relations(self, relations: Sequence[DemoRelation], refs: Mapping[tuple[str, str], Any],
+                  customer_ids: Mapping[str, int]) -> None:
         """The relations between demo customers, through the relation rules."""
         customers = _KnownCustomers(set(customer_ids.values()))
         known = _KnownRelations(self.session)
         rows: list[tuple[str, CustomerRelation]] = []
-        for r in self.data.relations:
+        for r in relations:
             if ("customer_relations", r.ref) in refs:
                 continue
             a, b = customer_ids.get(r.customer_ref), customer_ids.get(r.related_customer_ref)
@@ -418,7 +471,7 @@ class _Writer:
         self.session.flush()
         for ref, row in rows:
             self.audit("customer_relations", row.id, ref)
-        self.counts["relations"] = len(rows)
+        self.counts["relations"] += len(rows)
 
     def summary(self) -> DemoSummary:
         c = self.counts

@@ -11,9 +11,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lowlend.persistence.demo_loader.bulk import write_demo_in_bulk
 from lowlend.persistence.demo_loader.business import _Writer
 from lowlend.persistence.demo_loader.entity_records import write_entity_records
 from lowlend.persistence.demo_loader.entrusted import fund_entrusted_loans
+from lowlend.persistence.demo_loader.money import MONEY_CHUNK
 from lowlend.persistence.demo_loader.summary import DEMO_ACTION, DEMO_PEPPER, DemoSummary
 from lowlend.persistence.models import ConfigState, ConfigVersion
 from lowlend.persistence.repositories import CORE_REPOSITORIES, IdNumberProtector
@@ -25,9 +27,12 @@ from lowlend.services.demo_data import (
     DemoDataSet,
     generate_demo_data,
 )
-from lowlend.services.demo_data.entity_records import DemoEntityRecord, generate_entity_records
+from lowlend.services.demo_data.entity_records import DemoEntityRecord, entity_records_by_slice
 
 log = logging.getLogger(__name__)
+
+BULK_MIN_LOANS = 1000
+"""From this many loans on, :func:`load_demo_data` writes in bulk (the same state)."""
 
 SessionSource = Session | Callable[[], Session]
 """A session, or a session factory / ``scoped_session`` (e.g. Flask-SQLAlchemy's ``db.session``)."""
@@ -51,6 +56,8 @@ def load_demo_data(
     user_ids: Mapping[str, int] | None = None,
     master_key: str | bytes | None = None,
     pepper: str | bytes = DEMO_PEPPER,
+    chunk_size: int = MONEY_CHUNK,
+    bulk: bool | None = None,
 ) -> DemoSummary:
     """Generate the demo data set for ``registry`` and write it (one transaction, idempotent).
 
@@ -62,11 +69,28 @@ def load_demo_data(
         staff to their accounts; may be given later (a re-run links them).
     :param master_key: ``LOWLEND_MASTER_KEY``; encrypts the identity numbers.
     :param pepper: key of the identity-number hashes (``LOWLEND_ID_PEPPER``).
-    :raises ValueError: unknown config version, or a registry of another version.
+    :param chunk_size: loans per slice: their money is posted together (in date order), their
+        entity records are drawn together; the bulk path writes slice by slice.
+    :param bulk: write in bulk (:func:`~lowlend.persistence.demo_loader.bulk.
+        write_demo_in_bulk`: the same state, memory flat, rows copied in chunks); default:
+        from :data:`BULK_MIN_LOANS` loans on.
+    :raises ValueError: unknown config version, or a registry of another version, or
+        ``chunk_size`` < 1.
 
     Besides the portfolio it writes demo records of the registry's config-declared
     entities (:func:`~lowlend.services.demo_data.entity_records.generate_entity_records`).
     """
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be >= 1")
+    if bulk or (bulk is None and loans >= BULK_MIN_LOANS):
+        protector = IdNumberProtector(pepper, master_key)
+        if not protector.can_encrypt:
+            log.warning("demo data: no master key given, identity numbers are stored hashed only")
+        return write_demo_in_bulk(
+            _factory(session), registry, config_version_id, loans=loans, seed=seed,
+            business_date=business_date, user_ids=dict(user_ids or {}), protector=protector,
+            chunk_size=chunk_size,
+        )
     data = generate_demo_data(registry, loans=loans, seed=seed, business_date=business_date)
     return write_demo_data(
         session,
@@ -77,7 +101,8 @@ def load_demo_data(
         master_key=master_key,
         pepper=pepper,
         registry=registry,
-        entity_records=generate_entity_records(registry, data),
+        entity_records=entity_records_by_slice(registry, data, chunk_size),
+        chunk_size=chunk_size,
     )
 
 
@@ -90,6 +115,8 @@ def load_demo_for_current_config(
     user_ids: Mapping[str, int] | None = None,
     master_key: str | bytes | None = None,
     pepper: str | bytes | None = None,
+    chunk_size: int = MONEY_CHUNK,
+    bulk: bool | None = None,
 ) -> DemoSummary:
     """:func:`load_demo_data` against the currently published configuration version.
 
@@ -117,6 +144,8 @@ def load_demo_for_current_config(
         user_ids=user_ids,
         master_key=master_key,
         pepper=pepper or DEMO_PEPPER,
+        chunk_size=chunk_size,
+        bulk=bulk,
     )
 
 
@@ -131,6 +160,7 @@ def write_demo_data(
     pepper: str | bytes = DEMO_PEPPER,
     registry: Any = None,
     entity_records: Sequence[DemoEntityRecord] = (),
+    chunk_size: int = MONEY_CHUNK,
 ) -> DemoSummary:
     """Write a generated :class:`DemoDataSet` (see :func:`load_demo_data`).
 
@@ -139,6 +169,7 @@ def write_demo_data(
         the data set has loans).
     :param entity_records: demo records of config-declared entities, in creation
         order (:mod:`lowlend.persistence.demo_loader.entity_records`).
+    :param chunk_size: loans whose money is posted together (:func:`.money.post_money`).
     """
     user_ids = dict(user_ids or {})
     protector = IdNumberProtector(pepper, master_key)
@@ -150,7 +181,8 @@ def write_demo_data(
         # then finds everything already there. (SELECT ... FOR UPDATE on PostgreSQL,
         # the database write lock on SQLite.)
         uow.config_versions.lock_state()
-        writer = _Writer(uow, data, config_version_id, user_ids, protector, registry)
+        writer = _Writer(uow, data, config_version_id, user_ids, protector, registry,
+                         chunk_size)
         writer.check_version(registry_hash)
         writer.organisation()
         writer.portfolio()

@@ -6,7 +6,8 @@ Every demo loan is booked ``approved`` (by :mod:`.business`); here it is disburs
 engine's payoff figure), a duplicate payment reversed and long past-due loans written off
 under maker-checker (:mod:`lowlend.services.lending.corrections`: the ``finance`` user
 enters, the ``manager`` user approves), recoveries recorded — each operation with the
-business date of its value date, all operations of all new loans in date order. Finally
+business date of its value date, the operations of a slice of
+:data:`MONEY_CHUNK` new loans in date order, the slices one after the other. Finally
 every loan is brought to the demo's business date (:func:`close_day`: the replay stores
 status, days past due and the schedule rows; posts only what the replay moved, e.g. an
 overpayment used on a later due date). So the loans' state and the journal are the
@@ -20,19 +21,17 @@ loads all or nothing (and no commit per operation).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Self
 
-import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from lowlend.domain.approval import Actor
 from lowlend.persistence.entrusted_funds_repository import SqlFundsRepository
 from lowlend.persistence.ledger_repository import SqlLedgerRepository
-from lowlend.persistence.models import Transaction
 from lowlend.persistence.money_repository import SqlMoneyRepository
 from lowlend.services.demo_data.loans import DUPLICATE_NOTE
 from lowlend.services.demo_data.records import DemoLoan, DemoPayment
@@ -44,11 +43,16 @@ from lowlend.services.lending.corrections import (
     request_write_off,
 )
 from lowlend.services.lending.disbursements import DisbursementRequest, disburse
+from lowlend.services.lending.errors import LendingError
 from lowlend.services.lending.loan_postings import resync
 from lowlend.services.lending.money_ports import MoneyUnitOfWork
 from lowlend.services.lending.repayments import RepaymentRequest, payoff, repay
 
-__all__ = ["SavepointMoneyUow", "close_day", "post_money"]
+__all__ = ["MONEY_CHUNK", "SavepointMoneyUow", "close_day", "post_money", "run_money"]
+
+MONEY_CHUNK = 2000
+"""Loans whose money is posted together: the operations of a slice go in date order, the
+slices one after the other (the bulk path writes the same slices)."""
 
 _ZERO = Decimal("0.00")
 WRITE_OFF_REASON = "逾期超过核销标准，催收无果 past due beyond the write-off threshold, collection failed"
@@ -119,6 +123,8 @@ class _Op:
 def _operations(loans: Iterable[tuple[int, DemoLoan]]) -> list[_Op]:
     ops: list[_Op] = []
     for position, (_, loan) in enumerate(loans):
+        if loan.awaiting:  # approved, not paid out yet
+            continue
         steps = [_Op(loan.disbursed_on, position, 0, "disburse", loan)]
         for p in loan.payments:
             steps.append(_Op(p.value_date, position, 0, "recover" if p.kind == "recovery"
@@ -141,19 +147,26 @@ class _Poster:
     loan_ids: Mapping[str, int]
     maker: Actor
     checker: Actor
-    connection: Connection
     txn_ids: dict[str, int] = field(default_factory=dict)
 
     def registry_for(self, _version: int) -> Any:
         return self.registry
 
     def run(self, op: _Op) -> None:
+        try:
+            self._run(op)
+        except LendingError as exc:
+            exc.add_note(f"demo loan {op.loan.ref}: {op.kind} on {op.day.isoformat()}")
+            raise
+
+    def _run(self, op: _Op) -> None:
         loan_id = self.loan_ids[op.loan.ref]
         day = op.day
         p = op.payment
         if op.kind == "disburse":
             disburse(self.uow, loan_id, DisbursementRequest(
                 day, "transfer", op.loan.disbursement_reference, "放款 disbursement (demo)",
+                amount=op.loan.first_tranche,
             ), actor=self.maker, registry_for=self.registry_for, business_date=day)
         elif op.kind in ("repayment", "payoff"):
             assert p is not None
@@ -177,8 +190,9 @@ class _Poster:
             request = request_write_off(self.uow, loan_id, reason=WRITE_OFF_REASON,
                                         actor=self.maker, registry_for=self.registry_for,
                                         business_date=day)
-            status = self.connection.execute(
-                sa.select(Transaction.status).where(Transaction.id == request)).scalar()
+            with self.uow() as uow:
+                row = uow.money.transaction(request)
+                status = row.status if row is not None else None
             if status == AWAITING:
                 approve(self.uow, request, actor=self.checker, registry_for=self.registry_for,
                         business_date=day)
@@ -191,6 +205,34 @@ class _Poster:
             raise ValueError(f"unknown demo money operation {op.kind!r}")
 
 
+def run_money(
+    uow_factory: Callable[[], MoneyUnitOfWork],
+    registry: Any,
+    loans: Sequence[tuple[int, DemoLoan]],
+    *,
+    business_date: dt.date,
+    user_ids: Mapping[str, int],
+) -> None:
+    """Post the money of one slice of ``(loan id, demo loan)`` pairs (booked ``approved``)
+    through the use cases in the units of work of ``uow_factory``: every operation of the
+    slice in date order, then every loan of it brought to ``business_date``.
+
+    :raises lowlend.services.lending.errors.LendingError: the engine refused an operation
+        of the plan (a defect of the generator).
+    """
+    poster = _Poster(
+        uow_factory,
+        registry,
+        {loan.ref: loan_id for loan_id, loan in loans},
+        Actor(user_ids.get("finance") or 0, "finance", frozenset({"finance"})),
+        Actor(user_ids.get("manager") or 0, "manager", frozenset({"manager"})),
+    )
+    for op in _operations(loans):
+        poster.run(op)
+    for loan_id, _ in loans:
+        close_day(uow_factory, registry, loan_id, business_date)
+
+
 def post_money(
     session: Session,
     registry: Any,
@@ -198,11 +240,12 @@ def post_money(
     *,
     business_date: dt.date,
     user_ids: Mapping[str, int],
+    chunk_size: int = MONEY_CHUNK,
 ) -> None:
     """Disburse, repay, reverse, write off and recover the ``(loan id, demo loan)`` pairs
-    (booked ``approved``) through the use cases, in date order, then bring every loan to
-    ``business_date`` (module text). Runs inside ``session``'s transaction (flushed
-    first; its objects are expired at the end).
+    (booked ``approved``) through the use cases, ``chunk_size`` loans at a time (in date
+    order within a slice, :func:`run_money`). Runs inside ``session``'s transaction
+    (flushed first; its objects are expired at the end).
 
     :raises lowlend.services.lending.errors.LendingError: the engine refused an operation
         of the plan (a defect of the generator: nothing of the load is kept).
@@ -210,16 +253,8 @@ def post_money(
     pairs = list(loans)
     session.flush()
     connection = session.connection()
-    poster = _Poster(
-        lambda: SavepointMoneyUow(connection),
-        registry,
-        {loan.ref: loan_id for loan_id, loan in pairs},
-        Actor(user_ids.get("finance") or 0, "finance", frozenset({"finance"})),
-        Actor(user_ids.get("manager") or 0, "manager", frozenset({"manager"})),
-        connection,
-    )
-    for op in _operations(pairs):
-        poster.run(op)
-    for loan_id, _ in pairs:
-        close_day(poster.uow, registry, loan_id, business_date)
+    for start in range(0, len(pairs), chunk_size):
+        run_money(lambda: SavepointMoneyUow(connection), registry,
+                  pairs[start:start + chunk_size], business_date=business_date,
+                  user_ids=user_ids)
     session.expire_all()  # the loans changed under the loader's session

@@ -40,7 +40,8 @@ Modules
 ``products``         usable products, product mix, amount / term / rate choices
 ``custom_values``    values of the products' custom fields for an application
 ``loans``            repayments, installments, transactions, classification
-``portfolio``        :func:`generate_demo_data` (assembles everything above)
+``portfolio``        :func:`generate_demo_data` (assembles everything above),
+                     :func:`iter_demo_chunks` (the same, slice by slice), loans in disbursement
 ``patterns``         random strings matching a field's ``pattern`` (rstr)
 ``entity_values``    values of one record of a config-declared entity, from its field specs
 ``entity_records``   :func:`~.entity_records.generate_entity_records`: records of every
@@ -62,7 +63,11 @@ from lowlend.services.demo_data.identity import (
     uscc_check_char,
 )
 from lowlend.services.demo_data.loans import classify
-from lowlend.services.demo_data.portfolio import generate_demo_data, open_application_count
+from lowlend.services.demo_data.portfolio import (
+    generate_demo_data,
+    iter_demo_chunks,
+    open_application_count,
+)
 from lowlend.services.demo_data.records import (
     APPLICATION_STATUSES,
     DEFAULT_BUSINESS_DATE,
@@ -71,6 +76,7 @@ from lowlend.services.demo_data.records import (
     DEMO_USERNAMES,
     INSTALLMENT_STATUSES,
     DemoApplication,
+    DemoChunk,
     DemoCustomer,
     DemoDataSet,
     DemoDepartment,
@@ -88,6 +94,7 @@ __all__ = [
     "DEMO_USERNAMES",
     "INSTALLMENT_STATUSES",
     "DemoApplication",
+    "DemoChunk",
     "DemoCustomer",
     "DemoDataSet",
     "DemoDepartment",
@@ -98,6 +105,7 @@ __all__ = [
     "classify",
     "generate_demo_data",
     "hkid_check_digit",
+    "iter_demo_chunks",
     "open_application_count",
     "resident_id_check_digit",
     "uscc_check_char",

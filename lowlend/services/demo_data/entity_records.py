@@ -37,8 +37,8 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -48,7 +48,13 @@ from lowlend.services.demo_data.organisation import COLLECTIONS_DEPARTMENT
 from lowlend.services.demo_data.records import DemoDataSet, DemoLoan
 from lowlend.spec.model import EntitySpec, FieldKind, FieldSpec
 
-__all__ = ["CORE_TARGETS", "DemoEntityRecord", "generate_entity_records"]
+__all__ = [
+    "CORE_TARGETS",
+    "DemoEntityRecord",
+    "entity_records_by_slice",
+    "entity_records_of_slice",
+    "generate_entity_records",
+]
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +128,7 @@ class _Generator:
     usernames: dict[str, str] = field(default_factory=dict)
     loans: dict[str, DemoLoan] = field(default_factory=dict)
     making: set[str] = field(default_factory=set)  # entities whose record is being made
+    pool: bool = True  # the records of the entities without a parent
 
     def __post_init__(self) -> None:
         self.logins = _logins(self.data)
@@ -160,6 +167,8 @@ class _Generator:
     def contexts(self, spec: EntitySpec) -> list[EntityContext]:
         seed, today = self.data.seed, self.data.business_date
         if spec.parent is None:
+            if not self.pool:
+                return []
             deps = sorted({x.department_code for x in self.data.loans} or {"HQ"})
             out = []
             for k in range(POOL_SIZE):
@@ -259,12 +268,35 @@ class _Generator:
         return rng.choice(same).ref if same else None
 
 
-def generate_entity_records(registry: Any, data: DemoDataSet) -> tuple[DemoEntityRecord, ...]:
+def generate_entity_records(registry: Any, data: DemoDataSet, *,
+                            pool: bool = True) -> tuple[DemoEntityRecord, ...]:
     """Records of every config-declared entity of ``registry`` for the demo data set ``data``.
 
     Records come in creation order: a record's parent and reference targets come
     before it. Pure and deterministic (a function of ``registry`` and ``data``).
+
+    :param pool: with the :data:`POOL_SIZE` records of each entity without a parent
+        (``False`` for the later slices of :func:`entity_records_by_slice`).
     """
-    return _Generator(registry, data).run()
+    return _Generator(registry, data, pool=pool).run()
 
 
+def entity_records_of_slice(registry: Any, data: DemoDataSet, loans: Sequence[DemoLoan],
+                            first: bool) -> tuple[DemoEntityRecord, ...]:
+    """The records of one slice of ``loans`` of ``data`` (the pool with the first slice)."""
+    return generate_entity_records(registry, replace(data, loans=tuple(loans)), pool=first)
+
+
+def entity_records_by_slice(registry: Any, data: DemoDataSet,
+                            slice_size: int) -> tuple[DemoEntityRecord, ...]:
+    """The records of the data set's loans ``slice_size`` at a time (as the bulk loader
+    makes them, slice by slice): the loans needing attention are chosen within a slice,
+    the pool comes with the first one. One slice: :func:`generate_entity_records`."""
+    if slice_size < 1:
+        raise ValueError("slice_size must be >= 1")
+    out: list[DemoEntityRecord] = []
+    loans = data.loans
+    for start in range(0, max(len(loans), 1), slice_size):
+        out.extend(entity_records_of_slice(registry, data, loans[start:start + slice_size],
+                                           start == 0))
+    return tuple(out)

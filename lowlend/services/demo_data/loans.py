@@ -221,10 +221,12 @@ def plan_payments(rng: random.Random, ref: str, schedule: Schedule, fees: FeeSch
     return p.payments, behaviour
 
 
-def add_duplicate(rng: random.Random, payments: list[DemoPayment],
-                  business_date: date) -> list[DemoPayment]:
+def add_duplicate(rng: random.Random, payments: list[DemoPayment], business_date: date,
+                  schedule: Schedule | None = None,
+                  fees: FeeSchedule | None = None) -> list[DemoPayment]:
     """The first repayment imported twice (the next day) and the duplicate reversed a few
-    days later; unchanged when no repayment leaves room for it."""
+    days later; unchanged when no repayment leaves room for it. With the ``schedule``, a
+    repayment that settles the loan is not doubled (a closed loan takes no payment)."""
     for k, original in enumerate(payments):
         if original.kind != "repayment":
             continue
@@ -232,6 +234,8 @@ def add_duplicate(rng: random.Random, payments: list[DemoPayment],
         reversed_on = day + timedelta(days=rng.randint(1, 4))
         following = payments[k + 1].value_date if k + 1 < len(payments) else business_date
         if reversed_on >= min(following, business_date):
+            continue
+        if schedule is not None and forecast(schedule, payments[:k + 1], day, fees).is_closed:
             continue
         dup = replace(original, ref=f"{original.ref}D", value_date=day,
                       reference=f"{original.reference}D", note=DUPLICATE_NOTE,

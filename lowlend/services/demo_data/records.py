@@ -165,6 +165,11 @@ class DemoLoan:
     behaviour: str  # on_time | late | partial | delinquent | payoff
     disbursement_reference: str = ""
     write_off_on: date | None = None
+    awaiting: bool = False
+    """Booked ``approved`` and not paid out yet (no money plan; ``disbursed_on`` is the
+    planned value date)."""
+    first_tranche: Decimal | None = None
+    """Partly disbursed: the principal of the first (and so far only) tranche."""
 
 
 @dataclass(frozen=True)
@@ -177,3 +182,21 @@ class DemoDataSet:
     applications: tuple[DemoApplication, ...]
     loans: tuple[DemoLoan, ...]
     relations: tuple[DemoRelation, ...] = ()
+    pipeline: tuple[tuple[DemoApplication, DemoLoan], ...] = ()
+    """Loans in disbursement (:func:`~lowlend.services.demo_data.portfolio.pipeline_loans`):
+    approved and awaiting it, partly disbursed; with their applications."""
+
+
+@dataclass(frozen=True)
+class DemoChunk:
+    """A slice of the data set in creation order
+    (:func:`~lowlend.services.demo_data.portfolio.iter_demo_chunks`): the customers first
+    made for it (the enterprise pool comes with the first slice), the applications and
+    loans of its loans (or open applications only), and the relations once their
+    customers exist."""
+
+    customers: tuple[DemoCustomer, ...]
+    applications: tuple[DemoApplication, ...]
+    loans: tuple[DemoLoan, ...]
+    relations: tuple[DemoRelation, ...] = ()
+    pipeline: tuple[tuple[DemoApplication, DemoLoan], ...] = ()
