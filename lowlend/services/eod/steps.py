@@ -36,6 +36,9 @@ after ``accrue_interest`` gives the same figures.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -50,15 +53,18 @@ from lowlend.domain.close_of_day import (
     penalty_total,
 )
 from lowlend.domain.errors import DomainError
+from lowlend.domain.fees import FeeSchedule, apply_fees
 from lowlend.domain.loan_state import LoanState
-from lowlend.domain.schedule import Schedule
+from lowlend.domain.schedule import Schedule, build_schedule
 from lowlend.services.eod.ports import (
     ClassificationChange,
     InstallmentRecord,
     LoanClose,
     LoanRecord,
 )
-from lowlend.services.lending.loan_postings import domain_transactions, schedule_of
+from lowlend.services.lending.errors import LendingError
+from lowlend.services.lending.loan_postings import domain_transactions
+from lowlend.services.product_terms import fees_from_snapshot, terms_from_snapshot
 
 __all__ = [
     "AVAILABLE",
@@ -123,7 +129,7 @@ class LoanWork:
     def close(self) -> tuple[Schedule, LoanState]:
         """The loan's schedule and its state at the end of the business date."""
         if self._close is None:
-            schedule, fees = schedule_of(cast(Any, self.loan))
+            schedule, fees = _schedule(self.loan)
             txns = domain_transactions(cast(Any, self.loan.transactions))
             self._close = schedule, close_state(schedule, txns, self.business_date, fees)
         return self._close
@@ -150,6 +156,39 @@ class LoanWork:
                         if r not in self.loan.installments)
         return LoanClose(self.loan.id, self.status, self.dpd, self.classification,
                          self.accrued_interest, self.accrued_penalty, changed)
+
+
+_SCHEDULES: OrderedDict[tuple[int, str], tuple[Schedule, FeeSchedule | None]] = OrderedDict()
+_LOCK = threading.Lock()
+SCHEDULE_CACHE_SIZE = 50_000
+"""Schedules kept per process (least recently used dropped first), keyed by loan and terms
+snapshot: a run over several dates builds each loan's schedule once."""
+
+
+def _schedule(loan: LoanRecord) -> tuple[Schedule, FeeSchedule | None]:
+    """The schedule (fees on the rows) of the loan's terms snapshot — the rows
+    ``loan_postings.schedule_of`` gives, without pricing the quote's APR, which the close
+    does not need (it was most of the time per loan).
+
+    :raises LendingError: ``loan_terms_missing`` for a snapshot that cannot be read.
+    """
+    key = (loan.id, json.dumps(loan.terms_snapshot, sort_keys=True, default=str))
+    with _LOCK:
+        found = _SCHEDULES.get(key)
+        if found is not None:
+            _SCHEDULES.move_to_end(key)
+            return found
+    try:
+        terms = terms_from_snapshot(loan.terms_snapshot)
+        fees = fees_from_snapshot(loan.terms_snapshot)
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        raise LendingError("loan_terms_missing", status=409, value=loan.id) from None
+    found = apply_fees(build_schedule(terms), fees)[0], fees
+    with _LOCK:
+        _SCHEDULES[key] = found
+        if len(_SCHEDULES) > SCHEDULE_CACHE_SIZE:
+            _SCHEDULES.popitem(last=False)
+    return found
 
 
 Step = Callable[[LoanWork, StepParams], bool]
