@@ -76,12 +76,39 @@ def _migration_connection(database: Target) -> Iterator[sa.Connection]:
         else make_engine(database, poolclass=sa.pool.NullPool)
     )
     try:
-        with engine.begin() as connection:
-            _lock(connection)
-            yield connection
+        with engine.connect() as connection:
+            if connection.dialect.name != "sqlite":
+                with connection.begin():
+                    _lock(connection)
+                    yield connection
+                return
+            # SQLite changes a table by copying it (batch mode) and dropping the original,
+            # which other tables' rows refer to: SQLite's own procedure for that is foreign
+            # keys off (outside the transaction: the switch is ignored inside one), the
+            # change, a foreign-key check before commit, foreign keys on again.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+            try:
+                with connection.begin():
+                    yield connection
+                    _check_foreign_keys(connection)
+            finally:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
     finally:
         if not isinstance(database, sa.Engine):
             engine.dispose()
+
+
+def _check_foreign_keys(connection: sa.Connection) -> None:
+    """Refuse (roll back) a SQLite migration that leaves rows pointing nowhere."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise RuntimeError(
+            f"the migration leaves {len(broken)} row(s) whose foreign keys point nowhere, "
+            f"e.g. {table} rowid {rowid} → {parent}"
+        )
 
 
 def upgrade(database_url: Target, revision: str = "head") -> None:
