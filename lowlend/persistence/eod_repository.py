@@ -345,7 +345,8 @@ class SqlEodStore(SqlBusinessDates):
             if not left:
                 failed = conn.execute(sa.select(sa.func.count()).select_from(FAILS).where(
                     FAILS.c.run_id == run_id, ~FAILS.c.retried)).scalar()
-                conn.execute(RUNS.update().where(RUNS.c.id == run_id).values(
+                conn.execute(RUNS.update().where(RUNS.c.id == run_id,
+                                                 RUNS.c.status == "running").values(
                     status="completed_with_failures" if failed else "completed",
                     finished_at=_now()))
         found = self.run(run_id)

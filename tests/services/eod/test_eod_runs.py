@@ -43,6 +43,7 @@ def test_rerunning_dates_changes_nothing(world: World) -> None:
     steps = _count(world, EodRunStep.__table__)
     [again] = run_eod(svc, end, today=end)  # the last closed date again
     assert again.run.id == summaries[-1].run.id
+    assert again.run.finished_at == summaries[-1].run.finished_at  # the run is not touched
     assert checksums(world.engine) == before
     assert _count(world, EodRunStep.__table__) == steps
     with pytest.raises(BusinessDateError) as info:  # an earlier closed date
