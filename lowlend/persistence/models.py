@@ -570,6 +570,7 @@ LOWLEND_TABLES: frozenset[str] = frozenset(
 
 from lowlend.persistence.attachments import Attachment  # noqa: E402,F401  same metadata
 from lowlend.persistence.auth_state import AUTH_STATE_TABLES  # noqa: E402
+from lowlend.persistence.eod_models import EOD_TABLES  # noqa: E402
 from lowlend.persistence.ledger_models import (  # noqa: E402,F401  same metadata
     LEDGER_TABLES,
     LedgerCheckpoint,
@@ -581,7 +582,6 @@ from lowlend.persistence.lending_models import (  # noqa: E402,F401  same metada
     CreditLine,
     StaffAbsence,
 )
-from lowlend.persistence.eod_models import EOD_TABLES  # noqa: E402
 from lowlend.persistence.reconciliation_models import RECONCILIATION_TABLES  # noqa: E402
 
 LOWLEND_TABLES = (
