@@ -10,11 +10,15 @@ returns it. Several apps can be built in one process (tests do).
 :mod:`lowlend.web.bootstrap`) or by the Alembic migrations, so the app can start
 — and ``/health`` can report 503 — while the database is down.
 
+The web layer reaches the persistence layer only through this factory and
+:mod:`lowlend.web.composition` (the composition root), which puts the app's
+:class:`~lowlend.web.backend.WebBackend` in ``app.extensions``.
+
 Hook points for the other layers (looked up at boot):
 
 * ``lowlend.services.registry_provider`` — current SpecRegistry + version counter,
   see :mod:`lowlend.web.registry_hooks`;
-* ``lowlend.web.registration.REGISTRARS`` — the ``register(appbuilder, registry)``
+* ``lowlend.web.registration.REGISTRARS`` — the ``register(appbuilder, registry, backend)``
   of each part of the admin, called at boot.
 """
 
@@ -138,6 +142,7 @@ def create_app(config: object | Mapping[str, Any] | None = None) -> Flask:
     from lowlend.persistence.migrate import MIGRATIONS_DIR
     from lowlend.tasks.celery_app import make_celery
     from lowlend.web import (
+        composition,
         csrf,
         health,
         login_security,
@@ -167,6 +172,7 @@ def create_app(config: object | Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("FAB_BASE_TEMPLATE", "appbuilder/baselayout.html")
 
     db.init_app(app)
+    backend = composition.install(app)  # the web layer's view of the persistence layer
     Migrate(app, db, directory=str(MIGRATIONS_DIR))  # `flask db upgrade` = `lowlend db upgrade`
     security_headers.init_app(app)  # CSP, HSTS, frame/sniff/referrer headers, HTTPS cookies
     request_limits.init_app(app)  # 413 over MAX_CONTENT_LENGTH, before anything reads a body
@@ -179,7 +185,7 @@ def create_app(config: object | Mapping[str, Any] | None = None) -> Flask:
         health.init_app(app)
         registry_hooks.install(app)
         permission_sync.init_app(app)  # a newly published version's permissions, per worker
-        registration.register_views(appbuilder)
+        registration.register_views(appbuilder, backend)
     make_celery(app)
 
     @app.before_request

@@ -13,26 +13,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from flask import flash
 from flask_babel import lazy_gettext as _l
 
 from lowlend.domain.approval import Verdict
 from lowlend.domain.errors import DomainError
-from lowlend.persistence.db import db
-from lowlend.persistence.lending_models import (
-    ApplicationDecision,
-    ApprovalTask,
-    CreditLine,
-    CreditReportRecord,
-)
-from lowlend.persistence.models import Application, Loan
 from lowlend.services.lending import applications, approvals
 from lowlend.services.messages import message
-from lowlend.web.api.quote import _locale
+from lowlend.web.backend import backend
 from lowlend.web.fab import may
 from lowlend.web.generic.core_entities import APPLICATION_STATUS
 from lowlend.web.generic.labels import format_date, format_money, translate
+from lowlend.web.i18n import request_locale
 from lowlend.web.lending_context import (
     LendingContext,
     actor,
@@ -129,7 +121,7 @@ REPORT_FACTS = (
 def _report(report_id: int | None) -> dict[str, Any] | None:
     if report_id is None:
         return None
-    row = db.session.get(CreditReportRecord, report_id)
+    row = backend().lending.credit_report(report_id)
     if row is None:
         return None
     facts = row.facts or {}
@@ -166,17 +158,13 @@ def _reason_text(reason: dict[str, Any], locale: str) -> str:
 
 def panel_for(pk: Any) -> Panel | None:
     """The panel of application ``pk`` (``None`` when it does not exist)."""
-    app = db.session.get(Application, pk)
+    app = backend().lending.application(pk)
     if app is None:
         return None
-    locale = _locale()
+    locale = request_locale()
     panel = Panel(status=app.status, score=app.score, report=_report(app.credit_report_id))
     steps = step_labels(app.config_version_id, app.product_code)
-    rows = db.session.execute(
-        sa.select(ApplicationDecision)
-        .where(ApplicationDecision.application_id == app.id)
-        .order_by(ApplicationDecision.id)
-    ).scalars()
+    rows = backend().lending.decisions(app.id)
     for row in rows:
         panel.decisions.append(
             {
@@ -193,11 +181,7 @@ def panel_for(pk: Any) -> Panel | None:
                 ),
             }
         )
-    tasks = db.session.execute(
-        sa.select(ApprovalTask)
-        .where(ApprovalTask.application_id == app.id, ApprovalTask.round == app.round)
-        .order_by(ApprovalTask.stage, ApprovalTask.id)
-    ).scalars()
+    tasks = backend().lending.tasks(app.id, app.round)
     roles = role_labels()
     for task in tasks:
         panel.tasks.append(
@@ -227,12 +211,8 @@ def panel_for(pk: Any) -> Panel | None:
             today=business_today(),
         )
     )
-    panel.loan_id = db.session.execute(
-        sa.select(Loan.id).where(Loan.application_id == app.id).limit(1)
-    ).scalar_one_or_none()
-    panel.credit_line_id = db.session.execute(
-        sa.select(CreditLine.id).where(CreditLine.application_id == app.id).limit(1)
-    ).scalar_one_or_none()
+    panel.loan_id = backend().lending.loan_of_application(app.id)
+    panel.credit_line_id = backend().lending.credit_line_of_application(app.id)
     return panel
 
 
@@ -242,7 +222,7 @@ def act(pk: int, action: str, comment: str) -> None:
     now = dt.datetime.now(dt.UTC)
     try:
         if action == "consent":
-            app = db.session.get(Application, pk)
+            app = backend().lending.application(pk)
             assert app is not None
             applications.record_consent(
                 ctx.uow(), app.customer_id, granted_on=business_today(), valid_days=90,
@@ -266,10 +246,10 @@ def act(pk: int, action: str, comment: str) -> None:
                 department_path=current_principal().department_path, contract=ctx.contract,
             ).status
     except DomainError as exc:
-        flash(message(exc.code, _locale(), **exc.params), "danger")
+        flash(message(exc.code, request_locale(), **exc.params), "danger")
         return
     finally:
-        db.session.expire_all()
+        backend().records.expire_all()
     item = next((i for i in APPLICATION_STATUS.items if i.code == status), None)
-    label = item.label.get(_locale()) if item is not None else status
+    label = item.label.get(request_locale()) if item is not None else status
     flash(str(translate("Done: %(status)s") % {"status": label}), "success")

@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import Flask
 
-from lowlend.persistence.db import db
 from lowlend.web import registry_hooks
+from lowlend.web.backend import backend_of
 from lowlend.web.fab import appbuilder_of, security_manager
 
 log = logging.getLogger(__name__)
@@ -59,19 +59,17 @@ def create_schema(app: Flask) -> str:
     lowlend's tables come from the Alembic migrations; FAB's security tables and
     built-in roles from FAB.
     """
-    from lowlend.persistence.migrate import upgrade
-
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         from pathlib import Path
 
         Path(url[len("sqlite:///") :].split("?")[0]).parent.mkdir(parents=True, exist_ok=True)
     with app.app_context():
-        upgrade(url)
+        backend_of(app).upgrade_schema(url)
         sm = security_manager(app)
         # FAB's own tables (if missing) + built-in Admin/Public roles; ignores FAB_CREATE_DB.
         sm._create_db()
-        db.session.commit()
+        backend_of(app).records.commit()
     return "alembic"
 
 
@@ -127,8 +125,7 @@ def load_demo_data(app: Flask, loans: int | None = None, seed: int | None = None
     Runs after the shipped configuration is published; staff records are linked to
     the demo users. Returns a one-line summary for the CLI.
     """
-    from lowlend.persistence.demo_loader import load_demo_for_current_config
-
+    persistence = backend_of(app)
     with app.app_context():
         sm = security_manager(app)
         user_ids = {}
@@ -137,8 +134,8 @@ def load_demo_data(app: Flask, loans: int | None = None, seed: int | None = None
             if found is not None:
                 user_ids[user.username] = found.id
         try:
-            summary = load_demo_for_current_config(
-                db.session,
+            summary = persistence.load_demo(
+                persistence.session,
                 loans=200 if loans is None else loans,
                 seed=7 if seed is None else seed,
                 user_ids=user_ids,
@@ -148,7 +145,7 @@ def load_demo_data(app: Flask, loans: int | None = None, seed: int | None = None
         except LookupError as exc:  # nothing published (the shipped config did not validate)
             return f"not loaded: {exc}"
         finally:
-            db.session.remove()
+            persistence.session.remove()
     return str(summary.describe())
 
 

@@ -4,7 +4,7 @@ Generated views and REST APIs use ``ScopedSQLAInterface(Model, entity_code)``
 instead of FAB's ``SQLAInterface(Model)``. Every query FAB makes through it — the
 list, its count, and get-by-id for show / edit / delete / download / actions and
 REST ``GET/PUT/DELETE /api/v1/<code>/<id>`` — carries the data-scope condition of
-the current user (:mod:`lowlend.persistence.scope`), so an out-of-scope id is
+the current user (the scope port of :mod:`lowlend.services.admin_ports`), so an out-of-scope id is
 "not found" (404), exactly like a missing one.
 
 The scope is decided per query from the *current* registry and the current
@@ -20,13 +20,12 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from lowlend.domain.conventions import DataScope
-from lowlend.persistence.scope import ScopeColumns, count_in_scope, scope_columns, scope_condition
 from lowlend.services.data_scope import Principal, scope_for
 from lowlend.web import registry_hooks
+from lowlend.web.backend import backend
 from lowlend.web.user_context import current_principal
 
 log = logging.getLogger(__name__)
@@ -39,7 +38,8 @@ MODEL_ENTITY_CODES: dict[str, str] = {
 }
 
 
-def _owner_field(registry: Any, entity_code: str) -> str | None:
+def owner_field(registry: Any, entity_code: str) -> str | None:
+    """The owner column ``data_scope.owner_field`` of entity ``entity_code`` declares."""
     entities = getattr(registry, "entities", None) or {}
     spec = entities.get(entity_code) if hasattr(entities, "get") else None
     return getattr(spec, "owner_field", None)
@@ -79,7 +79,7 @@ class ScopedSQLAInterface(SQLAInterface):
         self.entity_code = entity_code
         self._principal = principal
         self._owner_field = owner_field
-        self._columns_cache: dict[str | None, ScopeColumns] = {}
+        self._columns_cache: dict[str | None, Any] = {}
 
     # -- the scope ----------------------------------------------------------------
     def principal(self) -> Principal:
@@ -99,21 +99,21 @@ class ScopedSQLAInterface(SQLAInterface):
             owner_field=self._owner_field,
         )
 
-    def _columns(self, registry: Any) -> ScopeColumns:
-        owner = self._owner_field or _owner_field(registry, self.entity_code or "")
+    def _columns(self, registry: Any) -> Any:
+        owner = self._owner_field or owner_field(registry, self.entity_code or "")
         cached = self._columns_cache.get(owner)
         if cached is None:
-            cached = self._columns_cache[owner] = scope_columns(self.obj, owner)
+            cached = self._columns_cache[owner] = backend().scope.columns(self.obj, owner)
         return cached
 
-    def scope_condition(self) -> sa.ColumnElement[bool] | None:
+    def scope_condition(self) -> Any | None:
         """The SQL condition of the current principal (``None``: unrestricted)."""
         if self.entity_code is None:
             return None
         registry = registry_hooks.current_registry()
         principal = self.principal()
         scope = scope_for(registry, principal, self.entity_code)
-        return scope_condition(
+        return backend().scope.condition(
             self.obj, scope, principal, columns=self._columns(registry)
         )
 
@@ -147,7 +147,7 @@ def scoped_count(
     entity_code: str,
     user: Any = None,
     *,
-    where: Sequence[sa.ColumnElement[bool]] = (),
+    where: Sequence[Any] = (),
     registry: Any = None,
 ) -> int:
     """Count ``model`` rows in ``user``'s data scope for ``entity_code``.
@@ -166,26 +166,45 @@ def scoped_count(
     if registry is None:
         registry = registry_hooks.current_registry()
     scope = scope_for(registry, principal, entity_code)
-    return count_in_scope(
-        session,
-        model,
-        scope,
-        principal,
-        where=where,
-        owner_field=_owner_field(registry, entity_code),
+    return backend().scope.count(
+        model, scope, principal, where=where, owner_field=owner_field(registry, entity_code),
+        session=session,
     )
+
+
+def _scope_args(
+    entity_code: str, user: Principal | None, registry: Any
+) -> tuple[DataScope | None, Principal, str | None]:
+    principal = user if user is not None else current_principal()
+    if registry is None:
+        registry = registry_hooks.current_registry()
+    return scope_for(registry, principal, entity_code), principal, owner_field(registry, entity_code)
+
+
+def scoped_record(
+    model: Any, entity_code: str, pk: int, user: Principal | None = None, registry: Any = None
+) -> Any | None:
+    """Record ``pk`` of ``model`` if it is in the user's data scope for ``entity_code``."""
+    scope, principal, owner = _scope_args(entity_code, user, registry)
+    return backend().scope.record(model, pk, scope, principal, owner_field=owner)
+
+
+def scoped_newest(
+    model: Any, entity_code: str, limit: int, user: Principal | None = None, registry: Any = None
+) -> list[Any]:
+    """The newest ``limit`` records of ``model`` in the user's data scope (drop-downs)."""
+    scope, principal, owner = _scope_args(entity_code, user, registry)
+    return backend().scope.newest(model, scope, principal, owner_field=owner, limit=limit)
 
 
 def scoped_select(
     model: Any, entity_code: str, user: Principal | None = None, registry: Any = None
-) -> sa.Select[Any]:
+) -> Any:
     """``select(model)`` restricted to the data scope (exports, reports)."""
     principal = user if user is not None else current_principal()
     if registry is None:
         registry = registry_hooks.current_registry()
     scope = scope_for(registry, principal, entity_code)
-    stmt = sa.select(model)
-    condition = scope_condition(
-        model, scope, principal, owner_field=_owner_field(registry, entity_code)
+    return backend().scope.select(
+        model, scope, principal, owner_field=owner_field(registry, entity_code)
     )
-    return stmt if condition is None else stmt.where(condition)

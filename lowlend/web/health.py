@@ -11,11 +11,10 @@ import logging
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from lowlend.persistence.db import db
 from lowlend.web import registry_hooks
+from lowlend.web.backend import backend
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +25,12 @@ HEALTH_ENDPOINT = "lowlend_health.health"
 
 def check_database() -> str:
     try:
-        db.session.execute(text("SELECT 1"))
+        backend().records.ping()
         return "ok"
     except Exception as exc:
         log.warning("health: database check failed: %s", exc)
         try:
-            db.session.rollback()
+            backend().records.rollback()
         except SQLAlchemyError as rollback_exc:  # the connection is gone as well
             log.warning("health: rollback after the failed check failed: %s", rollback_exc)
         return "down"

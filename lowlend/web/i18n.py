@@ -32,15 +32,69 @@ from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from babel import Locale
 from babel.support import NullTranslations, Translations
-from flask import Flask
+from flask import Flask, current_app, has_app_context, has_request_context
 from flask_babel import Domain, get_locale
 from flask_babel import lazy_gettext as _l
 
-__all__ = ["LowlendDomain", "_l", "install_domain", "locale_names"]
+__all__ = [
+    "LowlendDomain",
+    "_l",
+    "install_domain",
+    "label_text",
+    "locale_names",
+    "request_locale",
+]
+
+#: the locale outside an app (no configuration to read)
+FALLBACK_LOCALE = "zh_CN"
+
+
+def request_locale() -> str:
+    """The locale of the current request as a key of ``LANGUAGES`` (``zh_CN``/``en``): the
+    one place lowlend resolves it (labels, menus, messages of the use cases, API answers).
+
+    Outside a request: ``BABEL_DEFAULT_LOCALE``; outside an app: ``zh_CN``. A request
+    locale that is not in ``LANGUAGES`` also gives ``BABEL_DEFAULT_LOCALE``.
+    """
+    if not has_app_context():
+        return FALLBACK_LOCALE
+    languages = current_app.config.get("LANGUAGES") or {}
+    default = str(current_app.config.get("BABEL_DEFAULT_LOCALE", FALLBACK_LOCALE))
+    if not has_request_context():
+        return default
+    for name in locale_names(get_locale()):
+        if name in languages:
+            return name
+    return default
+
+
+def label_text(label: Any, locale: str | None = None) -> str:
+    """The text of a configuration label in ``locale`` (default: :func:`request_locale`),
+    falling back to ``zh_CN``, ``en``, then any text: the one place labels are resolved.
+
+    ``label``: a spec ``Label`` (anything with ``get(locale)``), a ``{locale: text}``
+    mapping or a plain string.
+    """
+    if label is None:
+        return ""
+    if isinstance(label, str):
+        return label
+    getter = getattr(label, "get", None)
+    if callable(getter):
+        for key in (locale or request_locale(), "zh_CN", "en"):
+            value = getter(key)
+            if value:
+                return str(value)
+        if isinstance(label, Mapping):
+            for value in label.values():
+                if value:
+                    return str(value)
+    return str(label)
 
 
 def locale_names(locale: Locale | str | None) -> list[str]:

@@ -17,6 +17,7 @@ from lowlend.domain.approval import Actor
 from lowlend.services.lending.loans import ContractRenderer
 from lowlend.services.lending.ports import BureauPort
 from lowlend.web import registry_hooks
+from lowlend.web.backend import backend_of
 from lowlend.web.user_context import current_principal
 
 __all__ = ["LendingContext", "actor", "business_today", "lending"]
@@ -44,19 +45,13 @@ class LendingContext:
 
 
 def _build(app: Flask) -> LendingContext:
-    from sqlalchemy.orm import sessionmaker
-
     from lowlend.integrations.bureau.factory import bureau_from_settings
     from lowlend.integrations.payments import gateway_from_settings
-    from lowlend.persistence.db import db
-    from lowlend.persistence.lending_repository import lending_uow_factory
-    from lowlend.persistence.money_repository import money_uow_factory
     from lowlend.services.contracts import Lender
     from lowlend.services.lending.contract_facts import contract_renderer
     from lowlend.web.generic.stamping import id_protector
 
-    with app.app_context():
-        maker = sessionmaker(bind=db.engine, expire_on_commit=False)
+    units = backend_of(app).uow
     settings = {k: str(v) for k, v in os.environ.items() if k.startswith("LOWLEND_BUREAU")}
     settings.update(
         {k: str(v) for k, v in app.config.items() if k.startswith("LOWLEND_BUREAU")}
@@ -78,10 +73,10 @@ def _build(app: Flask) -> LendingContext:
     )
     renderer = contract_renderer(lender, with_pdf=bool(app.config.get("LOWLEND_CONTRACT_PDF", True)))
     return LendingContext(
-        uow=lending_uow_factory(maker, admin_role, protector.decrypt),
+        uow=units.lending(admin_role, protector.decrypt),
         bureau=bureau,
         contract=renderer,
-        money=money_uow_factory(maker),
+        money=units.money(),
         gateway=gateway,
     )
 
@@ -104,7 +99,7 @@ def actor() -> Actor:
 def step_labels(config_version_id: int, product_code: str) -> dict[str, str]:
     """The labels (in the user's language) of the approval steps of a product's chain, as
     pinned by ``config_version_id``; codes stay as they are when the version is unknown."""
-    from lowlend.web.generic.labels import label_text
+    from lowlend.web.i18n import label_text
 
     try:
         registry = LendingContext.registry_for(config_version_id)
@@ -117,7 +112,7 @@ def step_labels(config_version_id: int, product_code: str) -> dict[str, str]:
 
 def role_labels() -> dict[str, str]:
     """Role codes → labels of the current configuration, in the user's language."""
-    from lowlend.web.generic.labels import label_text
+    from lowlend.web.i18n import label_text
 
     registry = registry_hooks.current_registry()
     roles = getattr(registry, "roles", None) or {}

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-import sqlalchemy as sa
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_babel import lazy_gettext as _l
@@ -16,18 +15,15 @@ from flask_login import login_required
 
 from lowlend.domain.approval import Verdict
 from lowlend.domain.errors import DomainError
-from lowlend.persistence.db import db
-from lowlend.persistence.lending_models import ApprovalTask
-from lowlend.persistence.models import Application, Customer
-from lowlend.persistence.scope import scope_condition
 from lowlend.services.data_scope import scope_for
 from lowlend.services.lending import approvals
 from lowlend.services.lending.approvals import route_of
 from lowlend.services.messages import message
 from lowlend.web import registry_hooks
-from lowlend.web.api.quote import _locale
+from lowlend.web.backend import backend
 from lowlend.web.generic.labels import format_date, format_money
 from lowlend.web.generic.scope_check import record_visible
+from lowlend.web.i18n import request_locale
 from lowlend.web.lending_context import actor, business_today, lending, step_labels
 from lowlend.web.user_context import current_principal
 
@@ -57,20 +53,10 @@ def _open_tasks_for(principal: Any) -> list[dict[str, Any]]:
     scope = scope_for(registry_hooks.current_registry(), principal, "applications")
     if scope is None:
         return []
-    stmt = (
-        sa.select(ApprovalTask, Application, Customer.name)
-        .join(Application, Application.id == ApprovalTask.application_id)
-        .join(Customer, Customer.id == Application.customer_id)
-        .where(ApprovalTask.status == "open", Application.status == "in_review")
-        .order_by(ApprovalTask.due_at, ApprovalTask.id)
-        .limit(200)
-    )
-    visible = scope_condition(Application, scope, principal)  # the applications I may see
-    if visible is not None:
-        stmt = stmt.where(visible)
     rows = []
     labels: dict[tuple[int, str], dict[str, str]] = {}
-    for task, app, customer in db.session.execute(stmt).all():
+    # the open steps of the applications I may see
+    for task, app, customer in backend().lending.open_tasks(scope, principal, 200):
         mine = task.assignee_staff_id is not None and task.assignee_staff_id == principal.staff_id
         eligible = me.may_take(route_of([task])[0])  # the approval engine's own rule
         if not (mine or eligible) or app.created_by == principal.user_id:
@@ -103,12 +89,7 @@ class MyTasksView(BaseView):
     @login_required
     def list(self) -> Any:
         principal = current_principal()
-        returned = db.session.execute(
-            sa.select(Application)
-            .where(Application.status == "returned", Application.created_by == principal.user_id)
-            .order_by(Application.updated_at.desc())
-            .limit(100)
-        ).scalars().all()
+        returned = backend().lending.returned_applications(principal.user_id, 100)
         return self.render_template(
             "lending/my_tasks.html",
             title=_l("My tasks"),
@@ -120,7 +101,7 @@ class MyTasksView(BaseView):
     @expose("/<int:task_id>/decide", methods=["POST"])
     @login_required
     def decide(self, task_id: int) -> Any:
-        task = db.session.get(ApprovalTask, task_id)
+        task = backend().lending.task(task_id)
         verdict_raw = request.form.get("decision", "")
         if (
             task is None
@@ -139,10 +120,10 @@ class MyTasksView(BaseView):
                 contract=ctx.contract,
             )
         except DomainError as exc:
-            flash(message(exc.code, _locale(), **exc.params), "danger")
+            flash(message(exc.code, request_locale(), **exc.params), "danger")
         else:
             flash(str(_l("Decision recorded.")), "success")
-        db.session.expire_all()
+        backend().records.expire_all()
         return redirect(url_for("MyTasksView.list"))
 
 

@@ -72,9 +72,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash
 
-from lowlend.persistence import auth_state
-from lowlend.persistence.audit import add_audit
-from lowlend.persistence.db import db
+from lowlend.services.admin_ports import AuthStateStore
 from lowlend.services.login_policy import (
     LockoutPolicy,
     address_key,
@@ -84,6 +82,7 @@ from lowlend.services.login_policy import (
     normalise_username,
     throttle_key,
 )
+from lowlend.web.backend import backend
 
 __all__ = [
     "AUDIT_ENTITY",
@@ -106,6 +105,16 @@ JWT_CLAIM = "lowlend_av"
 """JWT claim with the user's version when the token was issued."""
 AUDIT_ENTITY = "login"
 """``audit_log.entity`` of sign-in events."""
+
+def auth_state() -> AuthStateStore:
+    """The app's store of login state (session versions, locks)."""
+    return backend().auth
+
+
+def _db() -> Any:
+    """The request's session."""
+    return backend().session
+
 
 _FAILED = "lowlend.login_failed"
 _USER_SCOPE = "lowlend-login-user"
@@ -300,17 +309,17 @@ def _audit(action_name: str, username: str, user: Any, **details: Any) -> None:
         return
     after = {"ip": client_address(), "via": _via(), **details}
     try:
-        add_audit(
-            db.session,  # type: ignore[arg-type]
+        backend().audit.add(
+            _db(),
             entity=AUDIT_ENTITY,
             entity_id=(getattr(user, "username", None) or username or "")[:50],
             action=action_name, before=None, after=after,
             user_id=getattr(user, "id", None),
             username=(getattr(user, "username", None) or username or "")[:100],
         )
-        db.session.commit()
+        _db().commit()
     except SQLAlchemyError:
-        db.session.rollback()
+        _db().rollback()
         log.exception("lowlend: could not write the %s audit row", action_name)
 
 
@@ -331,7 +340,7 @@ def authenticate(security_manager: Any, username: str | None, password: str | No
     policy = lockout_policy()
     user = _find_user(security_manager, username)
     if user is not None and user.is_active:
-        status = lock_status(auth_state.locked_until(db.session, user.id), now)
+        status = lock_status(auth_state().locked_until(_db(), user.id), now)
         if status == "locked":
             # same work and answer as a wrong password: a right guess is not confirmed
             check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"],
@@ -340,9 +349,9 @@ def authenticate(security_manager: Any, username: str | None, password: str | No
             _audit("login_failed", str(username), user, reason="locked")
             return None
         if status == "expired":  # the lock ran out: a fresh count
-            auth_state.set_locked_until(db.session, user.id, None)
+            auth_state().set_locked_until(_db(), user.id, None)
             user.fail_login_count = 0
-            db.session.commit()
+            _db().commit()
     result = check(username, password)
     if result is not None:
         _audit("login", str(username), result)
@@ -357,8 +366,8 @@ def authenticate(security_manager: Any, username: str | None, password: str | No
                consecutive_failures=int(user.fail_login_count or 0))
         until = policy.lock_after(int(user.fail_login_count or 0), now)
         if until is not None:
-            auth_state.set_locked_until(db.session, user.id, until)
-            db.session.commit()
+            auth_state().set_locked_until(_db(), user.id, until)
+            _db().commit()
             _audit("account_locked", str(username), user, until=until.isoformat(),
                    consecutive_failures=int(user.fail_login_count or 0))
     return None
@@ -366,18 +375,18 @@ def authenticate(security_manager: Any, username: str | None, password: str | No
 
 def unlock_user(user: Any) -> None:
     """End the lockout of ``user`` and start its failure count again (not committed)."""
-    auth_state.set_locked_until(db.session, user.id, None)
+    auth_state().set_locked_until(_db(), user.id, None)
     user.fail_login_count = 0
 
 
 def is_locked(user_id: int) -> bool:
     """Whether the account is locked now."""
-    return lock_status(auth_state.locked_until(db.session, user_id), _now()) == "locked"
+    return lock_status(auth_state().locked_until(_db(), user_id), _now()) == "locked"
 
 
 # -- revocation of sessions and JWTs ------------------------------------------------------
 def _version(user_id: Any) -> int:
-    return auth_state.auth_version(db.session, int(user_id))
+    return auth_state().auth_version(_db(), int(user_id))
 
 
 def _on_logged_in(sender: Any, user: Any = None, **_: Any) -> None:
@@ -398,10 +407,10 @@ def load_session_user(security_manager: Any, pk: Any) -> Any:
 def after_logout(user: Any) -> None:
     """Logout: every session and JWT of ``user`` becomes invalid; audited."""
     try:
-        auth_state.bump_auth_version(db.session, int(user.id))
-        db.session.commit()
+        auth_state().bump_auth_version(_db(), int(user.id))
+        _db().commit()
     except SQLAlchemyError:
-        db.session.rollback()
+        _db().rollback()
         log.exception("lowlend: could not revoke the sessions of user %s", user.id)
     _audit("logout", str(user.username), user)
 
@@ -436,7 +445,7 @@ def _after_user_update(_mapper: Any, connection: sa.Connection, target: Any) -> 
     history = sa.inspect(target).attrs.password.history
     if not history.has_changes() or target.id is None:
         return
-    version = auth_state.bump_auth_version(connection, int(target.id))
+    version = auth_state().bump_auth_version(connection, int(target.id))
     if has_request_context() and str(session.get("_user_id")) == str(target.id):
         session[SESSION_KEY] = version
 
@@ -451,7 +460,7 @@ class UserDBModelView(fab_views.UserDBModelView):  # type: ignore[misc]
         users = items if isinstance(items, list) else [items]
         for user in users:
             unlock_user(user)
-        db.session.commit()
+        _db().commit()
         for user in users:
             _audit("account_unlocked", str(user.username), user)
         flash(str(UNLOCKED) % {"names": ", ".join(str(u.username) for u in users)}, "info")
@@ -470,4 +479,4 @@ def init_app(app: Flask) -> None:
 
 def aware_locked_until(user_id: int) -> dt.datetime | None:
     """Until when ``user_id`` is locked (time zone aware), for screens and tests."""
-    return aware(auth_state.locked_until(db.session, user_id))
+    return aware(auth_state().locked_until(_db(), user_id))

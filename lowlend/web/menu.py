@@ -41,14 +41,13 @@ from typing import Any
 
 from flask import current_app, g, has_request_context, url_for
 from flask_appbuilder.menu import Menu, MenuItem
-from flask_babel import get_locale
 from werkzeug.routing import BuildError
 
 from lowlend.spec.model import MenuCategory, RoleSpec
 from lowlend.spec.model import MenuItem as MenuItemSpec
 from lowlend.web import registry_hooks
 from lowlend.web.fab import appbuilder_of, security_manager
-from lowlend.web.i18n import locale_names
+from lowlend.web.i18n import label_text, request_locale
 
 log = logging.getLogger(__name__)
 
@@ -57,42 +56,6 @@ _G_VISIBLE = "_lowlend_menu_visible"
 
 #: view codes already reported as unresolvable in this process (warned once each)
 _UNRESOLVED_REPORTED: set[str] = set()
-
-
-def current_locale_key() -> str:
-    """The request locale as a key of ``LANGUAGES`` (``zh_CN``/``en``); the default
-    locale outside a request."""
-    languages = current_app.config.get("LANGUAGES") or {}
-    default = str(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN"))
-    if not has_request_context():
-        return default
-    for name in locale_names(get_locale()):
-        if name in languages:
-            return name
-    return default
-
-
-def label_text(label: Any, locale_key: str) -> str:
-    """Resolve a config label in ``locale_key`` (falls back to zh_CN, en, any).
-
-    ``label``: a spec ``Label`` (anything with ``get(locale)``), a ``{locale: text}``
-    mapping or a plain string.
-    """
-    if label is None:
-        return ""
-    if isinstance(label, str):
-        return label
-    getter = getattr(label, "get", None)
-    if callable(getter):
-        for key in (locale_key, "zh_CN", "en"):
-            value = getter(key)
-            if value:
-                return str(value)
-        if isinstance(label, Mapping):
-            for value in label.values():
-                if value:
-                    return str(value)
-    return str(label)
 
 
 class ConfigMenuItem(MenuItem):
@@ -220,7 +183,7 @@ def add_product_items(configured: list[MenuItem], registry: Any) -> None:
     products = registry.products
     if category is None or not products:
         return
-    locale_key = current_locale_key()
+    locale_key = request_locale()
     for code in sorted(products):
         href = application_form_url(code)
         if href is None:
@@ -370,7 +333,7 @@ class RegistryMenu(Menu):
         try:
             registry, menus = self._registry_menus()
             if menus:
-                configured = self.build_items(menus, current_locale_key())
+                configured = self.build_items(menus, request_locale())
                 add_product_items(configured, registry)
                 role_names = self._user_role_names()
                 admin = current_app.config.get("AUTH_ROLE_ADMIN", "Admin")

@@ -29,10 +29,11 @@ from lowlend.domain.reconciliation import REPORT_CATEGORIES
 from lowlend.domain.statement_lines import RowProblem
 from lowlend.services import reconciliation as rc
 from lowlend.services.messages import message
-from lowlend.web.api.quote import _locale
+from lowlend.web.backend import WebBackend
 from lowlend.web.fab import may
 from lowlend.web.generic.labels import format_date, format_money
 from lowlend.web.generic.scope_check import record_visible
+from lowlend.web.i18n import request_locale
 from lowlend.web.lending_context import LendingContext, actor, business_today
 
 __all__ = ["ReconciliationView", "register"]
@@ -179,12 +180,9 @@ def _context() -> Any:
     """This app's reconciliation unit-of-work factory (built on first use)."""
     found = current_app.extensions.get(_KEY)
     if found is None:
-        from sqlalchemy.orm import sessionmaker
+        from lowlend.web.backend import backend
 
-        from lowlend.persistence.db import db
-        from lowlend.persistence.reconciliation_repository import reconciliation_uow_factory
-
-        found = reconciliation_uow_factory(sessionmaker(bind=db.engine, expire_on_commit=False))
+        found = backend().uow.reconciliation()
         current_app.extensions[_KEY] = found
     return found
 
@@ -230,7 +228,7 @@ def error_texts(exc: DomainError) -> list[str]:
             return [str(text) % params if params else str(text)]
         except (KeyError, TypeError, ValueError):
             return [str(text)]
-    return [message(exc.code, _locale(), **params)]
+    return [message(exc.code, request_locale(), **params)]
 
 
 def _label(table: Mapping[str, Any], code: str | None) -> str:
@@ -419,7 +417,7 @@ class ReconciliationView(BaseView):
         )
 
 
-def register(appbuilder: Any, registry: Any = None) -> None:
+def register(appbuilder: Any, registry: Any, backend: WebBackend | None = None) -> None:
     """Add the reconciliation screens (menu entry ``reconciliation`` of menus.yaml)."""
     appbuilder.add_view_no_menu(ReconciliationView())
 

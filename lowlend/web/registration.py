@@ -2,10 +2,12 @@
 
 Flask refuses new blueprints after the first request, so every view/API is
 registered here, once, at boot (see ARCHITECTURE.md, "Low-code engine facts").
-:data:`REGISTRARS` lists, in order, the ``register(appbuilder, registry)`` of each
-part of the admin; ``registry`` is the published SpecRegistry, or ``None`` before the
-first publish. Every part is imported explicitly: a missing or broken module fails
-the boot instead of silently dropping its screens.
+:data:`REGISTRARS` lists, in order, the ``register(appbuilder, registry, backend)`` of
+each part of the admin; ``registry`` is the published SpecRegistry, or ``None`` before
+the first publish; ``backend`` the app's :class:`~lowlend.web.backend.WebBackend` (the
+persistence side as interfaces, mapped classes included), from the composition root.
+Every part is imported explicitly: a missing or broken module fails the boot instead of
+silently dropping its screens.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from lowlend.web import registry_hooks
 from lowlend.web.api.registration import register as register_apis
 from lowlend.web.attachments.registration import register as register_attachments
+from lowlend.web.backend import WebBackend
 from lowlend.web.config_admin.registration import register as register_config_admin
 from lowlend.web.finance.registration import register as register_finance
 from lowlend.web.generic.registration import register as register_generic
@@ -26,7 +29,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["REGISTRARS", "register_views"]
 
-Registrar = Callable[[Any, Any], None]
+Registrar = Callable[[Any, Any, WebBackend], None]
 
 #: (name, register) in registration order
 REGISTRARS: tuple[tuple[str, Registrar], ...] = (
@@ -39,10 +42,10 @@ REGISTRARS: tuple[tuple[str, Registrar], ...] = (
 )
 
 
-def register_views(appbuilder: Any) -> list[str]:
-    """Call every registrar of :data:`REGISTRARS` with the published registry; return
-    their names."""
+def register_views(appbuilder: Any, backend: WebBackend) -> list[str]:
+    """Call every registrar of :data:`REGISTRARS` with the published registry and the
+    app's backend; return their names."""
     registry = registry_hooks.current_registry()
     for _name, register in REGISTRARS:
-        register(appbuilder, registry)
+        register(appbuilder, registry, backend)
     return [name for name, _register in REGISTRARS]

@@ -25,9 +25,9 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
-from lowlend.persistence.wiring import config_store_over
 from lowlend.services.config_store import ConfigStore
 from lowlend.services.registry_provider import RegistryProvider
+from lowlend.web.backend import backend_of
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +37,7 @@ UOW_FACTORY_KEY = "lowlend_uow_factory"
 
 def make_uow_factory(app: Flask) -> Callable[[], Any]:
     """A unit-of-work factory on ``app``'s database (sessions of its own)."""
-    from sqlalchemy.orm import sessionmaker
-
-    from lowlend.persistence.db import db
-    from lowlend.persistence.unit_of_work import SqlAlchemyUnitOfWork
-
-    makers: list[Any] = []
-
-    def session_factory() -> Any:
-        if not makers:
-            with app.app_context():
-                makers.append(sessionmaker(bind=db.engine, expire_on_commit=False))
-        return makers[0]()
-
-    def factory() -> Any:
-        return SqlAlchemyUnitOfWork(session_factory)
-
-    return factory
+    return backend_of(app).uow.config()
 
 
 def install(app: Flask) -> RegistryProvider:
@@ -88,8 +72,10 @@ def config_store(app: Flask | None = None) -> ConfigStore | None:
     """The configuration store of ``app`` (default: the current app) over its own units of
     work; ``None`` before :func:`install`."""
     target = app if app is not None else (current_app if has_app_context() else None)
-    factory = target.extensions.get(UOW_FACTORY_KEY) if target is not None else None
-    return config_store_over(factory) if factory is not None else None
+    if target is None:
+        return None
+    factory = target.extensions.get(UOW_FACTORY_KEY)
+    return backend_of(target).config_store(factory) if factory is not None else None
 
 
 def current_config_version() -> int | None:

@@ -16,6 +16,7 @@ from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy.exc import SQLAlchemyError
 
 from lowlend.services.data_scope import ANONYMOUS, Principal
+from lowlend.web.backend import backend
 from lowlend.web.fab import appbuilder_of, security_manager
 
 log = logging.getLogger(__name__)
@@ -41,22 +42,13 @@ def principal_for_user(user: Any, session: Any | None = None) -> Principal:
     """Build the principal of a FAB user object (needs an app context)."""
     if user is None or not getattr(user, "is_authenticated", True) or getattr(user, "id", None) is None:
         return ANONYMOUS
-    import sqlalchemy as sa
-
-    from lowlend.persistence.models import Department, Staff
-
     session = session or _session()
     roles = frozenset(_role_names(user))
     admin = str(current_app.config.get("AUTH_ROLE_ADMIN", "admin")) if has_app_context() else "admin"
     staff_id = department_id = None
     path = None
     try:
-        row = session.execute(
-            sa.select(Staff.id, Staff.department_id, Department.path)
-            .select_from(Staff)
-            .outerjoin(Department, Department.id == Staff.department_id)
-            .where(Staff.user_id == user.id)
-        ).first()
+        row = backend().org.principal_row(session, int(user.id))
     except SQLAlchemyError:  # no staff table yet (schema not created): no staff link
         log.debug("lowlend: staff lookup failed", exc_info=True)
         session.rollback()

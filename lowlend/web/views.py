@@ -20,6 +20,7 @@ from flask_appbuilder import IndexView, expose
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
+from lowlend.web.backend import backend
 from lowlend.web.fab import security_manager
 
 log = logging.getLogger(__name__)
@@ -60,11 +61,8 @@ class TodoCard:
 
 
 # -- counting (web: needs the database and the request's principal) ----------------------
-def business_date(session: Any) -> dt.date:
+def business_date() -> dt.date:
     """``LOWLEND_BUSINESS_DATE`` if configured, else the day after the last EOD, else today."""
-    import sqlalchemy as sa
-
-    from lowlend.persistence.models import Loan
     from lowlend.services.dashboard import business_date_after
 
     configured = current_app.config.get("LOWLEND_BUSINESS_DATE")
@@ -87,26 +85,8 @@ def business_date(session: Any) -> dt.date:
             exc,
         )
         today = dt.date.today()
-    last = session.execute(sa.select(sa.func.max(Loan.last_closed_business_date))).scalar()
+    last = backend().dashboard.last_closed_business_date()
     return business_date_after(last, today)
-
-
-def _mapped_table(names: tuple[str, ...]) -> Any | None:
-    """A mapped model on one of the table ``names`` whose table exists in the database."""
-    import sqlalchemy as sa
-
-    from lowlend.persistence.db import db
-
-    for mapper in db.Model.registry.mappers:  # type: ignore[attr-defined]  # FAB's Model
-        table = getattr(mapper.local_table, "name", None)
-        if table in names:
-            try:
-                if sa.inspect(db.engine).has_table(table):
-                    return mapper.class_
-            except SQLAlchemyError:
-                log.warning("lowlend: cannot tell whether table %s exists", table, exc_info=True)
-                return None
-    return None
 
 
 def todo_counts(user: Any = None) -> dict[str, int | None]:
@@ -114,76 +94,45 @@ def todo_counts(user: Any = None) -> dict[str, int | None]:
 
     ``user``: a FAB user, a Principal, or ``None`` for the current request's user.
     """
-    import sqlalchemy as sa
-
-    from lowlend.persistence.db import db
-    from lowlend.persistence.models import Application, Installment, Loan
     from lowlend.services import dashboard
     from lowlend.services.data_scope import Principal
     from lowlend.web import registry_hooks
-    from lowlend.web.datamodel import scoped_count
+    from lowlend.web.datamodel import owner_field, scope_of
     from lowlend.web.user_context import current_principal, principal_for_user
 
-    session = db.session
+    found = backend()
+    queries = found.dashboard
     if isinstance(user, Principal):
         principal = user
     elif user is None:
         principal = current_principal()
     else:
-        principal = principal_for_user(user, session)
+        principal = principal_for_user(user, found.session)
     if not principal.authenticated:
         return {}
     registry = registry_hooks.current_registry()
     counts: dict[str, int | None] = {}
 
-    def count(code: str, model: Any, entity: str, *where: Any) -> None:
-        try:
-            counts[code] = scoped_count(
-                session, model, entity, principal, where=list(where), registry=registry
-            )
-        except Exception:
-            log.exception("lowlend: dashboard count %s failed", code)
-            session.rollback()
-            counts[code] = None
-
     try:
-        today = business_date(session)
+        today = business_date()
     except Exception:
         log.exception("lowlend: business date unavailable")
-        session.rollback()
+        found.records.rollback()
         today = dt.date.today()
-    first, last = dashboard.due_window(today)
-    unpaid = Installment.status.not_in(dashboard.PAID_STATUSES)
-    count(
-        "applications_pending",
-        Application,
-        "applications",
-        Application.status.in_(dashboard.APPROVAL_STATUSES),
-    )
-    count("loans_to_disburse", Loan, "loans", Loan.status == "approved")
-    count("loans_overdue", Loan, "loans", Loan.status == "overdue")
-    count(
-        "installments_due_soon",
-        Installment,
-        "loans",
-        Installment.due_date >= first,
-        Installment.due_date <= last,
-        unpaid,
-    )
-    count(
-        "installments_overdue",
-        Installment,
-        "loans",
-        sa.or_(Installment.status == "overdue", sa.and_(Installment.due_date < today, unpaid)),
-    )
-    for code, tables in OPTIONAL_TABLES.items():
-        model = _mapped_table(tables)
+    window = dashboard.due_window(today)
+    for tile in dashboard.TILES:
+        model = queries.tile_model(tile.code, OPTIONAL_TABLES.get(tile.code, ()))
         if model is None:
             continue
-        status = getattr(model, "status", None)
-        where = [status.not_in(dashboard.CLOSED_CASE_STATUSES)] if status is not None else []
-        entity = next(t.entity for t in dashboard.TILES if t.code == code)
-        count(code, model, entity, *where)
+        try:
+            counts[tile.code] = queries.count_tile(
+                tile.code, model, scope_of(principal, tile.entity, registry), principal,
+                owner_field=owner_field(registry, tile.entity), today=today, window=window,
+            )
+        except Exception:
+            log.exception("lowlend: dashboard count %s failed", tile.code)
+            found.records.rollback()
+            counts[tile.code] = None
     return counts
 
 

@@ -104,6 +104,58 @@ def test_outer_layers_respect_the_direction(layer: str) -> None:
     assert bad == []
 
 
+#: The web layer's composition root: the only web-side modules that import
+#: ``lowlend.persistence`` (ARCHITECTURE.md, "Where the lending work lives"). The app
+#: factory binds the ``db`` extension; ``web/composition.py`` builds the app's
+#: ``WebBackend`` from the adapters. Every other web module gets the persistence side
+#: through ``lowlend.web.backend`` as the ports of ``lowlend.services.admin_ports``.
+COMPOSITION_ROOT = ("lowlend/app.py", "lowlend/web/composition.py")
+
+
+def _persistence_hits(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of the file's imports of ``lowlend.persistence`` (anywhere in it)."""
+    return [
+        (line, module)
+        for line, module in _imports(path)
+        if module == "lowlend.persistence" or module.startswith("lowlend.persistence.")
+    ]
+
+
+def _persistence_imports(paths: list[Path]) -> list[str]:
+    return [
+        f"{path.relative_to(PACKAGE.parent)}:{line}: imports {module}"
+        for path in paths
+        for line, module in _persistence_hits(path)
+    ]
+
+
+def test_web_imports_persistence_only_in_the_composition_root() -> None:
+    root = {PACKAGE.parent / p for p in COMPOSITION_ROOT}
+    web = [p for p in _layer_files("web") if p not in root]
+    assert _persistence_imports(web) == []
+
+
+def test_the_composition_root_is_where_web_meets_persistence() -> None:
+    """The listed modules exist and do import the persistence layer (the list is not stale)."""
+    for name in COMPOSITION_ROOT:
+        path = PACKAGE.parent / name
+        assert path.is_file(), name
+        assert _persistence_imports([path]), f"{name} no longer imports lowlend.persistence"
+
+
+def test_the_web_check_sees_a_persistence_import(tmp_path: Path) -> None:
+    """The check can fail: a view module importing the persistence layer is reported,
+    whether the import is at the top or inside a function."""
+    sample = tmp_path / "view.py"
+    sample.write_text(
+        "from lowlend.persistence.db import db\n"
+        "def f():\n    from lowlend.persistence import models\n    import lowlend.persistence.scope\n"
+    )
+    assert [m for _, m in _persistence_hits(sample)] == [
+        "lowlend.persistence.db.db", "lowlend.persistence.models", "lowlend.persistence.scope"
+    ]
+
+
 def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     """The check can fail: a framework import in a pure file is reported."""
     sample = tmp_path / "x.py"

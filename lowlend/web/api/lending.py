@@ -22,9 +22,10 @@ from lowlend.domain.errors import DomainError
 from lowlend.services.lending import applications, approvals, loans
 from lowlend.services.lending.errors import LendingError
 from lowlend.services.messages import message
-from lowlend.web.api.quote import _json, _locale
+from lowlend.web.api.quote import _json
 from lowlend.web.fab import may
 from lowlend.web.generic.scope_check import record_visible
+from lowlend.web.i18n import request_locale
 from lowlend.web.lending_context import actor, business_today, lending
 from lowlend.web.user_context import current_principal, signed_in
 
@@ -48,7 +49,7 @@ _APPROVAL_STATUS = {
 
 
 def _error(exc: DomainError) -> Response:
-    locale = _locale()
+    locale = request_locale()
     text = message(exc.code, locale, **exc.params)
     if isinstance(exc, LendingError):
         status = exc.status
@@ -411,10 +412,9 @@ class ApprovalTaskActionsApi(BaseApi):
         if staff_id is not None and (isinstance(staff_id, bool) or not isinstance(staff_id, int)):
             text = _("The staff id must be a whole number.")
             return _invalid("staff_id", text)
-        from lowlend.persistence.db import db
-        from lowlend.persistence.lending_models import ApprovalTask
+        from lowlend.web.backend import backend
 
-        task = db.session.get(ApprovalTask, pk)
+        task = backend().lending.task(pk)
         if task is None or not _in_scope("applications", task.application_id):
             return _not_found()
         reason = str(body.get("reason") or "manual")[:50]

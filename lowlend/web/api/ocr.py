@@ -23,7 +23,6 @@ from typing import Any
 
 from flask import Response, current_app, request
 from flask_appbuilder.api import BaseApi, expose
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from lowlend.integrations.ocr import (
@@ -36,6 +35,7 @@ from lowlend.integrations.ocr import (
 )
 from lowlend.services.messages import message
 from lowlend.services.permissions import permission_name
+from lowlend.web.i18n import request_locale
 from lowlend.web.user_context import signed_in
 
 __all__ = ["EXTENSION_KEY", "OCR_VIEWS", "OcrApi", "current_reader"]
@@ -53,11 +53,6 @@ UNREADABLE = _l("The ID card could not be read.")
 def _json(body: dict[str, Any], status: int) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status=status,
                     mimetype="application/json")
-
-
-def _locale() -> str:
-    locale = str(get_locale() or "en")
-    return "zh_CN" if locale.startswith("zh") else "en"
 
 
 def _limits() -> ImageLimits:
@@ -134,7 +129,7 @@ class OcrApi(BaseApi):  # type: ignore[misc]
             return _json({"message": str(SIGN_IN)}, 401)
         if not may_read_id_cards():
             return _json({"message": str(FORBIDDEN)}, 403)
-        locale = _locale()
+        locale = request_locale()
         limits = _limits()
         front = _upload("front", limits.max_bytes)
         back = _upload("back", limits.max_bytes)

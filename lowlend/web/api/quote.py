@@ -16,22 +16,17 @@ from typing import Any
 
 from flask import Response, request
 from flask_appbuilder.api import BaseApi, expose
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from lowlend.services.quote import QuoteInputError, parse_quote_request, quote_json
 from lowlend.web import registry_hooks
+from lowlend.web.i18n import request_locale
 from lowlend.web.user_context import signed_in
 
 
 def _json(body: dict[str, Any], status: int) -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status=status,
                     mimetype="application/json")
-
-
-def _locale() -> str:
-    locale = str(get_locale() or "en")
-    return "zh_CN" if locale.startswith("zh") else "en"
 
 
 class QuoteApi(BaseApi):
@@ -80,7 +75,7 @@ class QuoteApi(BaseApi):
         registry = registry_hooks.current_registry()
         if registry is None:
             return _json({"message": _("No configuration has been published yet.")}, 503)
-        locale = _locale()
+        locale = request_locale()
         try:
             parsed = parse_quote_request(body, today=dt.date.today(), locale=locale)
             return _json(quote_json(registry, parsed), 200)

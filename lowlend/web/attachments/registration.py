@@ -5,18 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from lowlend.persistence.attachments import install_session_events
 from lowlend.web.attachments.uploads import current_store
 from lowlend.web.attachments.views import AttachmentApi, AttachmentView
+from lowlend.web.backend import WebBackend
 
 log = logging.getLogger(__name__)
 
 __all__ = ["register"]
 
 
-def register(appbuilder: Any, registry: Any) -> None:
+def register(appbuilder: Any, registry: Any, backend: WebBackend) -> None:
     """Boot: session events, the download view and the upload API."""
-    install_session_events()
+    backend.attachments.install_session_events()
     appbuilder.add_view_no_menu(AttachmentView())
     appbuilder.add_api(AttachmentApi)
     store = current_store()

@@ -72,10 +72,10 @@ def attachment_dir() -> Path:
 
 
 def current_store() -> Any:
-    """The :class:`~lowlend.persistence.attachments.FileStore` of the current app."""
-    from lowlend.persistence.attachments import FileStore
+    """The attachment file store of the current app."""
+    from lowlend.web.backend import backend
 
-    return FileStore(attachment_dir(), current_app.config.get("MASTER_KEY"))
+    return backend().attachments.file_store(attachment_dir(), current_app.config.get("MASTER_KEY"))
 
 
 def read_upload(storage: Any, policy: Any) -> tuple[str, bytes, list[FieldMessage]]:
@@ -88,13 +88,11 @@ def read_upload(storage: Any, policy: Any) -> tuple[str, bytes, list[FieldMessag
 
 def stage_upload(name: str, data: bytes, *, standalone: bool = False) -> Any:
     """Add an (already checked) upload to the request's session; bytes written at commit."""
-    from lowlend.persistence.attachments import stage
-    from lowlend.persistence.db import db
+    from lowlend.web.backend import backend
     from lowlend.web.generic.interface import current_user_info
 
     user_id, _ = current_user_info()
-    return stage(
-        db.session(),
+    return backend().attachments.stage(
         current_store(),
         name=name,
         content_type=content_type_for(name, current_policy()),
@@ -129,8 +127,7 @@ def resolve_values(
 ) -> dict[str, list[FieldMessage]]:
     """Replace the attachment lists in ``values`` (keys ``key_prefix + code``) by the
     stored metadata; returns the errors (``unknown_attachment``) by key."""
-    from lowlend.persistence.attachments import Attachment
-    from lowlend.persistence.db import db
+    from lowlend.web.backend import backend
     from lowlend.web.generic.interface import current_user_info
 
     user_id, _ = current_user_info()
@@ -141,10 +138,7 @@ def resolve_values(
         if not items or not isinstance(items, list):
             continue
         ids = [int(item["id"]) for item in items if isinstance(item, Mapping) and "id" in item]
-        rows = {
-            row.id: row
-            for row in db.session.query(Attachment).filter(Attachment.id.in_(ids)).all()
-        } if ids else {}
+        rows = {row.id: row for row in backend().attachments.by_ids(ids)} if ids else {}
         out = []
         for ident in ids:
             row = rows.get(ident)
@@ -178,13 +172,12 @@ def link_values(
     key_prefix: str = "",
 ) -> None:
     """Link the attachments of ``values`` to ``item`` when the session commits."""
-    from lowlend.persistence.attachments import link
-    from lowlend.persistence.db import db
+    from lowlend.web.backend import backend
 
     for code in codes:
         ids = attachment_ids(values.get(key_prefix + code))
         if ids:
-            link(db.session(), ids, item, entity, field_prefix + code)
+            backend().attachments.link(ids, item, entity, field_prefix + code)
 
 
 def file_codes(fields: Iterable[Any]) -> list[str]:

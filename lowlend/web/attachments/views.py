@@ -40,12 +40,11 @@ def _user_id() -> int | None:
 
 def visible_attachment(pk: int) -> Any | None:
     """The attachment ``pk`` if the current user may read it (see the module doc)."""
-    from lowlend.persistence.attachments import Attachment
-    from lowlend.persistence.db import db
+    from lowlend.web.backend import backend
     from lowlend.web.generic.extension import EXTENSION_KEY
     from lowlend.web.generic.interface import DATAMODEL
 
-    row = db.session.get(Attachment, pk)
+    row = backend().attachments.get(pk)
     if row is None:
         return None
     if row.entity is None:
@@ -143,8 +142,8 @@ class AttachmentApi(BaseApi):
             return self.response_401()
         if not may_upload():
             return self.response_403()
-        from lowlend.persistence.db import db
         from lowlend.web.attachments.uploads import current_policy, read_upload, stage_upload
+        from lowlend.web.backend import backend
 
         files = [f for f in request.files.getlist("file") if f is not None]
         unexpected = [k for k in request.files if k != "file"]
@@ -164,9 +163,9 @@ class AttachmentApi(BaseApi):
             return self._errors(errors)
         try:
             rows = [stage_upload(name, data, standalone=True) for name, data in uploads]
-            db.session.commit()
+            backend().records.commit()
         except Exception as exc:
-            db.session.rollback()
+            backend().records.rollback()
             log.error("attachment upload failed: %s", exc)
             return self.response(
                 422, message=translate("The record could not be saved."), errors={}

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lowlend.web.config_admin.i18n import _, code_label
+from lowlend.web.i18n import label_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from lowlend.web.config_admin.kinds import Kind
@@ -48,19 +49,10 @@ class Row:
     files: list[str] = field(default_factory=list)
 
 
-def locale_key() -> str:
-    """The request locale as a key of ``LANGUAGES`` (``zh_CN``/``en``)."""
-    from lowlend.web.menu import current_locale_key
-
-    return current_locale_key()
-
-
 def label_of(spec: Any) -> str:
     """The ``label`` of a spec (or a label object itself) in the request locale."""
-    from lowlend.web.menu import label_text
-
     label = getattr(spec, "label", spec)
-    return label_text(label, locale_key()) if label is not None else ""
+    return label_text(label) if label is not None else ""
 
 
 def region_label(registry: Any, code: Any) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app
 
+from lowlend.web.backend import WebBackend
 from lowlend.web.config_admin.dictionary_labels import DictionaryItemsView
 from lowlend.web.config_admin.item_views import ConfigItemsView, item_view_class
 from lowlend.web.config_admin.kinds import DICTIONARIES, KINDS
@@ -15,7 +16,7 @@ from lowlend.web.config_admin.version_views import ConfigVersionsView
 __all__ = ["register"]
 
 
-def register(appbuilder: Any, registry: Any) -> None:
+def register(appbuilder: Any, registry: Any, backend: WebBackend) -> None:
     """Register the config screens (boot only; the registry is read per request).
 
     Also records which config-declared entities this process serves, so the entity

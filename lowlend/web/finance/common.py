@@ -17,24 +17,22 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import Response, request
 from flask_appbuilder import BaseView
 from flask_babel import lazy_gettext as _l
 
 from lowlend.domain.errors import DomainError
-from lowlend.persistence.db import db
-from lowlend.persistence.models import Loan
-from lowlend.persistence.scope import count_in_scope, scope_condition
+from lowlend.services.admin_ports import Listing
 from lowlend.services.data_scope import scope_for
 from lowlend.services.ledger_balances import LoanScope
 from lowlend.services.messages import message
 from lowlend.services.spreadsheet_safety import safe_rows
 from lowlend.web import registry_hooks
-from lowlend.web.api.quote import _locale
+from lowlend.web.backend import backend
 from lowlend.web.fab import security_manager
 from lowlend.web.generic.core_entities import LOAN_STATUS
-from lowlend.web.generic.labels import format_date, format_money, label_text
+from lowlend.web.generic.labels import format_date, format_money
+from lowlend.web.i18n import label_text, request_locale
 from lowlend.web.user_context import current_principal
 
 __all__ = [
@@ -52,7 +50,6 @@ __all__ = [
     "find_loan",
     "loan_scope",
     "loan_visible",
-    "loans_condition",
     "paginate",
     "parse_amount",
     "parse_date",
@@ -118,7 +115,7 @@ def product_text(code: str | None) -> str:
 
 def failure_text(code: str | None) -> str:
     """The payment gateway's failure reason in the user's language."""
-    return message(code, _locale()) if code else ""
+    return message(code, request_locale()) if code else ""
 
 
 # -- data scope ----------------------------------------------------------------------
@@ -130,19 +127,9 @@ def loan_scope(view: str) -> LoanScope:
     return LoanScope(scope_for(registry_hooks.current_registry(), principal, view), principal)
 
 
-def loans_condition(view: str) -> sa.ColumnElement[bool] | None:
-    """SQL condition on ``loans`` of :func:`loan_scope` (``None``: every loan)."""
-    scope = loan_scope(view)
-    return scope_condition(Loan, scope.scope, scope.principal)
-
-
 def loan_visible(view: str, loan_id: int) -> bool:
     """Whether loan ``loan_id`` exists within the user's data scope of ``view``."""
-    scope = loan_scope(view)
-    if scope.scope is None:
-        return False
-    return count_in_scope(db.session, Loan, scope.scope, scope.principal,
-                          where=[Loan.id == loan_id]) > 0
+    return backend().finance.loan_visible(loan_id, loan_scope(view))
 
 
 def find_loan(text: str | None, view: str) -> tuple[int | None, str | None]:
@@ -151,16 +138,10 @@ def find_loan(text: str | None, view: str) -> tuple[int | None, str | None]:
     raw = (text or "").strip().lstrip("#")
     if not raw:
         return None, str(_l("Give the loan's number or contract number."))
-    stmt = sa.select(Loan.id).where(Loan.contract_no == raw)
-    if raw.isdigit() and len(raw) < 16:
-        stmt = sa.select(Loan.id).where(sa.or_(Loan.id == int(raw), Loan.contract_no == raw))
-    visible = loans_condition(view)
-    if visible is not None:
-        stmt = stmt.where(visible)
-    found = db.session.execute(stmt.order_by(Loan.id).limit(1)).scalar_one_or_none()
+    found = backend().finance.find_loan(raw, loan_scope(view))
     if found is None:
         return None, str(_l("No loan %(loan)s that you may see.", loan=raw))
-    return int(found), None
+    return found, None
 
 
 # -- errors --------------------------------------------------------------------------
@@ -175,7 +156,7 @@ def error_text(exc: DomainError) -> str:
     for name in _CODE_PARAMS:
         if isinstance(params.get(name), str):
             params[name] = code_text(params[name])
-    return message(exc.code, _locale(), **params)
+    return message(exc.code, request_locale(), **params)
 
 
 def place_error(form: Any, exc: DomainError, aliases: Mapping[str, str] | None = None) -> str | None:
@@ -183,7 +164,7 @@ def place_error(form: Any, exc: DomainError, aliases: Mapping[str, str] | None =
     ``aliases``); returns the text when no field of the form takes it (shown above)."""
     text = error_text(exc)
     placed = False
-    locale = _locale()
+    locale = request_locale()
     extra: dict[str, list[str]] = {k: list(v) for k, v in (getattr(exc, "errors", {}) or {}).items()}
     for name, pairs in (getattr(exc, "codes", {}) or {}).items():
         extra.setdefault(name, []).extend(message(c, locale, **p) for c, p in pairs)
@@ -257,18 +238,18 @@ class Page:
         return f"{request.path}?{urlencode(args)}"
 
 
-def paginate(stmt: sa.Select, size: int = PAGE_SIZE, arg: str = "page") -> Page:
-    """Run ``stmt`` for the page asked for in the query string."""
+def paginate(listing: Listing, size: int = PAGE_SIZE, arg: str = "page") -> Page:
+    """Read the page of ``listing`` (a list query of the finance queries) asked for in the
+    query string."""
     try:
         number = max(int(request.args.get(arg, "1")), 1)
     except ValueError:
         number = 1
-    total = int(db.session.execute(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-    ).scalar_one())
+    records = backend().records
+    total = records.count(listing)
     pages = max((total + size - 1) // size, 1)
     number = min(number, pages)
-    rows = list(db.session.execute(stmt.limit(size).offset((number - 1) * size)).all())
+    rows = records.rows(listing, (number - 1) * size, size)
     return Page(rows, number, pages, total)
 
 
@@ -277,9 +258,7 @@ def user_names(ids: Iterable[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    user = security_manager().user_model
-    rows = db.session.execute(sa.select(user.id, user.username).where(user.id.in_(wanted)))
-    return {int(i): str(name) for i, name in rows}
+    return backend().records.user_names(security_manager().user_model, wanted)
 
 
 def csv_response(rows: Sequence[Sequence[Any]], filename: str) -> Response:

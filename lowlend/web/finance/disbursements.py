@@ -13,24 +13,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 
 from lowlend.domain.errors import DomainError
-from lowlend.persistence.db import db
-from lowlend.persistence.models import Customer, Department, Loan, Transaction
 from lowlend.services.lending import disbursements, money_queries
 from lowlend.services.lending.errors import LendingError
+from lowlend.web.backend import backend
 from lowlend.web.fab import may
 from lowlend.web.finance.common import (
     TXN_STATUS_LABELS,
     FinanceView,
     error_text,
+    loan_scope,
     loan_visible,
-    loans_condition,
     paginate,
     parse_amount,
     parse_date,
@@ -60,28 +58,13 @@ class DisbursementsView(FinanceView):
     @expose("/")
     @has_access
     def list(self) -> Any:
-        visible = loans_condition(CODE)
-        awaiting = (
-            sa.select(Loan, Customer.name, Department.name)
-            .join(Customer, Customer.id == Loan.customer_id)
-            .outerjoin(Department, Department.id == Loan.department_id)
-            .where(sa.or_(Loan.status == "approved",
-                          sa.and_(Loan.status == "active", Loan.disbursed_principal > 0,
-                                  Loan.disbursed_principal < Loan.principal)))
-            .order_by(Loan.created_at, Loan.id)
-        )
+        scope = loan_scope(CODE)
+        queries = backend().finance
+        awaiting = queries.awaiting_disbursement(scope)
         status = request.args.get("status", "")
-        txns = (
-            sa.select(Transaction, Loan.contract_no, Customer.name)
-            .join(Loan, Loan.id == Transaction.loan_id)
-            .join(Customer, Customer.id == Loan.customer_id)
-            .where(Transaction.type == "disbursement",
-                   Transaction.status.in_([status] if status in SHOWN_STATUSES else SHOWN_STATUSES))
-            .order_by(Transaction.id.desc())
+        txns = queries.disbursements(
+            scope, [status] if status in SHOWN_STATUSES else SHOWN_STATUSES
         )
-        if visible is not None:
-            awaiting = awaiting.where(visible)
-            txns = txns.where(visible)
         loans = paginate(awaiting)
         today = business_today()
         ctx = lending()
@@ -154,13 +137,13 @@ class DisbursementsView(FinanceView):
                 self._flash_result(loan_id, result)
                 return redirect(url_for(f"{self.endpoint}.list"))
             finally:
-                db.session.expire_all()
-        loan = db.session.get(Loan, loan_id)
+                backend().records.expire_all()
+        loan = backend().finance.loan(loan_id)
         return self.render_template(
             "finance/disburse.html",
             title=_l("Disburse loan %(id)s", id=loan_id),
             loan=loan, form=form, figures=figures, general=general,
-            customer=db.session.get(Customer, loan.customer_id) if loan else None,
+            customer=backend().finance.customer(loan.customer_id) if loan else None,
         )
 
     @staticmethod

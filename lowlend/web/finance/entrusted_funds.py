@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import DBAPIError
 
 from lowlend.domain.errors import DomainError
-from lowlend.persistence.db import db
 from lowlend.services.lending import entrusted_funds
 from lowlend.web import registry_hooks
+from lowlend.web.backend import backend
 from lowlend.web.fab import may
 from lowlend.web.finance.common import (
     FinanceView,
@@ -50,9 +50,9 @@ def _parties() -> Page | None:
     model = view_model(entrusted_funds.ENTITY)
     visible = visible_condition(entrusted_funds.ENTITY, scope_view=CODE)
     try:
-        return paginate(sa.select(model.id, model.name).where(visible).order_by(model.id))
-    except sa.exc.DBAPIError:  # the entity's table is not created yet
-        db.session.rollback()
+        return paginate(backend().finance.parties(model, visible))
+    except DBAPIError:  # the entity's table is not created yet
+        backend().records.rollback()
         return None
 
 
@@ -131,7 +131,7 @@ class EntrustedFundsView(FinanceView):
         except DomainError as exc:
             return place_error(form, exc)
         finally:
-            db.session.expire_all()
+            backend().records.expire_all()
         flash(str(_l("%(kind)s of %(amount)s recorded; available funds now %(available)s.",
                      kind=MOVEMENT_LABELS[kind], amount=format_money(amount),
                      available=format_money(result.funds.available))), "success")

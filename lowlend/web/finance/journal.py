@@ -14,30 +14,26 @@ import builtins
 import datetime as dt
 from typing import Any, ClassVar
 
-import sqlalchemy as sa
 from flask import request
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 
-from lowlend.persistence.db import db
-from lowlend.persistence.ledger_balances_repository import SqlLedgerBalances
-from lowlend.persistence.models import Department, JournalEntry, JournalLine, Loan, Transaction
-from lowlend.persistence.scope import scope_condition
+from lowlend.services.admin_ports import Listing
 from lowlend.services.ledger_balances import BalanceFilter, TrialBalance
 from lowlend.services.ledger_balances import trial_balance as build_trial_balance
 from lowlend.web import registry_hooks
+from lowlend.web.backend import backend
 from lowlend.web.fab import may
 from lowlend.web.finance.common import (
     FinanceView,
     code_text,
     csv_response,
     loan_scope,
-    loans_condition,
     paginate,
     parse_date,
 )
-from lowlend.web.generic.labels import label_text
+from lowlend.web.i18n import label_text
 from lowlend.web.lending_context import business_today
 
 __all__ = ["JournalView"]
@@ -68,32 +64,26 @@ def account_text(code: str, chart: dict[str, Any]) -> str:
     return label_text(spec.label) if spec is not None else code
 
 
-def _entry_filters() -> tuple[dict[str, str], dict[str, str], list[sa.ColumnElement[bool]]]:
+def _entry_filters() -> tuple[dict[str, str], dict[str, str], Listing]:
+    """The list's filters from the query string: (values, errors by name, entries)."""
     args = {k: request.args.get(k, "").strip() for k in ("loan", "date_from", "date_to")}
     errors: dict[str, str] = {}
-    where: list[sa.ColumnElement[bool]] = []
-    if args["loan"]:
-        raw = args["loan"].lstrip("#")
-        loans = sa.select(Loan.id).where(Loan.contract_no == raw)
-        if raw.isdigit() and len(raw) < 16:
-            loans = sa.select(Loan.id).where(sa.or_(Loan.id == int(raw), Loan.contract_no == raw))
-        where.append(JournalEntry.loan_id.in_(loans))
-    for name in ("date_from", "date_to"):
+    days: dict[str, dt.date | None] = {"date_from": None, "date_to": None}
+    for name in days:
         if args[name]:
             day = parse_date(args[name])
             if day is None:
                 errors[name] = str(_l("Give a date as YYYY-MM-DD."))
-            elif name == "date_from":
-                where.append(JournalEntry.business_date >= day)
             else:
-                where.append(JournalEntry.business_date <= day)
-    visible = loans_condition(CODE)
-    if visible is not None:
-        where.append(JournalEntry.loan_id.in_(sa.select(Loan.id).where(visible)))
-    return args, errors, where
+                days[name] = day
+    entries = backend().finance.journal_entries(
+        loan_scope(CODE), args["loan"].lstrip("#") if args["loan"] else None,
+        days["date_from"], days["date_to"],
+    )
+    return args, errors, entries
 
 
-def _describe(entry: JournalEntry, txns: dict[int, tuple[str, str | None]]) -> str:
+def _describe(entry: Any, txns: dict[int, tuple[str, str | None]]) -> str:
     """The entry's event in the user's language (the stored text for an entry of no
     transaction)."""
     found = txns.get(entry.transaction_id or 0)
@@ -105,23 +95,11 @@ def _describe(entry: JournalEntry, txns: dict[int, tuple[str, str | None]]) -> s
 
 
 def _transactions(ids: set[int]) -> dict[int, tuple[str, str | None]]:
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Transaction.id, Transaction.type, Transaction.reference)
-        .where(Transaction.id.in_(ids))
-    )
-    return {int(i): (str(t), r) for i, t, r in rows}
+    return backend().finance.transaction_kinds(ids)
 
 
-def _lines(entry_ids: list[int]) -> dict[int, list[JournalLine]]:
-    out: dict[int, list[JournalLine]] = {i: [] for i in entry_ids}
-    if entry_ids:
-        for line in db.session.execute(
-            sa.select(JournalLine).where(JournalLine.entry_id.in_(entry_ids)).order_by(JournalLine.id)
-        ).scalars():
-            out[line.entry_id].append(line)
-    return out
+def _lines(entry_ids: builtins.list[int]) -> dict[int, builtins.list[Any]]:
+    return backend().finance.journal_lines(entry_ids)
 
 
 class JournalView(FinanceView):
@@ -139,11 +117,8 @@ class JournalView(FinanceView):
     @expose("/")
     @has_access
     def list(self) -> Any:
-        args, errors, where = _entry_filters()
-        page = paginate(
-            sa.select(JournalEntry).where(*where).order_by(JournalEntry.id.desc()),
-            size=ENTRIES_PER_PAGE,
-        )
+        args, errors, listing = _entry_filters()
+        page = paginate(listing, size=ENTRIES_PER_PAGE)
         entries = [row[0] for row in page.rows]
         lines = _lines([e.id for e in entries])
         txns = _transactions({e.transaction_id for e in entries if e.transaction_id})
@@ -160,11 +135,8 @@ class JournalView(FinanceView):
     @has_access
     def export(self) -> Any:
         """The filtered entries as CSV, one row per line."""
-        _args, _errors, where = _entry_filters()
-        entries = list(db.session.execute(
-            sa.select(JournalEntry).where(*where).order_by(JournalEntry.id.desc())
-            .limit(EXPORT_LIMIT)
-        ).scalars())
+        _args, _errors, listing = _entry_filters()
+        entries = [row[0] for row in backend().records.all_rows(listing, EXPORT_LIMIT)]
         lines = _lines([e.id for e in entries])
         txns = _transactions({e.transaction_id for e in entries if e.transaction_id})
         chart = _chart()
@@ -198,16 +170,11 @@ class JournalView(FinanceView):
         flt = BalanceFilter(as_of, department_id=department, currency=args["currency"] or None,
                             scope=loan_scope(CODE))
         chart = {code: spec.type.value for code, spec in _chart().items()}
-        return args, errors, build_trial_balance(SqlLedgerBalances(db.session), flt, chart)
+        return args, errors, build_trial_balance(backend().finance.ledger_balances(), flt, chart)
 
     def _departments(self) -> builtins.list[tuple[int, str]]:  # ``list`` is a view method
-        scope = loan_scope(CODE)
-        stmt = sa.select(Department.id, Department.name, Department.path).order_by(Department.path)
-        visible = scope_condition(Department, scope.scope, scope.principal)
-        if visible is not None:
-            stmt = stmt.where(visible)
-        return [(int(i), "\u3000" * max(str(p).count("/") - 2, 0) + str(n))
-                for i, n, p in db.session.execute(stmt)]
+        return [(i, "\u3000" * max(p.count("/") - 2, 0) + n)
+                for i, n, p in backend().org.departments(loan_scope(CODE))]
 
     @expose("/trial_balance")
     @has_access
@@ -218,7 +185,7 @@ class JournalView(FinanceView):
             "finance/trial_balance.html",
             title=_l("Trial balance"),
             tb=tb, args=args, errors=errors, departments=self._departments(),
-            currencies=SqlLedgerBalances(db.session).currencies(),
+            currencies=backend().finance.currencies(),
             account=lambda c: account_text(c, chart),
             account_type=lambda t: str(ACCOUNT_TYPE_LABELS.get(t or "", t or "")),
             may_export=may("export", CODE),

@@ -15,18 +15,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from flask import request
 from flask_babel import lazy_gettext as _l
 
 from lowlend.domain.errors import DomainError
-from lowlend.persistence.db import db
-from lowlend.persistence.models import Installment, Loan, Transaction
 from lowlend.services.lending import repayments
+from lowlend.web.backend import backend
 from lowlend.web.fab import may
 from lowlend.web.finance.common import error_text, parse_date, user_names
 from lowlend.web.generic.core_entities import INSTALLMENT_STATUS
-from lowlend.web.generic.labels import label_text
+from lowlend.web.i18n import label_text
 from lowlend.web.lending_context import business_today, lending
 
 __all__ = ["LoanPanel", "loan_panel"]
@@ -67,9 +65,7 @@ def _status_text(code: str) -> str:
 
 
 def _schedule(loan_id: int) -> tuple[list[dict[str, Any]], dict[str, Decimal]]:
-    rows = db.session.execute(
-        sa.select(Installment).where(Installment.loan_id == loan_id).order_by(Installment.seq)
-    ).scalars()
+    rows = backend().finance.installments(loan_id)
     out: list[dict[str, Any]] = []
     totals = dict.fromkeys(("due", "paid", "outstanding"), _ZERO)
     for r in rows:
@@ -87,14 +83,13 @@ def _schedule(loan_id: int) -> tuple[list[dict[str, Any]], dict[str, Decimal]]:
 def loan_panel(loan_id: int) -> LoanPanel | None:
     """The panel of loan ``loan_id`` (``None`` when it does not exist). The caller has
     already checked the loan is within the user's data scope (its page)."""
-    loan = db.session.get(Loan, loan_id)
+    queries = backend().finance
+    loan = queries.loan(loan_id)
     if loan is None:
         return None
     panel = LoanPanel(loan.id, loan.status, loan.currency)
     panel.schedule, panel.totals = _schedule(loan.id)
-    panel.transactions = list(db.session.execute(
-        sa.select(Transaction).where(Transaction.loan_id == loan.id).order_by(Transaction.id.desc())
-    ).scalars())
+    panel.transactions = queries.transactions(loan.id)
     panel.users = user_names(t.created_by for t in panel.transactions)
     open_ = loan.status in OPEN
     panel.may_repay = open_ and may("add", "repayments")

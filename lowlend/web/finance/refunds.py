@@ -14,25 +14,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 
 from lowlend.domain.errors import DomainError
-from lowlend.persistence.db import db
-from lowlend.persistence.models import Customer, Loan, Transaction
 from lowlend.services.lending import corrections, money_queries
 from lowlend.services.lending.errors import LendingError
+from lowlend.web.backend import backend
 from lowlend.web.fab import may
 from lowlend.web.finance.common import (
     FinanceView,
     code_text,
     error_text,
     find_loan,
+    loan_scope,
     loan_visible,
-    loans_condition,
     parse_amount,
     place_error,
     user_names,
@@ -59,26 +57,12 @@ WAITING_LIMIT = 500
 def _rows(statuses: tuple[str, ...], decided: bool, limit: int | None = None) -> list[Any]:
     """Requests in ``statuses``: waiting ones oldest first, decided ones newest first (only
     those a user decided)."""
-    target = sa.orm.aliased(Transaction)
-    stmt = (
-        sa.select(Transaction, Loan.contract_no, Customer.name, target)
-        .join(Loan, Loan.id == Transaction.loan_id)
-        .join(Customer, Customer.id == Loan.customer_id)
-        .outerjoin(target, target.id == Transaction.reversed_of)
-        .where(Transaction.type.in_(KINDS), Transaction.status.in_(statuses))
-        .order_by(Transaction.id.desc() if decided else Transaction.id)
+    return backend().finance.refund_requests(
+        loan_scope(CODE), KINDS, statuses, decided=decided, limit=limit
     )
-    if decided:
-        stmt = stmt.where(Transaction.approved_by.is_not(None))
-    visible = loans_condition(CODE)
-    if visible is not None:
-        stmt = stmt.where(visible)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return list(db.session.execute(stmt).all())
 
 
-def _why_not(txn: Transaction) -> str | None:
+def _why_not(txn: Any) -> str | None:
     """Why the signed-in user cannot decide ``txn`` (``None``: they can)."""
     if txn.created_by is not None and txn.created_by == current_principal().user_id:
         return error_text(LendingError("maker_checker", status=403))
@@ -123,7 +107,7 @@ class RefundsView(FinanceView):
     @has_access
     def decide(self, txn_id: int) -> Any:
         """Approve or reject request ``txn_id`` (a reason is required to reject)."""
-        txn = db.session.get(Transaction, txn_id)
+        txn = backend().finance.transaction(txn_id)
         decision = request.form.get("decision", "")
         if (txn is None or txn.type not in KINDS or decision not in ("approve", "reject")
                 or not loan_visible(CODE, txn.loan_id)):
@@ -143,12 +127,12 @@ class RefundsView(FinanceView):
             else:
                 result = corrections.reject(ctx.money, txn_id, reason=reason, actor=actor())  # type: ignore[arg-type]
         except DomainError as exc:
-            db.session.expire_all()
+            backend().records.expire_all()
             if exc.field == "reason":
                 return self._render({txn_id: {"reason": error_text(exc)}}, {txn_id: reason})
             return self._render({txn_id: {"": error_text(exc)}}, {txn_id: reason})
         finally:
-            db.session.expire_all()
+            backend().records.expire_all()
         if result.status == "posted":
             flash(str(_l("Request %(id)s is approved and posted; the loan is now %(status)s.",
                          id=txn_id, status=code_text(result.loan_status))), "success")
@@ -191,10 +175,10 @@ class RefundsView(FinanceView):
                                  "approve it.", id=request_id)), "success")
                     return redirect(url_for(f"{self.endpoint}.list"))
                 finally:
-                    db.session.expire_all()
-        loan = db.session.get(Loan, loan_id) if loan_id is not None else None
+                    backend().records.expire_all()
+        loan = backend().finance.loan(loan_id) if loan_id is not None else None
         return self.render_template(
             "finance/refund_new.html", title=_l("Enter a refund"), form=form, general=general,
             loan=loan, refundable=refundable,
-            customer=db.session.get(Customer, loan.customer_id) if loan else None,
+            customer=backend().finance.customer(loan.customer_id) if loan else None,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lowlend.services.permissions import actions_for, permission_name
+from lowlend.web.backend import WebBackend
 from lowlend.web.finance.disbursements import DisbursementsView
 from lowlend.web.finance.entrusted_funds import EntrustedFundsView
 from lowlend.web.finance.journal import JournalView
@@ -14,7 +15,7 @@ from lowlend.web.finance.repayments import RepaymentsView
 __all__ = ["register"]
 
 
-def register(appbuilder: Any, registry: Any) -> None:
+def register(appbuilder: Any, registry: Any, backend: WebBackend) -> None:
     """Add the finance screens (boot only).
 
     Their base permissions are their own actions plus every action ``roles.yaml`` grants

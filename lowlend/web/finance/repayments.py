@@ -17,17 +17,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 
 from lowlend.domain.errors import DomainError
-from lowlend.persistence.db import db
-from lowlend.persistence.models import Customer, Loan, Transaction
+from lowlend.services.admin_ports import Listing, TransactionFilter
 from lowlend.services.lending import auto_debit, corrections, repayments
 from lowlend.services.lending.errors import LendingError
+from lowlend.web.backend import backend
 from lowlend.web.fab import may
 from lowlend.web.finance.common import (
     CHANNEL_LABELS,
@@ -39,8 +38,8 @@ from lowlend.web.finance.common import (
     error_text,
     failure_text,
     find_loan,
+    loan_scope,
     loan_visible,
-    loans_condition,
     paginate,
     parse_amount,
     parse_date,
@@ -64,59 +63,36 @@ EXPORT_LIMIT = 100_000
 _COMPONENTS = ("principal", "interest", "fee", "penalty", "overpayment")
 
 
-def _filters() -> tuple[dict[str, str], dict[str, str], list[sa.ColumnElement[bool]]]:
-    """The list's filters from the query string: (values, errors by name, conditions)."""
+def _filters() -> tuple[dict[str, str], dict[str, str], TransactionFilter]:
+    """The list's filters from the query string: (values, errors by name, filter)."""
     args = {k: request.args.get(k, "").strip() for k in
             ("loan", "date_from", "date_to", "channel", "status", "type")}
     errors: dict[str, str] = {}
-    where: list[sa.ColumnElement[bool]] = []
-    if args["loan"]:
-        raw = args["loan"].lstrip("#")
-        if raw.isdigit() and len(raw) < 16:
-            where.append(sa.or_(Loan.id == int(raw), Loan.contract_no == raw))
-        else:
-            where.append(Loan.contract_no == raw)
-    for name, op in (("date_from", "ge"), ("date_to", "le")):
+    days: dict[str, dt.date | None] = {"date_from": None, "date_to": None}
+    for name in days:
         if args[name]:
             day = parse_date(args[name])
             if day is None:
                 errors[name] = str(_l("Give a date as YYYY-MM-DD."))
             else:
-                where.append(Transaction.value_date >= day if op == "ge"
-                             else Transaction.value_date <= day)
-    for name, allowed, column in (("channel", CHANNELS, Transaction.channel),
-                                  ("status", STATUSES, Transaction.status),
-                                  ("type", TYPES, Transaction.type)):
-        if args[name] in allowed:
-            where.append(column == args[name])
-        else:
+                days[name] = day
+    for name, allowed in (("channel", CHANNELS), ("status", STATUSES), ("type", TYPES)):
+        if args[name] not in allowed:
             args[name] = ""
-    return args, errors, where
-
-
-def _query(where: list[sa.ColumnElement[bool]]) -> sa.Select:  # type: ignore[type-arg]
-    stmt = (
-        sa.select(Transaction, Loan.contract_no, Customer.name)
-        .join(Loan, Loan.id == Transaction.loan_id)
-        .join(Customer, Customer.id == Loan.customer_id)
-        .where(Transaction.type.in_(TYPES), *where)
-        .order_by(Transaction.id.desc())
+    flt = TransactionFilter(
+        loan=args["loan"].lstrip("#") if args["loan"] else None, date_from=days["date_from"], date_to=days["date_to"],
+        channel=args["channel"], status=args["status"], type=args["type"],
     )
-    visible = loans_condition(CODE)
-    return stmt if visible is None else stmt.where(visible)
+    return args, errors, flt
+
+
+def _query(flt: TransactionFilter) -> Listing:
+    return backend().finance.repayments(loan_scope(CODE), TYPES, flt)
 
 
 def _reversed(ids: list[int]) -> set[int]:
     """Which of ``ids`` a reversal (posted or awaiting approval) already targets."""
-    if not ids:
-        return set()
-    targets = db.session.execute(
-        sa.select(Transaction.reversed_of).where(
-            Transaction.type == "reversal", Transaction.reversed_of.in_(ids),
-            Transaction.status.in_(("posted", corrections.AWAITING)),
-        )
-    ).scalars()
-    return {i for i in targets if i is not None}
+    return backend().finance.reversed_ids(ids, ("posted", corrections.AWAITING))
 
 
 class RepaymentsView(FinanceView):
@@ -156,7 +132,7 @@ class RepaymentsView(FinanceView):
     def export(self) -> Any:
         """The filtered list as CSV (every page)."""
         _args, _errors, where = _filters()
-        rows = db.session.execute(_query(where).limit(EXPORT_LIMIT)).all()
+        rows = backend().records.all_rows(_query(where), EXPORT_LIMIT)
         users = user_names([r[0].created_by for r in rows] + [r[0].approved_by for r in rows])
         header = [
             _l("Transaction"), _l("Loan"), _l("Contract number"), _l("Customer"), _l("Type"),
@@ -210,7 +186,7 @@ class RepaymentsView(FinanceView):
                 if posted:
                     return redirect(back if "next" in request.values else
                                     url_for(f"{self.endpoint}.list", loan=str(loan_id)))
-        loan = db.session.get(Loan, loan_id) if loan_id is not None else None
+        loan = backend().finance.loan(loan_id) if loan_id is not None else None
         figures, figures_error = self._payoff(loan, value_date or today, today)
         form.key.data = new_key()  # every rendering gets its own key
         return self.render_template(
@@ -218,7 +194,7 @@ class RepaymentsView(FinanceView):
             title=_l("Record a repayment"),
             form=form, general=general, loan=loan, figures=figures,
             figures_error=figures_error, back=back, next_url=request.values.get("next", ""),
-            customer=db.session.get(Customer, loan.customer_id) if loan else None,
+            customer=backend().finance.customer(loan.customer_id) if loan else None,
         )
 
     def _post(self, form: RepaymentForm, loan_id: int, amount: Any, value_date: dt.date,
@@ -245,7 +221,7 @@ class RepaymentsView(FinanceView):
                                      "payment again."))
             return False, place_error(form, exc, {"Idempotency-Key": "key"})
         finally:
-            db.session.expire_all()
+            backend().records.expire_all()
         if result.replayed:
             flash(str(_l("This form was already submitted: the payment was posted once, as "
                          "transaction %(id)s.", id=result.transaction_id)), "info")
@@ -273,12 +249,12 @@ class RepaymentsView(FinanceView):
                 return True, None
             return False, place_error(form, exc, {"Idempotency-Key": "key"})
         finally:
-            db.session.expire_all()
+            backend().records.expire_all()
         flash(str(_l("The recovery is posted as transaction %(id)s.", id=txn)), "success")
         return True, None
 
     @staticmethod
-    def _payoff(loan: Loan | None, as_of: dt.date, today: dt.date) -> tuple[Any, str | None]:
+    def _payoff(loan: Any, as_of: dt.date, today: dt.date) -> tuple[Any, str | None]:
         if loan is None or loan.status not in ("active", "overdue"):
             return None, None
         try:
@@ -292,7 +268,7 @@ class RepaymentsView(FinanceView):
     @has_access
     def reverse(self, txn_id: int) -> Any:
         """Request the reversal of a posted repayment (a reason is required)."""
-        txn = db.session.get(Transaction, txn_id)
+        txn = backend().finance.transaction(txn_id)
         if txn is None or txn.type not in TYPES or not loan_visible(CODE, txn.loan_id):
             abort(404)
         form = ReasonForm()
@@ -313,8 +289,8 @@ class RepaymentsView(FinanceView):
                              "approve it.", id=request_id)), "success")
                 return redirect(url_for(f"{self.endpoint}.list"))
             finally:
-                db.session.expire_all()
-            txn = db.session.get(Transaction, txn_id)
+                backend().records.expire_all()
+            txn = backend().finance.transaction(txn_id)
         return self.render_template(
             "finance/reverse.html", title=_l("Reverse transaction %(id)s", id=txn_id),
             txn=txn, form=form, general=general,
@@ -351,5 +327,5 @@ class RepaymentsView(FinanceView):
                 flash(str(_l("The auto-debit failed: %(reason)s",
                              reason=failure_text(r.failure_code))), "danger")
         finally:
-            db.session.expire_all()
+            backend().records.expire_all()
         return redirect(back)

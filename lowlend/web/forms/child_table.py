@@ -40,9 +40,9 @@ from lowlend.web.generic.labels import (
     format_date,
     format_money,
     format_rate,
-    label_text,
     translate,
 )
+from lowlend.web.i18n import label_text
 
 __all__ = [
     "MAX_ROWS",

@@ -220,8 +220,7 @@ class AttachmentField(Field):
 
         ids = attachment_ids(self.data)
         if ids:
-            from lowlend.persistence.attachments import link
-            from lowlend.persistence.db import db
+            from lowlend.web.backend import backend
 
             entity, _ = self.entity_and_record()
-            link(db.session(), ids, obj, entity, self.link_field())
+            backend().attachments.link(ids, obj, entity, self.link_field())

@@ -38,7 +38,8 @@ from flask_appbuilder.forms import DynamicForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from lowlend.web.forms.child_table import ChildTableField
-from lowlend.web.generic.labels import locale_key, translate
+from lowlend.web.generic.labels import translate
+from lowlend.web.i18n import request_locale
 
 __all__ = ["ChildTableField", "JsonTextField", "SpecForm", "build_form", "field_for"]
 
@@ -218,7 +219,7 @@ class SpecForm(DynamicForm):
         for code, messages in result.errors.items():
             field = self._fields.get(names.get(code, code))
             texts = [
-                m.text(translate, locale_key()) if hasattr(m, "text") else str(m)
+                m.text(translate, request_locale()) if hasattr(m, "text") else str(m)
                 for m in messages
             ]
             if field is None:

@@ -21,7 +21,8 @@ from lowlend.web.generic import common, stamping
 from lowlend.web.generic.entities import EntityDescriptor
 from lowlend.web.generic.hooks import refused_fields
 from lowlend.web.generic.interface import DATAMODEL, WriteError
-from lowlend.web.generic.labels import can_view_pii, locale_key, mask_rules, translate
+from lowlend.web.generic.labels import can_view_pii, mask_rules, translate
+from lowlend.web.i18n import request_locale
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def api_class_name(code: str) -> str:
 
 
 def errors_json(result: ValidationResult) -> dict[str, list[str]]:
-    return result.messages(translate, locale_key())
+    return result.messages(translate, request_locale())
 
 
 class GenericModelApi(ModelRestApi):

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import abort, flash, g, has_app_context, redirect, request, url_for
+from flask import abort, flash, has_app_context, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
@@ -43,8 +43,10 @@ from lowlend.web import registry_hooks
 from lowlend.web.fab import security_manager
 from lowlend.web.forms.spec_form import SpecForm, field_for
 from lowlend.web.generic import common, conditions
-from lowlend.web.generic.labels import config_label, label_text, translate
+from lowlend.web.generic.form_state import form_state
+from lowlend.web.generic.labels import config_label, translate
 from lowlend.web.generic.views import GenericModelView
+from lowlend.web.i18n import label_text
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +222,7 @@ class ApplicationsView(GenericModelView):
 
     def condition_fields(self) -> tuple[Any, dict[str, str]] | None:
         """The product's form (the product of this request, ``None`` when there is none)."""
-        product = g.get("_lowlend_product")
+        product = form_state().product
         if product is None:
             return None
         fields = (*common.current_fields(self.descriptor), *product.custom_fields)
@@ -257,7 +259,7 @@ class ApplicationsView(GenericModelView):
 
     @property  # type: ignore[override]
     def add_form(self) -> Any:
-        product = g.get("_lowlend_product") if has_app_context() else None
+        product = form_state().product if has_app_context() else None
         if product is None:
             return self._base_add_form
         return self.product_form(product)
@@ -270,7 +272,7 @@ class ApplicationsView(GenericModelView):
 
     @property  # type: ignore[override]
     def edit_form(self) -> Any:
-        product = g.get("_lowlend_product") if has_app_context() else None
+        product = form_state().product if has_app_context() else None
         if product is None:
             return self._base_edit_form
         return self.product_form(product)
@@ -292,7 +294,7 @@ class ApplicationsView(GenericModelView):
             return redirect(url_for(f"{self.endpoint}.show", pk=pk))
         product = pinned_product(item)
         if product is not None:
-            g._lowlend_product = product
+            form_state().product = product
         widgets = self._edit(pk)
         if not widgets:
             return self.post_edit_redirect()
@@ -328,7 +330,7 @@ class ApplicationsView(GenericModelView):
         )
 
     def _get_edit_widget(self, form: Any, exclude_cols: Any = None, widgets: Any = None) -> Any:
-        product = g.get("_lowlend_product")
+        product = form_state().product
         if product is None:
             return super()._get_edit_widget(form, exclude_cols=exclude_cols, widgets=widgets)
         widgets = widgets or {}
@@ -342,12 +344,12 @@ class ApplicationsView(GenericModelView):
         super().pre_delete(item)
 
     def pre_update(self, item: Any) -> None:
-        product = g.get("_lowlend_product")
-        if product is not None and g.get("_lowlend_custom") is not None:
+        product = form_state().product
+        if product is not None and form_state().custom is not None:
             for name in list(item.__dict__):
                 if name.startswith(CUSTOM_PREFIX):
                     item.__dict__.pop(name, None)
-            item.custom = g.get("_lowlend_custom")
+            item.custom = form_state().custom
         super().pre_update(item)
 
     def product_form(self, product: Any) -> type[SpecForm]:
@@ -395,7 +397,7 @@ class ApplicationsView(GenericModelView):
         return type(f"{product.code}_ApplicationForm", (SpecForm,), attrs)
 
     def _get_add_widget(self, form: Any, exclude_cols: Any = None, widgets: Any = None) -> Any:
-        product = g.get("_lowlend_product")
+        product = form_state().product
         if product is None:
             return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
         widgets = widgets or {}
@@ -414,7 +416,7 @@ class ApplicationsView(GenericModelView):
             return redirect(url_for(f"{self.endpoint}.add"))
         if not may_apply(code):
             abort(403)
-        g._lowlend_product = product
+        form_state().product = product
         title = f"{label_text(self.descriptor.label)} · {label_text(product.label)}"
         widget = self._add()
         if not widget:
@@ -464,24 +466,24 @@ class ApplicationsView(GenericModelView):
 
     def process_form(self, form: Any, is_created: bool) -> None:
         super().process_form(form, is_created)
-        product = g.get("_lowlend_product")
+        product = form_state().product
         if product is not None:
             values = {name: field.data for name, field in form._fields.items()}
-            g._lowlend_custom = custom_json(product, values, set(form.hidden), CUSTOM_PREFIX)
+            form_state().custom = custom_json(product, values, set(form.hidden), CUSTOM_PREFIX)
 
     def pre_add(self, item: Any) -> None:
-        product = g.get("_lowlend_product")
+        product = form_state().product
         if product is not None:
-            fill_application(item, product, g.get("_lowlend_custom") or {})
+            fill_application(item, product, form_state().custom or {})
         super().pre_add(item)
 
     def post_add(self, item: Any) -> None:
-        g._lowlend_new_application = item.id
+        form_state().new_application = item.id
         super().post_add(item)
 
     def post_add_redirect(self) -> Any:
         """A new application opens on its own page, where it is submitted."""
-        pk = g.get("_lowlend_new_application")
+        pk = form_state().new_application
         if pk is not None:
             return redirect(url_for(f"{self.endpoint}.show", pk=pk))
         return super().post_add_redirect()

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
-
 from lowlend.services.custom_fields import (
     FieldMessage,
     ValidationResult,
@@ -30,6 +28,7 @@ from lowlend.web.generic.applications import (
     range_errors,
     validate_application,
 )
+from lowlend.web.generic.form_state import form_state
 from lowlend.web.generic.labels import translate
 
 __all__ = ["ApplicationsApi"]
@@ -185,7 +184,7 @@ def _put_validate_input(self: Any, data: dict[str, Any], item: Any) -> Validatio
             second.errors[code] = messages
             result.errors["custom." + code] = messages
         if not second.errors:
-            g._lowlend_custom = custom_json(
+            form_state().custom = custom_json(
                 product,
                 {"custom." + k: v for k, v in second.values.items()},
                 {"custom." + k for k in second.hidden},
@@ -196,7 +195,7 @@ def _put_validate_input(self: Any, data: dict[str, Any], item: Any) -> Validatio
 
 def _put_apply_values(self: Any, item: Any, result: ValidationResult, codes: set[str]) -> None:
     GenericModelApi.apply_values(self, item, result, codes)
-    custom = g.pop("_lowlend_custom", None)
+    custom = form_state().take_custom()
     if custom is not None:
         item.custom = custom
         product = pinned_product(item)

@@ -12,7 +12,6 @@ import datetime as dt
 from collections import Counter
 from typing import Any, ClassVar
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
@@ -21,15 +20,13 @@ from flask_babel import lazy_gettext as _l
 
 from lowlend.domain.approval import Verdict
 from lowlend.domain.errors import DomainError
-from lowlend.persistence.db import db
-from lowlend.persistence.lending_models import ApprovalTask
-from lowlend.persistence.models import Staff
 from lowlend.services.lending import approvals
 from lowlend.services.messages import message
-from lowlend.web.api.quote import _locale
+from lowlend.web.backend import backend
 from lowlend.web.fab import security_manager
 from lowlend.web.generic.scope_check import record_visible
 from lowlend.web.generic.views import GenericModelView
+from lowlend.web.i18n import request_locale
 from lowlend.web.lending_context import actor, business_today, lending
 from lowlend.web.user_context import current_principal
 
@@ -51,9 +48,7 @@ class ApprovalTasksView(GenericModelView):
         if template == self.show_template and "pk" in kwargs and self._may_assign():
             ids = approvals.assignable_staff(lending().uow(), int(kwargs["pk"]),
                                              day=business_today())
-            names = dict(
-                db.session.execute(sa.select(Staff.id, Staff.name).where(Staff.id.in_(ids))).all()
-            )
+            names = backend().org.staff_names(ids)
             kwargs.setdefault("assignable", [(i, names.get(i, f"#{i}")) for i in ids])
         return super().render_template(template, **kwargs)
 
@@ -65,7 +60,7 @@ class ApprovalTasksView(GenericModelView):
     @has_access
     def assign(self, pk: int) -> Any:
         """Give the step to the chosen staff member (or back to the pool)."""
-        task = db.session.get(ApprovalTask, pk)
+        task = backend().lending.task(pk)
         if task is None or not record_visible("applications", task.application_id):
             abort(404)
         raw = request.form.get("staff_id", "")
@@ -74,11 +69,11 @@ class ApprovalTasksView(GenericModelView):
             approvals.reassign(lending().uow(), pk, staff_id, actor=actor(),
                                day=business_today(), reason="manual")
         except DomainError as exc:
-            flash(message(exc.code, _locale(), **exc.params), "danger")
+            flash(message(exc.code, request_locale(), **exc.params), "danger")
         else:
             flash(str(_l("The step is reassigned.")), "success")
         finally:
-            db.session.expire_all()
+            backend().records.expire_all()
         return redirect(url_for(f"{self.endpoint}.show", pk=pk))
 
     @action(
@@ -105,7 +100,7 @@ class ApprovalTasksView(GenericModelView):
                 )
                 done += 1
             except DomainError as exc:
-                refused[message(exc.code, _locale(), **exc.params)] += 1
+                refused[message(exc.code, request_locale(), **exc.params)] += 1
         if done:
             flash(str(_l("%(n)s step(s) approved.") % {"n": done}), "success")
         for reason, count in refused.items():

@@ -16,11 +16,10 @@ from flask import current_app
 from lowlend.services.custom_fields import ValidationResult, validate_record
 from lowlend.spec.model import FieldSpec
 from lowlend.web import registry_hooks
+from lowlend.web.backend import backend
 from lowlend.web.forms.spec_form import REFERENCE_PREFIX
 from lowlend.web.generic.entities import EntityDescriptor
-from lowlend.web.generic.labels import (
-    label_text,
-)
+from lowlend.web.i18n import label_text
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +53,7 @@ def reference_name(code: str, value: Any) -> str | None:
     ``None``; cached per request (a list repeats the same department on many rows)."""
     from flask import g, has_request_context
 
-    from lowlend.persistence.db import db
-    from lowlend.web.datamodel import scoped_select
+    from lowlend.web.datamodel import scoped_record
     from lowlend.web.generic.extension import EXTENSION_KEY
 
     target = current_app.extensions.get(EXTENSION_KEY, {}).get(code)
@@ -69,8 +67,7 @@ def reference_name(code: str, value: Any) -> str | None:
         g.setdefault("_lowlend_reference_names", {}) if has_request_context() else {}
     )
     if (code, pk) not in cache:
-        model = target.model
-        record = db.session.scalars(scoped_select(model, code).where(model.id == pk)).first()
+        record = scoped_record(target.model, code, pk)
         cache[(code, pk)] = display_name(record) if record is not None else None
     return cache[(code, pk)]
 
@@ -78,17 +75,14 @@ def reference_name(code: str, value: Any) -> str | None:
 def reference_choices(code: str) -> list[tuple[str, str]] | None:
     """(id, "name #id") of the records of view ``code`` the user may see; ``None`` when no
     generated view has that code (the form then takes a typed id)."""
-    from lowlend.persistence.db import db
-    from lowlend.web.datamodel import scoped_select
+    from lowlend.web.datamodel import scoped_newest
     from lowlend.web.generic.extension import EXTENSION_KEY
 
     target = current_app.extensions.get(EXTENSION_KEY, {}).get(code)
     if target is None:
         return None
-    model = target.model
-    stmt = scoped_select(model, code).order_by(model.id.desc()).limit(REFERENCE_CHOICES_LIMIT)
     out = []
-    for record in db.session.scalars(stmt):
+    for record in scoped_newest(target.model, code, REFERENCE_CHOICES_LIMIT):
         name = display_name(record)
         out.append((str(record.id), f"{name} #{record.id}" if name else f"#{record.id}"))
     return out
@@ -195,11 +189,8 @@ def edited_item(desc: EntityDescriptor) -> Any | None:
     pk = request.view_args.get("pk")
     if pk is None or not str(request.endpoint or "").endswith(".edit"):
         return None
-    from lowlend.persistence.db import db
-
     try:
-        with db.session.no_autoflush:
-            return db.session.get(desc.model, int(pk))
+        return backend().records.get(desc.model, int(pk), no_autoflush=True)
     except (TypeError, ValueError):
         return None
 
@@ -223,7 +214,6 @@ def check_record(
 def missing_references(desc: EntityDescriptor, values: Mapping[str, Any]) -> set[str]:
     """Reference fields among ``values`` whose id names no record of the target view
     (targets without a generated view are not checked)."""
-    from lowlend.persistence.db import db
     from lowlend.web.generic.extension import EXTENSION_KEY
 
     views = current_app.extensions.get(EXTENSION_KEY, {})
@@ -233,9 +223,8 @@ def missing_references(desc: EntityDescriptor, values: Mapping[str, Any]) -> set
         target = views.get(f.reference or "")
         if f.kind.value != "reference" or value is None or target is None:
             continue
-        with db.session.no_autoflush:
-            if db.session.get(target.model, value) is None:
-                out.add(f.code)
+        if backend().records.get(target.model, value, no_autoflush=True) is None:
+            out.add(f.code)
     return out
 
 

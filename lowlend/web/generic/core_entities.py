@@ -740,10 +740,9 @@ CORE_ENTITIES: tuple[CoreEntity, ...] = (
 )
 
 
-def core_descriptors() -> list[EntityDescriptor]:
-    """Descriptors of the core entities (models from :mod:`lowlend.persistence.models`)."""
-    from lowlend.persistence import models
-
+def core_descriptors(models: Mapping[str, type]) -> list[EntityDescriptor]:
+    """Descriptors of the core entities; ``models`` maps class names to the mapped classes
+    (``WebBackend.models``, from the composition root)."""
     out = []
     for core in CORE_ENTITIES:
         labels = {k: bilingual(*v) for k, v in core.extra_labels.items()}
@@ -754,7 +753,7 @@ def core_descriptors() -> list[EntityDescriptor]:
         out.append(
             EntityDescriptor(
                 code=core.code,
-                model=getattr(models, core.model_name),
+                model=models[core.model_name],
                 label=bilingual(*core.label),
                 fields=core.fields,
                 labels=labels,

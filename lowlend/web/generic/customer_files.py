@@ -11,104 +11,43 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
-
 from lowlend.services.field_values import FieldMessage
 from lowlend.services.lending.customers import (
     CREDIT_LIMIT_FIELDS,
     DEFAULT_CURRENCY,
     CustomerCheckError,
-    ExistingCustomer,
+    CustomerLookup,
+    RelationLookup,
     check_customer,
     check_relation,
     normalise_phone,
     prepare_customer,
 )
+from lowlend.web.backend import backend
 from lowlend.web.generic.entities import EntityDescriptor
 from lowlend.web.generic.hooks import RecordHooks, may
 
-__all__ = ["CustomerHooks", "RelationHooks", "SqlCustomerLookup", "SqlRelationLookup"]
+__all__ = ["CustomerHooks", "RelationHooks", "customer_lookup", "relation_lookup"]
 
 CUSTOMERS = "customers"
 APPROVE = "approve"
 
 
-def _session() -> Any:
-    from lowlend.persistence.db import db
+def customer_lookup() -> CustomerLookup:
+    """The customer look-up on the request session: a found customer is named only when
+    the user's data scope includes it; identity numbers are hashed with the app's key."""
+    from lowlend.web.generic.scope_check import record_visible
+    from lowlend.web.generic.stamping import id_protector
 
-    return db.session
-
-
-class SqlCustomerLookup:
-    """:class:`~lowlend.services.lending.customers.CustomerLookup` on the request session."""
-
-    def __init__(self) -> None:
-        from lowlend.persistence.models import Customer
-
-        self.model = Customer
-
-    def _visible(self, customer_id: int) -> bool:
-        from lowlend.web.datamodel import scoped_select
-
-        stmt = scoped_select(self.model, CUSTOMERS).where(self.model.id == customer_id)
-        return _session().scalars(stmt).first() is not None
-
-    def _existing(self, row: Any) -> ExistingCustomer | None:
-        if row is None:
-            return None
-        return ExistingCustomer(row.id, row.name if self._visible(row.id) else None)
-
-    def by_id_number(self, id_type: str, number: str) -> ExistingCustomer | None:
-        from lowlend.web.generic.stamping import id_protector
-
-        model = self.model
-        digest = id_protector().hash(number)
-        with _session().no_autoflush:
-            row = (
-                _session()
-                .scalars(
-                    sa.select(model).where(
-                        model.id_type == id_type, model.id_number_hash == digest
-                    )
-                )
-                .first()
-            )
-            return self._existing(row)
-
-    def by_phone(self, phone: str, exclude_id: int | None) -> ExistingCustomer | None:
-        model = self.model
-        stmt = sa.select(model).where(model.phone == phone).order_by(model.id)
-        if exclude_id is not None:
-            stmt = stmt.where(model.id != exclude_id)
-        with _session().no_autoflush:
-            return self._existing(_session().scalars(stmt).first())
-
-    def get(self, customer_id: int) -> ExistingCustomer | None:
-        with _session().no_autoflush:
-            row = _session().get(self.model, customer_id)
-            if row is None or not self._visible(row.id):
-                return None
-            return ExistingCustomer(row.id, row.name)
+    return backend().customer_lookup(
+        lambda customer_id: record_visible(CUSTOMERS, customer_id),
+        lambda number: str(id_protector().hash(number)),
+    )
 
 
-class SqlRelationLookup:
-    """:class:`~lowlend.services.lending.customers.RelationLookup` on the request session."""
-
-    def find(
-        self, customer_id: int, related_customer_id: int, kind: str, exclude_id: int | None
-    ) -> int | None:
-        from lowlend.persistence.models import CustomerRelation as R
-
-        stmt = sa.select(R.id).where(
-            R.customer_id == customer_id,
-            R.related_customer_id == related_customer_id,
-            R.kind == kind,
-        )
-        if exclude_id is not None:
-            stmt = stmt.where(R.id != exclude_id)
-        with _session().no_autoflush:
-            found = _session().scalars(stmt).first()
-        return int(found) if found is not None else None
+def relation_lookup() -> RelationLookup:
+    """The look-up of stored relations on the request session."""
+    return backend().relation_lookup()
 
 
 class CustomerHooks(RecordHooks):
@@ -129,7 +68,7 @@ class CustomerHooks(RecordHooks):
         try:
             prepared = check_customer(
                 given,
-                SqlCustomerLookup(),
+                customer_lookup(),
                 record_id=getattr(item, "id", None),
                 current=current,
                 may_approve=may(desc.code, APPROVE),
@@ -178,8 +117,8 @@ class RelationHooks(RecordHooks):
         try:
             check_relation(
                 merged,
-                SqlCustomerLookup(),
-                SqlRelationLookup(),
+                customer_lookup(),
+                relation_lookup(),
                 record_id=getattr(item, "id", None),
             )
         except CustomerCheckError as exc:

@@ -28,10 +28,10 @@ from lowlend.web.generic.labels import (
     format_json,
     format_money,
     format_rate,
-    label_text,
     pii_formatter,
 )
 from lowlend.web.generic.stamping import id_protector
+from lowlend.web.i18n import label_text
 
 __all__ = ["REFERENCE_COLUMNS", "choices_dict", "formatters_for", "reference_formatter"]
 

@@ -17,8 +17,8 @@ from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from lowlend.persistence.audit import add_audit, before_image, record_image
 from lowlend.services.audit import CREATE, DELETE, UPDATE
+from lowlend.web.backend import backend
 from lowlend.web.datamodel import ScopedSQLAInterface
 from lowlend.web.generic.extension import descriptors_of
 
@@ -57,7 +57,7 @@ class AuditMixin:
     def _audit(self, item: Any, action: str, before: Any, after: Any) -> None:
         user_id, username = current_user_info()
         pk = getattr(item, "id", None)
-        add_audit(
+        backend().audit.add(
             self.session,
             entity=self.entity_code,
             entity_id=pk if pk is not None else "",
@@ -85,7 +85,7 @@ class AuditMixin:
         try:
             self.session.add(item)
             self.session.flush()
-            self._audit(item, CREATE, None, record_image(item))
+            self._audit(item, CREATE, None, backend().audit.record_image(item))
             super().add(item, commit=False)  # type: ignore[misc]
             if commit:
                 self.session.commit()
@@ -94,10 +94,10 @@ class AuditMixin:
 
     def edit(self, item: Any, commit: bool = True) -> None:
         try:
-            before = before_image(item)
+            before = backend().audit.before_image(item)
             super().edit(item, commit=False)  # type: ignore[misc]
             self.session.flush()
-            after = record_image(item)
+            after = backend().audit.record_image(item)
             if before != after:
                 self._audit(item, UPDATE, before, after)
             if commit:
@@ -112,7 +112,7 @@ class AuditMixin:
                 raise ReferencedError(
                     ", ".join(f"{label} {count}" for label, count in referring)
                 )
-            self._audit(item, DELETE, record_image(item), None)
+            self._audit(item, DELETE, backend().audit.record_image(item), None)
             super().delete(item, commit=False)  # type: ignore[misc]
             if commit:
                 self.session.commit()

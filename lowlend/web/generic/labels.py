@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import flask_babel
-from flask import g, has_app_context, has_request_context
+from flask import g, has_request_context
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lowlend.services.audit import DEFAULT_MASKS, mask_value
 from lowlend.web import registry_hooks
 from lowlend.web.fab import security_manager
+from lowlend.web.i18n import label_text, request_locale
 
 log = logging.getLogger(__name__)
 
@@ -40,37 +41,12 @@ __all__ = [
     "format_bool",
     "format_money",
     "format_rate",
-    "locale_key",
     "translate",
 ]
 
 
-def locale_key() -> str:
-    """``zh_CN`` or ``en`` for the current request (the default locale outside requests,
-    ``zh_CN`` outside an app)."""
-    if not has_app_context():
-        return "zh_CN"
-    from lowlend.web.menu import current_locale_key
-
-    return current_locale_key()
-
-
 def _is_zh() -> bool:
-    return locale_key().lower().startswith("zh")
-
-
-def label_text(label: Any) -> str:
-    """Text of a config label (``Label`` / mapping / str) in the request locale."""
-    if label is None:
-        return ""
-    if isinstance(label, str):
-        return label
-    getter = getattr(label, "get", None)  # a spec ``Label`` or a ``{locale: text}`` mapping
-    if callable(getter):
-        value = getter(locale_key())
-        if value:
-            return str(value)
-    return str(label)
+    return request_locale().lower().startswith("zh")
 
 
 def config_label(label: Any) -> LazyString:

@@ -9,23 +9,20 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import lazy_gettext as _l
 
 from lowlend.domain.errors import DomainError
-from lowlend.persistence.db import db
-from lowlend.persistence.lending_models import CreditLine, LoanDocument
-from lowlend.persistence.models import Loan
 from lowlend.services.lending import corrections, loans
 from lowlend.services.messages import message
-from lowlend.web.api.quote import _locale
+from lowlend.web.backend import backend
 from lowlend.web.fab import security_manager
 from lowlend.web.generic.labels import format_money
 from lowlend.web.generic.scope_check import record_visible
 from lowlend.web.generic.views import GenericModelView
+from lowlend.web.i18n import request_locale
 from lowlend.web.lending_context import actor, business_today, lending
 
 __all__ = ["CreditLinesView", "LoansView"]
@@ -64,11 +61,7 @@ class LoansView(GenericModelView):
                 kwargs.setdefault(name, helper)
             kwargs.setdefault(
                 "loan_documents",
-                db.session.execute(
-                    sa.select(LoanDocument.locale, LoanDocument.number, LoanDocument.sha256)
-                    .where(LoanDocument.loan_id == int(kwargs["pk"]))
-                    .order_by(LoanDocument.locale)
-                ).all(),
+                backend().lending.loan_documents(int(kwargs["pk"])),
             )
         return super().render_template(template, **kwargs)
 
@@ -78,12 +71,7 @@ class LoansView(GenericModelView):
         """The loan's contract in ``locale`` as PDF or HTML (404 outside the data scope)."""
         if fmt not in _FORMATS or not record_visible("loans", pk):
             abort(404)
-        doc = db.session.execute(
-            sa.select(LoanDocument).where(
-                LoanDocument.loan_id == pk, LoanDocument.locale == locale,
-                LoanDocument.kind == "contract",
-            )
-        ).scalar_one_or_none()
+        doc = backend().lending.contract(pk, locale)
         if doc is None or (fmt == "pdf" and not doc.pdf):
             abort(404)
         body = doc.pdf if fmt == "pdf" else doc.html.encode("utf-8")
@@ -106,7 +94,7 @@ class LoansView(GenericModelView):
 
         if not record_visible("loans", pk):
             abort(404)
-        loan = db.session.get(Loan, pk)
+        loan = backend().finance.loan(pk)
         form = ReasonForm()
         general: str | None = None
         if request.method == "POST":
@@ -119,8 +107,8 @@ class LoansView(GenericModelView):
             except DomainError as exc:
                 general = place_error(form, exc)
             else:
-                db.session.expire_all()
-                loan = db.session.get(Loan, pk)
+                backend().records.expire_all()
+                loan = backend().finance.loan(pk)
                 if loan is not None and loan.status == "written_off":
                     flash(str(_l("The loan is written off.")), "success")
                 else:
@@ -128,8 +116,8 @@ class LoansView(GenericModelView):
                                  "approve it.", id=request_id)), "success")
                 return redirect(url_for(f"{self.endpoint}.show", pk=pk))
             finally:
-                db.session.expire_all()
-            loan = db.session.get(Loan, pk)
+                backend().records.expire_all()
+            loan = backend().finance.loan(pk)
         return self.render_template(
             "finance/write_off.html", title=_l("Request the write-off of loan %(id)s", id=pk),
             loan=loan, form=form, general=general, **template_helpers(),
@@ -145,7 +133,7 @@ class CreditLinesView(GenericModelView):
 
     def render_template(self, template: str, **kwargs: Any) -> Any:
         if template == self.show_template and "pk" in kwargs:
-            line = db.session.get(CreditLine, int(kwargs["pk"]))
+            line = backend().lending.credit_line(int(kwargs["pk"]))
             available = loans.available_on_line(lending().uow(), int(kwargs["pk"]))
             if line is not None and available is not None:
                 kwargs.setdefault("line_available", format_money(available))
@@ -177,10 +165,10 @@ class CreditLinesView(GenericModelView):
                 registry_for=ctx.registry_for, today=business_today(), contract=ctx.contract,
             )
         except DomainError as exc:
-            flash(message(exc.code, _locale(), **exc.params), "danger")
+            flash(message(exc.code, request_locale(), **exc.params), "danger")
             return redirect(url_for(f"{self.endpoint}.show", pk=pk))
         finally:
-            db.session.expire_all()
+            backend().records.expire_all()
         flash(str(_l("Loan %(id)s is booked under the line.") % {"id": loan_id}), "success")
         return redirect(f"{request.script_root}/loans/show/{loan_id}")
 

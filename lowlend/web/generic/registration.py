@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from lowlend.web.backend import WebBackend
 from lowlend.web.fab import current_flask_app
 from lowlend.web.generic.extension import EXTENSION_KEY
 
@@ -19,14 +20,14 @@ __all__ = ["RELATED_VIEWS", "descriptors", "register"]
 RELATED_VIEWS: dict[str, tuple[str, ...]] = {"loans": ("installments",)}
 
 
-def descriptors(registry: Any) -> list[Any]:
-    """Descriptors of the core entities and of the registry's config entities."""
-    from lowlend.persistence.entity_tables import entity_model
+def descriptors(registry: Any, backend: WebBackend) -> list[Any]:
+    """Descriptors of the core entities (mapped classes of ``backend.models``) and of the
+    registry's config entities (tables of ``backend.entities``)."""
     from lowlend.web import registry_hooks
     from lowlend.web.generic.core_entities import core_descriptors
     from lowlend.web.generic.entities import config_descriptor
 
-    out = core_descriptors()
+    out = core_descriptors(backend.models)
     taken = {d.code for d in out}
     entities = getattr(registry, "entities", None) or {}
     for code in sorted(entities):
@@ -35,7 +36,7 @@ def descriptors(registry: Any) -> list[Any]:
             log.warning("lowlend: config entity %r clashes with a built-in view; skipped", code)
             continue
         try:
-            model = entity_model(spec)
+            model = backend.entities.model_for(spec)
         except Exception:
             log.exception("lowlend: cannot build the table of entity %r; skipped", code)
             continue
@@ -44,20 +45,17 @@ def descriptors(registry: Any) -> list[Any]:
     return out
 
 
-def _ensure_tables(app: Any, models: list[type]) -> bool:
-    from lowlend.persistence.db import db
-    from lowlend.persistence.entity_tables import ensure_tables
-
+def _ensure_tables(app: Any, backend: WebBackend, models: list[type]) -> bool:
     try:
         with app.app_context():
-            ensure_tables(db.engine, models)
+            backend.entities.ensure(models)
         return True
     except Exception as exc:
         log.warning("lowlend: entity tables not ensured yet (%s); retrying on first request", exc)
         return False
 
 
-def register(appbuilder: Any, registry: Any) -> None:
+def register(appbuilder: Any, registry: Any, backend: WebBackend) -> None:
     """Register the generated views and APIs (boot only)."""
 
     from lowlend.web.generic.api import GenericModelApi, make_api
@@ -75,10 +73,10 @@ def register(appbuilder: Any, registry: Any) -> None:
     }
 
     app = current_flask_app()
-    descs = descriptors(registry)
+    descs = descriptors(registry, backend)
     config_models = [d.model for d in descs if d.config_entity]
     state: dict[str, Any] = {
-        "tables_ok": _ensure_tables(app, config_models) if config_models else True
+        "tables_ok": _ensure_tables(app, backend, config_models) if config_models else True
     }
 
     view_classes = {}
@@ -106,4 +104,4 @@ def register(appbuilder: Any, registry: Any) -> None:
         @app.before_request
         def _lowlend_entity_tables() -> None:
             if not state["tables_ok"]:
-                state["tables_ok"] = _ensure_tables(app, config_models)
+                state["tables_ok"] = _ensure_tables(app, backend, config_models)

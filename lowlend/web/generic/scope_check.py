@@ -9,25 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
-from lowlend.persistence.db import db
-from lowlend.persistence.entity_tables import entity_model
-from lowlend.persistence.lending_models import CreditLine
-from lowlend.persistence.models import Application, Customer, Loan
-from lowlend.persistence.scope import count_in_scope, scope_condition
 from lowlend.services.data_scope import scope_for
 from lowlend.web import registry_hooks
+from lowlend.web.backend import backend
 from lowlend.web.generic.extension import descriptors_of
 from lowlend.web.user_context import current_principal
 
 __all__ = ["record_visible", "view_model", "visible_condition"]
 
+#: view code → mapped class name of the core entities checked here
 _MODELS = {
-    "applications": Application,
-    "customers": Customer,
-    "loans": Loan,
-    "credit_lines": CreditLine,
+    "applications": "Application",
+    "customers": "Customer",
+    "loans": "Loan",
+    "credit_lines": "CreditLine",
 }
 
 
@@ -38,7 +33,7 @@ def view_model(view: str) -> Any:
     :raises KeyError: no such view or entity.
     """
     if view in _MODELS:
-        return _MODELS[view]
+        return backend().model(_MODELS[view])
     desc = descriptors_of().get(view)
     if desc is not None:
         return desc.model
@@ -46,18 +41,19 @@ def view_model(view: str) -> Any:
     spec = (registry.entities if registry is not None else {}).get(view)
     if spec is None:
         raise KeyError(view)
-    return entity_model(spec)
+    return backend().entities.model_for(spec)
 
 
-def visible_condition(view: str, scope_view: str | None = None) -> sa.ColumnElement[bool]:
+def visible_condition(view: str, scope_view: str | None = None) -> Any:
     """The condition on ``view``'s rows of the user's data scope (of ``scope_view``, default
     ``view``): false without any scope."""
     principal = current_principal()
     scope = scope_for(registry_hooks.current_registry(), principal, scope_view or view)
+    queries = backend().scope
     if scope is None:
-        return sa.false()
-    condition = scope_condition(view_model(view), scope, principal)
-    return sa.true() if condition is None else condition
+        return queries.nothing()
+    condition = queries.condition(view_model(view), scope, principal)
+    return queries.everything() if condition is None else condition
 
 
 def record_visible(view: str, pk: int, scope_view: str | None = None) -> bool:
@@ -66,7 +62,4 @@ def record_visible(view: str, pk: int, scope_view: str | None = None) -> bool:
     model = view_model(view)
     principal = current_principal()
     scope = scope_for(registry_hooks.current_registry(), principal, scope_view or view)
-    if scope is None:
-        return False
-    pk_column = sa.inspect(model).primary_key[0]
-    return count_in_scope(db.session, model, scope, principal, where=[pk_column == pk]) > 0
+    return backend().scope.visible(model, pk, scope, principal)

@@ -13,7 +13,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
+from lowlend.services.admin_ports import IdentityKeys
 from lowlend.web import registry_hooks
+from lowlend.web.backend import backend
 from lowlend.web.generic.entities import EntityDescriptor
 from lowlend.web.generic.interface import current_user_info
 
@@ -42,19 +44,15 @@ def _staff_of(user_id: int | None) -> tuple[int | None, int | None]:
     """(staff id, department id) of a FAB user's staff record."""
     if user_id is None:
         return None, None
-    from lowlend.persistence.db import db
-    from lowlend.persistence.models import Staff
-
     try:
-        with db.session.no_autoflush:
-            staff = db.session.query(Staff).filter(Staff.user_id == user_id).first()
+        staff = backend().org.staff_of(user_id)
     except SQLAlchemyError:
         log.warning("lowlend: staff record of user %s unreadable; record not stamped with it",
                     user_id, exc_info=True)
         return None, None
     if staff is None:
         return None, None
-    return staff.id, staff.department_id
+    return staff
 
 
 def stamp_new(desc: EntityDescriptor, item: Any, extra: Mapping[str, Any] | None = None) -> None:
@@ -141,28 +139,26 @@ def stamp_update(item: Any, desc: EntityDescriptor | None = None) -> None:
     if desc is not None and desc.hooks is not None:
         desc.hooks.before_save(desc, item, {}, False)
 
-def id_pepper(config: Any) -> bytes:
+def id_pepper(config: Any, keys: IdentityKeys | None = None) -> bytes:
     """The key of identity-number hashes: ``LOWLEND_ID_PEPPER`` when set; in demo mode the
     demo data set's public pepper; otherwise one derived from the master key (never the
     public demo pepper, which would let anyone recompute ID numbers from their hashes)."""
-    from lowlend.persistence.demo_loader import DEMO_PEPPER
-    from lowlend.persistence.keys import ID_PEPPER_INFO, derived_secret
-
+    keys = keys if keys is not None else backend().keys
     configured = config.get("LOWLEND_ID_PEPPER")
     if configured:
         return configured.encode("utf-8") if isinstance(configured, str) else bytes(configured)
     if config.get("LOWLEND_DEMO"):
-        return DEMO_PEPPER
+        return keys.demo_pepper
     master = config.get("MASTER_KEY")
     if not master:
         raise RuntimeError(
             "identity numbers need LOWLEND_ID_PEPPER or LOWLEND_MASTER_KEY outside demo mode"
         )
-    return derived_secret(master, ID_PEPPER_INFO)
+    return keys.derived_secret(master, keys.pepper_info)
 
 
 def id_protector() -> Any:
     """The identity-number hasher/encrypter (:func:`id_pepper`, ``MASTER_KEY``)."""
-    from lowlend.persistence.repositories import IdNumberProtector
-
-    return IdNumberProtector(id_pepper(current_app.config), current_app.config.get("MASTER_KEY"))
+    return backend().keys.protector(
+        id_pepper(current_app.config), current_app.config.get("MASTER_KEY")
+    )

@@ -14,6 +14,7 @@ from lowlend.services.permissions import VIEW_METHOD_ACTIONS, permission_name
 from lowlend.web.forms.spec_form import SpecForm, build_form
 from lowlend.web.generic import common, conditions, formatters, stamping
 from lowlend.web.generic.entities import EntityDescriptor
+from lowlend.web.generic.form_state import form_state
 from lowlend.web.generic.interface import DATAMODEL, WriteError
 
 log = logging.getLogger(__name__)
@@ -84,21 +85,17 @@ class GenericModelView(ModelView):
 
     # -- hooks --------------------------------------------------------------------------
     def process_form(self, form: Any, is_created: bool) -> None:
-        from flask import g
-
         extra = {}
         for name in self.descriptor.virtual:
             field = form._fields.get(name)
             if field is not None:
                 extra[name] = field.data
-        g._lowlend_form_extra = extra
+        form_state().extra = extra
 
     def pre_add(self, item: Any) -> None:
-        from flask import g
-
         for name in self.descriptor.virtual:  # populate_obj copied virtual fields too
             item.__dict__.pop(name, None)
-        stamping.stamp_new(self.descriptor, item, getattr(g, "_lowlend_form_extra", None))
+        stamping.stamp_new(self.descriptor, item, form_state().extra)
 
     def pre_update(self, item: Any) -> None:
         stamping.stamp_update(item, self.descriptor)

@@ -9,9 +9,15 @@ import pytest
 
 from lowlend.persistence.demo_loader import DEMO_PEPPER
 from lowlend.persistence.keys import ID_PEPPER_INFO, derived_secret
-from lowlend.web.generic.stamping import id_pepper
+from lowlend.persistence.queries.adapters import SqlIdentityKeys
+from lowlend.web.generic.stamping import id_pepper as _id_pepper
 
 NUMBER = "110101199003070011"
+
+
+def id_pepper(config: dict[str, object]) -> bytes:
+    """The pepper with the keys the composition root hands the web layer."""
+    return _id_pepper(config, SqlIdentityKeys())
 
 
 def _hash(pepper: bytes) -> str:
