@@ -129,6 +129,15 @@ class RecordQueries(Protocol):
         """The rows of ``listing`` (at most ``limit``)."""
         ...
 
+    def referring_counts(
+        self, session: Any, item: Any, children: Sequence[tuple[str, str]]
+    ) -> dict[str, int]:
+        """Table name → how many of its rows still refer to ``item`` (in ``session``): rows
+        with a foreign key to it (no ``ON DELETE`` action, not deleted with it by an ORM
+        cascade) and rows of ``children`` — (table, column) pairs without a foreign key.
+        """
+        ...
+
     def user_names(self, user_model: Any, ids: Iterable[int]) -> dict[int, str]:
         """FAB user id → username."""
         ...

@@ -124,6 +124,43 @@ class SqlRecordQueries:
         stmt = listing if limit is None else listing.limit(limit)
         return list(self.session.execute(stmt).all())
 
+    def referring_counts(
+        self, session: Any, item: Any, children: Sequence[tuple[str, str]]
+    ) -> dict[str, int]:
+        """Table name → how many of its rows still refer to ``item`` (foreign keys without
+        ``ON DELETE`` action, not cascaded by the ORM; and the ``children`` columns)."""
+        table = item.__table__
+        pk = item.id
+        mapper = sa.inspect(type(item))
+        cascaded = {rel.mapper.local_table for rel in mapper.relationships if rel.cascade.delete}
+        counts: dict[str, int] = {}
+        with session.no_autoflush:
+            for other in table.metadata.tables.values():
+                if other in cascaded:
+                    continue
+                for fk in other.foreign_keys:
+                    if fk.column.table is not table or (fk.ondelete or "").upper() in (
+                        "CASCADE",
+                        "SET NULL",
+                    ):
+                        continue
+                    count = session.execute(
+                        sa.select(sa.func.count()).select_from(other).where(fk.parent == pk)
+                    ).scalar_one()
+                    if count:
+                        counts[other.name] = counts.get(other.name, 0) + int(count)
+            for table_name, parent_column in children:
+                child = table.metadata.tables.get(table_name)
+                if child is None or parent_column not in child.c:
+                    continue
+                count = session.execute(
+                    sa.select(sa.func.count()).select_from(child)
+                    .where(child.c[parent_column] == pk)
+                ).scalar_one()
+                if count:
+                    counts[table_name] = counts.get(table_name, 0) + int(count)
+        return counts
+
     def user_names(self, user_model: Any, ids: Iterable[int]) -> dict[int, str]:
         """FAB user id → username."""
         wanted = set(ids)

@@ -192,39 +192,11 @@ def referring_records(session: Any, item: Any) -> list[tuple[str, int]]:
     action, and not deleted with it by an ORM cascade), and records of config entities
     whose parent it is (``parent_id``, no database foreign key).
     """
-    import sqlalchemy as sa
-
     table = getattr(item, "__table__", None)
     pk = getattr(item, "id", None)
     if table is None or pk is None:
         return []
-    mapper = sa.inspect(type(item))
-    cascaded = {rel.mapper.local_table for rel in mapper.relationships if rel.cascade.delete}
-    counts: dict[str, int] = {}
-    with session.no_autoflush:
-        for other in table.metadata.tables.values():
-            if other in cascaded:
-                continue
-            for fk in other.foreign_keys:
-                if fk.column.table is not table or (fk.ondelete or "").upper() in (
-                    "CASCADE",
-                    "SET NULL",
-                ):
-                    continue
-                count = session.execute(
-                    sa.select(sa.func.count()).select_from(other).where(fk.parent == pk)
-                ).scalar_one()
-                if count:
-                    counts[other.name] = counts.get(other.name, 0) + int(count)
-        for table_name, parent_column in _child_tables(table.name):
-            child = table.metadata.tables.get(table_name)
-            if child is None or parent_column not in child.c:
-                continue
-            count = session.execute(
-                sa.select(sa.func.count()).select_from(child).where(child.c[parent_column] == pk)
-            ).scalar_one()
-            if count:
-                counts[table_name] = counts.get(table_name, 0) + int(count)
+    counts = backend().records.referring_counts(session, item, _child_tables(table.name))
     labels = _table_labels()
     return [(labels.get(name, name), n) for name, n in sorted(counts.items())]
 
