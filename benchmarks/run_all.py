@@ -16,6 +16,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import config_bench  # noqa: E402
+import demo_bench  # noqa: E402
 import ledger_bench  # noqa: E402
 import quote_bench  # noqa: E402
 import vectorized_bench  # noqa: E402
@@ -148,6 +149,7 @@ def main() -> None:
     mixed = vectorized_bench.main_mixed()
     config = config_bench.main()
     ledger = ledger_bench.main()
+    demo = demo_bench.main()
     today = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Benchmarks",
@@ -217,6 +219,7 @@ def main() -> None:
         f"{config['load_seconds'] * 1000:.0f} | {config['parse_seconds'] * 1000:.0f} | < 500 ms |",
     ]
     lines += ledger_section(ledger)
+    lines += demo_bench.section(demo)
     lines.append("")
     DOC.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {DOC}")
