@@ -189,6 +189,7 @@ class SpecForm(DynamicForm):
                     field.widget = BS3TextFieldWidget()  # target not registered: type the id
                     options = []
                 field.choices = [("", "—"), *list(options or [])]
+                _offer_stored_value(field)
             elif isinstance(field, CodeMultiSelectField):
                 field.choices = list((choices(field.dictionary) if choices else None) or [])
             elif isinstance(field, ChildTableField) and choices is not None:
@@ -200,6 +201,23 @@ class SpecForm(DynamicForm):
             if field.name in self._required_names:
                 field.flags.required = True  # the label's "*" (the server checks it)
                 field.render_kw = {**(field.render_kw or {}), "required": False}
+
+    def populate_obj(self, obj: Any) -> None:
+        """Store the fields on ``obj``, except a select left empty whose stored value is
+        not among the options this user was offered: the user could neither see nor
+        change that value (a department or account manager outside the user's drop-down),
+        and clearing it would lose it and could move the record out of the user's own
+        data scope. A value the user chose is stored as usual."""
+        kept: dict[str, Any] = {}
+        for field in self:
+            if isinstance(field, CodeSelectField) and field.data in (None, ""):
+                stored = getattr(obj, field.name, None)
+                offered = {value for value, _ in field.choices}
+                if stored not in (None, "") and str(stored) not in offered:
+                    kept[field.name] = stored
+        super().populate_obj(obj)
+        for name, value in kept.items():
+            setattr(obj, name, value)
 
     def spec_values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -237,6 +255,17 @@ class SpecForm(DynamicForm):
                 if field is not None:
                     field.data = value
         return ok and not result.errors
+
+
+def _offer_stored_value(field: CodeSelectField) -> None:
+    """Keep the record's current value selectable: a value outside the options offered
+    to this user (a reference outside the user's drop-down, an inactive code) is added
+    as an option, so the form shows it and sends it back unchanged."""
+    value = field.data
+    if value in (None, "") or str(value) in {v for v, _ in field.choices}:
+        return
+    field.choices = [*field.choices, (str(value), f"#{value}" if isinstance(
+        field, ReferenceSelectField) else str(value))]
 
 
 def build_form(
