@@ -1,10 +1,16 @@
-"""Five-category loan classification (贷款五级分类) from days past due.
+"""Five-category loan classification (贷款五级分类) and delinquency buckets from days past due.
 
 The ``classify`` step of ``eod.yaml`` maps a loan's DPD to a category with ordered
 ``dpd_ranges``: the first range whose ``max_dpd`` is at least the DPD (``null`` = no upper
 bound) gives the category. The default ranges are 正常 ``pass`` (0), 关注
 ``special_mention`` (1–90), 次级 ``substandard`` (91–180), 可疑 ``doubtful`` (181–360),
-损失 ``loss`` (361+).
+损失 ``loss`` (361+). The same ``params`` may give ``region_dpd_ranges`` (compliance region
+code → ranges: the loans of that region's products use them) and ``bucket_edges`` (see
+:func:`delinquency_bucket`).
+
+The configuration is checked when it is built (:func:`range_problems`,
+:func:`edge_problems` report every problem with its key path); :func:`dpd_ranges` parses
+checked data and still refuses bad data with a :class:`LoanInputError`.
 
 >>> ranges = dpd_ranges([{"max_dpd": 0, "category": "pass"},
 ...                      {"max_dpd": 90, "category": "special_mention"},
@@ -15,20 +21,43 @@ bound) gives the category. The default ranges are 正常 ``pass`` (0), 关注
 Traceback (most recent call last):
 ...
 lowlend.domain.errors.LoanInputError: dpd_ranges: dpd_ranges_unbounded
+>>> range_problems([{"max_dpd": 30, "category": "pass"}, {"max_dpd": 10, "category": "bad"}])
+[([1, 'category'], "unknown classification category 'bad' (pass, special_mention, substandard, doubtful, loss)"), ([1, 'max_dpd'], 'max_dpd 10 must be greater than the previous range (30)'), ([1, 'max_dpd'], 'the last range must be open-ended (max_dpd: null)')]
+>>> [delinquency_bucket(d) for d in (0, 1, 30, 31, 90, 91, 400)]
+['M0', 'M1', 'M1', 'M2', 'M3', 'M4+', 'M4+']
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lowlend.domain.errors import LoanInputError
 
-__all__ = ["CATEGORIES", "DEFAULT_RANGES", "DpdRange", "classify", "dpd_ranges"]
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_BUCKET_EDGES",
+    "DEFAULT_RANGES",
+    "DpdRange",
+    "Problem",
+    "bucket_edges",
+    "classify",
+    "delinquency_bucket",
+    "dpd_ranges",
+    "edge_problems",
+    "range_problems",
+    "worse",
+]
 
 CATEGORIES = ("pass", "special_mention", "substandard", "doubtful", "loss")
 """The five categories, from best to worst."""
+
+DEFAULT_BUCKET_EDGES = (30, 60, 90)
+"""Upper DPD bounds of M1, M2, M3 (M0: DPD 0; beyond the last edge: ``M4+``)."""
+
+Problem = tuple[list[str | int], str]
+"""A configuration problem: key path (relative to the checked value) and message."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +70,57 @@ class DpdRange:
 
 DEFAULT_RANGES = (DpdRange(0, "pass"), DpdRange(90, "special_mention"),
                   DpdRange(180, "substandard"), DpdRange(360, "doubtful"), DpdRange(None, "loss"))
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def range_problems(raw: Any, categories: Collection[str] = CATEGORIES) -> list[Problem]:
+    """Every problem of a ``dpd_ranges`` value: a non-empty list of ``{max_dpd, category}``
+    with whole ``max_dpd`` increasing, the last one ``null``, categories among ``categories``.
+    """
+    if not isinstance(raw, list) or not raw:
+        return [([], "dpd_ranges must be a non-empty list of {max_dpd, category}")]
+    out: list[Problem] = []
+    prev: int | None = -1
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            out.append(([i], "a range must be a mapping {max_dpd, category}"))
+            continue
+        category = item.get("category")
+        if category not in categories:
+            out.append(([i, "category"], f"unknown classification category {category!r} "
+                                         f"({', '.join(categories)})"))
+        bound = item.get("max_dpd")
+        if bound is not None and not _whole(bound):
+            out.append(([i, "max_dpd"], f"max_dpd must be a whole number of days or null, "
+                                        f"not {bound!r}"))
+        elif prev is None:
+            out.append(([i, "max_dpd"], "no range may follow the open-ended one (max_dpd: null)"))
+        elif bound is not None and bound <= prev:
+            out.append(([i, "max_dpd"], f"max_dpd {bound} must be greater than the previous "
+                                        f"range ({prev})"))
+        prev = bound if bound is None or _whole(bound) else prev
+    last = raw[-1]
+    if isinstance(last, Mapping) and last.get("max_dpd") is not None:
+        out.append(([len(raw) - 1, "max_dpd"], "the last range must be open-ended (max_dpd: null)"))
+    return out
+
+
+def edge_problems(raw: Any) -> list[Problem]:
+    """Every problem of a ``bucket_edges`` value: a non-empty list of increasing positive
+    whole numbers."""
+    if not isinstance(raw, list) or not raw:
+        return [([], "bucket_edges must be a non-empty list of increasing DPD bounds")]
+    out: list[Problem] = []
+    prev = 0
+    for i, edge in enumerate(raw):
+        if not _whole(edge) or edge <= prev:
+            out.append(([i], f"bucket edge {edge!r} must be a whole number greater than {prev}"))
+        else:
+            prev = edge
+    return out
 
 
 def dpd_ranges(raw: Iterable[Mapping[str, Any]] | None) -> tuple[DpdRange, ...]:
@@ -66,9 +146,39 @@ def dpd_ranges(raw: Iterable[Mapping[str, Any]] | None) -> tuple[DpdRange, ...]:
     return tuple(out)
 
 
+def bucket_edges(raw: Sequence[Any] | None) -> tuple[int, ...]:
+    """Parse ``bucket_edges`` (``None``: :data:`DEFAULT_BUCKET_EDGES`).
+
+    :raises LoanInputError: ``bucket_edges_invalid`` for what :func:`edge_problems` refuses.
+    """
+    if raw is None:
+        return DEFAULT_BUCKET_EDGES
+    if edge_problems(list(raw)):
+        raise LoanInputError("bucket_edges", "bucket_edges_invalid", value=list(raw))
+    return tuple(int(e) for e in raw)
+
+
 def classify(dpd: int, ranges: tuple[DpdRange, ...] = DEFAULT_RANGES) -> str:
     """The category of a loan ``dpd`` days past due."""
     for r in ranges:
         if r.max_dpd is None or dpd <= r.max_dpd:
             return r.category
     return ranges[-1].category
+
+
+def delinquency_bucket(dpd: int, edges: tuple[int, ...] = DEFAULT_BUCKET_EDGES) -> str:
+    """The delinquency bucket (账龄) of ``dpd``: ``M0`` when not past due, ``Mn`` when ``dpd``
+    is at most the n-th edge (and above the one before), ``M<len(edges)+1>+`` beyond the
+    last edge."""
+    if dpd <= 0:
+        return "M0"
+    for n, edge in enumerate(edges, start=1):
+        if dpd <= edge:
+            return f"M{n}"
+    return f"M{len(edges) + 1}+"
+
+
+def worse(a: str, b: str) -> bool:
+    """Whether category ``a`` is worse than ``b`` (an unknown category counts as best)."""
+    rank = {c: i for i, c in enumerate(CATEGORIES)}
+    return rank.get(a, -1) > rank.get(b, -1)

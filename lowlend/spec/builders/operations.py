@@ -3,14 +3,23 @@
 Collection levels are numbered 1, 2, 3… and their days-past-due ranges are
 contiguous from 1; early-warning conditions compile in
 :data:`lowlend.spec.envs.EARLY_WARNING_ENV`.
+
+The ``classify`` step's ``params`` of ``eod.yaml`` are checked with the other files
+(:func:`check_eod`, a cross-file check): ``dpd_ranges`` and every ``region_dpd_ranges``
+entry ascending, the last open-ended, categories from the ``classification`` dictionary;
+region codes known; ``bucket_edges`` increasing — so a bad range fails at publish, not
+in the nightly run.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from lowlend.domain.classification import CATEGORIES, edge_problems, range_problems
 from lowlend.domain.conventions import EodStepCode, Severity
 
 from .. import envs
-from ..context import Ctx, Doc
+from ..context import Built, Ctx, Doc
 from ..model import (
     CollectionLevel,
     CollectionsSpec,
@@ -21,7 +30,10 @@ from ..model import (
 )
 from .values import freeze, label, opt_label
 
-__all__ = ["build_collections", "build_early_warning", "build_eod"]
+__all__ = ["build_collections", "build_early_warning", "build_eod", "check_eod"]
+
+CLASSIFY_PARAMS = frozenset({"dpd_ranges", "region_dpd_ranges", "bucket_edges"})
+"""The keys the ``classify`` step's ``params`` may have."""
 
 
 def build_eod(ctx: Ctx, doc: Doc) -> EodSpec:
@@ -37,6 +49,53 @@ def build_eod(ctx: Ctx, doc: Doc) -> EodSpec:
         )
     ctx.unique(doc, doc.data["steps"], ["steps"])
     return EodSpec(tuple(steps), doc.data.get("partition_size", 1000))
+
+
+def check_eod(ctx: Ctx, b: Built) -> None:
+    """Check the ``classify`` step's ``params`` against the dictionaries and regions.
+
+    Categories are the ``classification`` dictionary's codes the engine knows
+    (:data:`~lowlend.domain.classification.CATEGORIES`; all of them without the dictionary).
+    """
+    if "eod" not in b.singletons:
+        return
+    doc = b.singletons["eod"][1]
+    dictionary = b.singleton("dictionaries", {}).get("classification")
+    categories = (CATEGORIES if dictionary is None
+                  else tuple(c for c in CATEGORIES if c in dictionary.codes()))
+    for i, step in enumerate(doc.data.get("steps") or ()):
+        if not isinstance(step, dict) or step.get("code") != "classify":
+            continue
+        params = step.get("params") or {}
+        if not isinstance(params, dict):
+            continue
+        _check_classify(ctx, doc, ["steps", i, "params"], params, categories, set(b.regions))
+
+
+def _check_classify(ctx: Ctx, doc: Doc, at: list[str | int], params: dict[str, Any],
+                    categories: tuple[str, ...], regions: set[str]) -> None:
+    for key in sorted(set(params) - CLASSIFY_PARAMS):
+        ctx.error(doc, [*at, key], f"unknown parameter of classify "
+                                   f"({', '.join(sorted(CLASSIFY_PARAMS))})")
+    if "dpd_ranges" in params:
+        for sub, message in range_problems(params["dpd_ranges"], categories):
+            ctx.error(doc, [*at, "dpd_ranges", *sub], message)
+    if "bucket_edges" in params:
+        for sub, message in edge_problems(params["bucket_edges"]):
+            ctx.error(doc, [*at, "bucket_edges", *sub], message)
+    overrides = params.get("region_dpd_ranges")
+    if overrides is None:
+        return
+    if not isinstance(overrides, dict):
+        ctx.error(doc, [*at, "region_dpd_ranges"],
+                  "region_dpd_ranges must map region codes to dpd_ranges")
+        return
+    for region, ranges in overrides.items():
+        where = [*at, "region_dpd_ranges", region]
+        if regions and region not in regions:
+            ctx.error(doc, where, f"unknown region {region!r}")
+        for sub, message in range_problems(ranges, categories):
+            ctx.error(doc, [*where, *sub], message)
 
 
 def build_collections(ctx: Ctx, doc: Doc) -> CollectionsSpec:

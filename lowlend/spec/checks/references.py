@@ -19,6 +19,7 @@ from typing import Any
 
 from lowlend.domain.conventions import FeeCollection
 
+from ..builders.operations import check_eod
 from ..context import Built, Ctx, Doc
 from ..model import DictionarySpec, FieldSpec, MenuCategory, ProductSpec, RegionSpec
 from ..standard_names import BUILTIN_VIEWS
@@ -235,3 +236,4 @@ def check_references(ctx: Ctx, b: Built) -> None:
     _role_and_event_users(ctx, b)
     _entities(ctx, b, view_codes)
     _menus_and_roles(ctx, b, view_codes)
+    check_eod(ctx, b)
