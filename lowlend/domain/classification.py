@@ -8,9 +8,10 @@ bound) gives the category. The default ranges are 正常 ``pass`` (0), 关注
 code → ranges: the loans of that region's products use them) and ``bucket_edges`` (see
 :func:`delinquency_bucket`).
 
-The configuration is checked when it is built (:func:`range_problems`,
-:func:`edge_problems` report every problem with its key path); :func:`dpd_ranges` parses
-checked data and still refuses bad data with a :class:`LoanInputError`.
+The configuration is checked when it is built (``lowlend.spec.builders.operations``
+reports every problem with its file, line and key path); :func:`dpd_ranges` and
+:func:`bucket_edges` parse checked data and still refuse bad data with a
+:class:`LoanInputError`.
 
 >>> ranges = dpd_ranges([{"max_dpd": 0, "category": "pass"},
 ...                      {"max_dpd": 90, "category": "special_mention"},
@@ -21,18 +22,21 @@ checked data and still refuses bad data with a :class:`LoanInputError`.
 Traceback (most recent call last):
 ...
 lowlend.domain.errors.LoanInputError: dpd_ranges: dpd_ranges_unbounded
->>> range_problems([{"max_dpd": 30, "category": "pass"}, {"max_dpd": 10, "category": "bad"}])
-[([1, 'category'], "unknown classification category 'bad' (pass, special_mention, substandard, doubtful, loss)"), ([1, 'max_dpd'], 'max_dpd 10 must be greater than the previous range (30)'), ([1, 'max_dpd'], 'the last range must be open-ended (max_dpd: null)')]
+>>> bucket_edges([30, 30])
+Traceback (most recent call last):
+...
+lowlend.domain.errors.LoanInputError: bucket_edges: bucket_edges_invalid (value=[30, 30])
 >>> [delinquency_bucket(d) for d in (0, 1, 30, 31, 90, 91, 400)]
 ['M0', 'M1', 'M1', 'M2', 'M3', 'M4+', 'M4+']
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lowlend.domain.conventions import Classification
 from lowlend.domain.errors import LoanInputError
 
 __all__ = [
@@ -40,25 +44,18 @@ __all__ = [
     "DEFAULT_BUCKET_EDGES",
     "DEFAULT_RANGES",
     "DpdRange",
-    "Problem",
     "bucket_edges",
     "classify",
     "delinquency_bucket",
     "dpd_ranges",
-    "edge_problems",
-    "range_problems",
     "worse",
 ]
 
-CATEGORIES = ("pass", "special_mention", "substandard", "doubtful", "loss")
+CATEGORIES = tuple(c.value for c in Classification)
 """The five categories, from best to worst."""
 
 DEFAULT_BUCKET_EDGES = (30, 60, 90)
 """Upper DPD bounds of M1, M2, M3 (M0: DPD 0; beyond the last edge: ``M4+``)."""
-
-Problem = tuple[list[str | int], str]
-"""A configuration problem: key path (relative to the checked value) and message."""
-
 
 @dataclass(frozen=True, slots=True)
 class DpdRange:
@@ -70,57 +67,6 @@ class DpdRange:
 
 DEFAULT_RANGES = (DpdRange(0, "pass"), DpdRange(90, "special_mention"),
                   DpdRange(180, "substandard"), DpdRange(360, "doubtful"), DpdRange(None, "loss"))
-
-
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def range_problems(raw: Any, categories: Collection[str] = CATEGORIES) -> list[Problem]:
-    """Every problem of a ``dpd_ranges`` value: a non-empty list of ``{max_dpd, category}``
-    with whole ``max_dpd`` increasing, the last one ``null``, categories among ``categories``.
-    """
-    if not isinstance(raw, list) or not raw:
-        return [([], "dpd_ranges must be a non-empty list of {max_dpd, category}")]
-    out: list[Problem] = []
-    prev: int | None = -1
-    for i, item in enumerate(raw):
-        if not isinstance(item, Mapping):
-            out.append(([i], "a range must be a mapping {max_dpd, category}"))
-            continue
-        category = item.get("category")
-        if category not in categories:
-            out.append(([i, "category"], f"unknown classification category {category!r} "
-                                         f"({', '.join(categories)})"))
-        bound = item.get("max_dpd")
-        if bound is not None and not _whole(bound):
-            out.append(([i, "max_dpd"], f"max_dpd must be a whole number of days or null, "
-                                        f"not {bound!r}"))
-        elif prev is None:
-            out.append(([i, "max_dpd"], "no range may follow the open-ended one (max_dpd: null)"))
-        elif bound is not None and bound <= prev:
-            out.append(([i, "max_dpd"], f"max_dpd {bound} must be greater than the previous "
-                                        f"range ({prev})"))
-        prev = bound if bound is None or _whole(bound) else prev
-    last = raw[-1]
-    if isinstance(last, Mapping) and last.get("max_dpd") is not None:
-        out.append(([len(raw) - 1, "max_dpd"], "the last range must be open-ended (max_dpd: null)"))
-    return out
-
-
-def edge_problems(raw: Any) -> list[Problem]:
-    """Every problem of a ``bucket_edges`` value: a non-empty list of increasing positive
-    whole numbers."""
-    if not isinstance(raw, list) or not raw:
-        return [([], "bucket_edges must be a non-empty list of increasing DPD bounds")]
-    out: list[Problem] = []
-    prev = 0
-    for i, edge in enumerate(raw):
-        if not _whole(edge) or edge <= prev:
-            out.append(([i], f"bucket edge {edge!r} must be a whole number greater than {prev}"))
-        else:
-            prev = edge
-    return out
 
 
 def dpd_ranges(raw: Iterable[Mapping[str, Any]] | None) -> tuple[DpdRange, ...]:
@@ -149,13 +95,16 @@ def dpd_ranges(raw: Iterable[Mapping[str, Any]] | None) -> tuple[DpdRange, ...]:
 def bucket_edges(raw: Sequence[Any] | None) -> tuple[int, ...]:
     """Parse ``bucket_edges`` (``None``: :data:`DEFAULT_BUCKET_EDGES`).
 
-    :raises LoanInputError: ``bucket_edges_invalid`` for what :func:`edge_problems` refuses.
+    :raises LoanInputError: ``bucket_edges_invalid``: empty, or not increasing whole
+        numbers above 0.
     """
     if raw is None:
         return DEFAULT_BUCKET_EDGES
-    if edge_problems(list(raw)):
-        raise LoanInputError("bucket_edges", "bucket_edges_invalid", value=list(raw))
-    return tuple(int(e) for e in raw)
+    edges = list(raw)
+    whole = all(isinstance(e, int) and not isinstance(e, bool) for e in edges)
+    if not edges or not whole or any(b <= a for a, b in zip([0, *edges], edges, strict=False)):
+        raise LoanInputError("bucket_edges", "bucket_edges_invalid", value=edges)
+    return tuple(edges)
 
 
 def classify(dpd: int, ranges: tuple[DpdRange, ...] = DEFAULT_RANGES) -> str:

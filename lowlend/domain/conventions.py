@@ -210,6 +210,16 @@ class EodStepCode(str, Enum):
     REMINDERS = "reminders"
 
 
+class Classification(str, Enum):
+    """Five-category loan classification (贷款五级分类), from best to worst."""
+
+    PASS = "pass"
+    SPECIAL_MENTION = "special_mention"
+    SUBSTANDARD = "substandard"
+    DOUBTFUL = "doubtful"
+    LOSS = "loss"
+
+
 class ComplianceAction(str, Enum):
     """What a breached compliance limit does."""
 

@@ -13,10 +13,10 @@ in the nightly run.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from lowlend.domain.classification import CATEGORIES, edge_problems, range_problems
-from lowlend.domain.conventions import EodStepCode, Severity
+from lowlend.domain.conventions import Classification, EodStepCode, Severity
 
 from .. import envs
 from ..context import Built, Ctx, Doc
@@ -34,6 +34,69 @@ __all__ = ["build_collections", "build_early_warning", "build_eod", "check_eod"]
 
 CLASSIFY_PARAMS = frozenset({"dpd_ranges", "region_dpd_ranges", "bucket_edges"})
 """The keys the ``classify`` step's ``params`` may have."""
+
+CATEGORIES = tuple(c.value for c in Classification)
+
+Problem = tuple[list[str | int], str]
+"""A problem of a value: key path (relative to the value) and message."""
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def range_problems(raw: Any, categories: Collection[str] = CATEGORIES) -> list[Problem]:
+    """Every problem of a ``dpd_ranges`` value: a non-empty list of ``{max_dpd, category}``
+    with whole ``max_dpd`` increasing, the last one ``null``, categories among ``categories``.
+
+    >>> range_problems([{"max_dpd": 30, "category": "pass"}, {"max_dpd": 10, "category": "x"}])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [([1, 'category'], "unknown classification category 'x'
+      (pass, special_mention, substandard, doubtful, loss)"),
+     ([1, 'max_dpd'], 'max_dpd 10 must be greater than the previous range (30)'),
+     ([1, 'max_dpd'], 'the last range must be open-ended (max_dpd: null)')]
+    """
+    if not isinstance(raw, list) or not raw:
+        return [([], "dpd_ranges must be a non-empty list of {max_dpd, category}")]
+    out: list[Problem] = []
+    prev: int | None = -1
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            out.append(([i], "a range must be a mapping {max_dpd, category}"))
+            continue
+        category = item.get("category")
+        if category not in categories:
+            out.append(([i, "category"], f"unknown classification category {category!r} "
+                                         f"({', '.join(categories)})"))
+        bound = item.get("max_dpd")
+        if bound is not None and not _whole(bound):
+            out.append(([i, "max_dpd"], f"max_dpd must be a whole number of days or null, "
+                                        f"not {bound!r}"))
+        elif prev is None:
+            out.append(([i, "max_dpd"], "no range may follow the open-ended one (max_dpd: null)"))
+        elif bound is not None and bound <= prev:
+            out.append(([i, "max_dpd"], f"max_dpd {bound} must be greater than the previous "
+                                        f"range ({prev})"))
+        prev = bound if bound is None or _whole(bound) else prev
+    last = raw[-1]
+    if isinstance(last, Mapping) and last.get("max_dpd") is not None:
+        out.append(([len(raw) - 1, "max_dpd"], "the last range must be open-ended (max_dpd: null)"))
+    return out
+
+
+def edge_problems(raw: Any) -> list[Problem]:
+    """Every problem of a ``bucket_edges`` value: a non-empty list of increasing positive
+    whole numbers."""
+    if not isinstance(raw, list) or not raw:
+        return [([], "bucket_edges must be a non-empty list of increasing DPD bounds")]
+    out: list[Problem] = []
+    prev = 0
+    for i, edge in enumerate(raw):
+        if not _whole(edge) or edge <= prev:
+            out.append(([i], f"bucket edge {edge!r} must be a whole number greater than {prev}"))
+        else:
+            prev = edge
+    return out
 
 
 def build_eod(ctx: Ctx, doc: Doc) -> EodSpec:
@@ -55,7 +118,8 @@ def check_eod(ctx: Ctx, b: Built) -> None:
     """Check the ``classify`` step's ``params`` against the dictionaries and regions.
 
     Categories are the ``classification`` dictionary's codes the engine knows
-    (:data:`~lowlend.domain.classification.CATEGORIES`; all of them without the dictionary).
+    (:class:`~lowlend.domain.conventions.Classification`; all of them without the
+    dictionary).
     """
     if "eod" not in b.singletons:
         return
