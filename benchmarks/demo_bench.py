@@ -78,8 +78,10 @@ def run_one(url: str, loans: int) -> dict[str, Any]:
 
 def _child(url: str, loans: int) -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, __file__, "--one", url, str(loans)], check=True, capture_output=True,
-        text=True, cwd=ROOT)
+        [sys.executable, __file__, "--one", url, str(loans)], capture_output=True, text=True,
+        cwd=ROOT)
+    if out.returncode != 0:
+        raise RuntimeError(f"the load of {loans:,} loans failed:\n{out.stderr[-4000:]}")
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

@@ -33,7 +33,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from lowlend.persistence.demo_loader.bulk_rows import IdBlocks, lock_journal, write_rows
 from lowlend.persistence.demo_loader.business import (
@@ -48,6 +50,7 @@ from lowlend.persistence.demo_loader.memory_money import (
     MemLoan,
     MemoryMoneyStore,
     MemoryMoneyUow,
+    MemTxn,
 )
 from lowlend.persistence.demo_loader.money import run_money
 from lowlend.persistence.demo_loader.summary import DEMO_ACTION, DEMO_AUTHOR, DemoSummary
@@ -78,8 +81,24 @@ _ENTRIES = JournalEntry.__table__
 _LINES = JournalLine.__table__
 _AUDIT = AuditLog.__table__
 
-_LOAN_COLUMNS = tuple(c.name for c in _LOANS.columns)
-_TXN_COLUMNS = tuple(c.name for c in _TXNS.columns)
+
+def _columns(table: sa.Table, row_type: type) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The columns a plain row of ``row_type`` fills, and the scalar defaults of the other
+    columns (a column added to the table later: NULL or its default, as an ORM insert
+    would leave it)."""
+    fields = set(getattr(row_type, "__dataclass_fields__", ()))
+    filled = tuple(c.name for c in table.columns if c.name in fields)
+    defaults: dict[str, Any] = {}
+    for c in table.columns:
+        if c.name not in fields and isinstance(c.default, ScalarElementColumnDefault):
+            defaults[c.name] = c.default.arg
+    return filled, defaults
+
+
+_LOAN_FIELDS, _LOAN_DEFAULTS = _columns(_LOANS, MemLoan)
+_TXN_FIELDS, _TXN_DEFAULTS = _columns(_TXNS, MemTxn)
+_LOAN_COLUMNS = (*_LOAN_FIELDS, *_LOAN_DEFAULTS)
+_TXN_COLUMNS = (*_TXN_FIELDS, *_TXN_DEFAULTS)
 _INSTALLMENT_COLUMNS = ("loan_id", "seq", "due_date", "principal", "interest", "fee", "penalty",
                         "principal_paid", "interest_paid", "fee_paid", "penalty_paid", "status",
                         "paid_off_on")
@@ -133,8 +152,9 @@ class _BulkBooker:
             m.classification = classification(m.status, m.dpd, self.ranges)
             m.updated_at = updated
         s = w.session
-        write_rows(s, _LOANS, _LOAN_COLUMNS,
-                   ([getattr(m, c) for c in _LOAN_COLUMNS] for m in store.loans.values()))
+        write_rows(s, _LOANS, _LOAN_COLUMNS, (
+            [*(getattr(m, c) for c in _LOAN_FIELDS), *_LOAN_DEFAULTS.values()]
+            for m in store.loans.values()))
         write_rows(s, _AUDIT, _AUDIT_COLUMNS, audit_rows)
         w.counts["installments"] += write_rows(s, _INSTALLMENTS, _INSTALLMENT_COLUMNS, (
             (loan_id, r.seq, r.due_date, r.principal, r.interest, r.fee, r.penalty,
@@ -142,7 +162,8 @@ class _BulkBooker:
              r.paid_off_on)
             for _, loan_id, r in store.installment_rows()))
         w.counts["transactions"] += write_rows(s, _TXNS, _TXN_COLUMNS, (
-            [getattr(t, c) for c in _TXN_COLUMNS] for t in store.transactions()))
+            [*(getattr(t, c) for c in _TXN_FIELDS), *_TXN_DEFAULTS.values()]
+            for t in store.transactions()))
         w.counts["journal_entries"] += write_rows(s, _ENTRIES, _ENTRY_COLUMNS, (
             (e.id, e.business_date, e.booked_at, e.description, e.loan_id, e.transaction_id,
              e.reversal_of, e.prev_hash, e.hash) for e in store.entries))
