@@ -21,6 +21,10 @@ foreign key.
   ``retried`` is set when a retry processed the loan again.
 * ``loan_classification_changes``: a loan's classification history (``source`` ``eod`` or
   ``manual``; ``from_category`` is null for the first classification).
+* ``loan_classification_overrides``: manual classification requests (五级分类人工调整):
+  ``status`` ``pending`` → ``approved`` | ``rejected``; an approved one is in force until
+  it ``lapsed`` (see :mod:`lowlend.domain.classification_override`) or a newer approved
+  one ``superseded`` it. At most one pending request per loan.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ __all__ = [
     "EodRunPartition",
     "EodRunStep",
     "LoanClassificationChange",
+    "LoanClassificationOverride",
 ]
 
 
@@ -161,7 +166,43 @@ class LoanClassificationChange(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
+class LoanClassificationOverride(db.Model):  # type: ignore[name-defined,misc]
+    """A manual classification of a loan: requested by one user, decided by another."""
+
+    __tablename__ = "loan_classification_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("loans.id", name="fk_loan_classification_overrides_loan_id"), index=True
+    )
+    category: Mapped[str] = mapped_column(sa.String(20))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    #: last business date the category is in force (null: until the DPD rule lifts it)
+    valid_until: Mapped[dt.date | None] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
+    #: the loan's category and DPD when the request was decided (approved)
+    base_category: Mapped[str | None] = mapped_column(sa.String(20))
+    base_dpd: Mapped[int | None] = mapped_column()
+    requested_by: Mapped[int] = mapped_column()  # ab_user.id, no DB-level FK
+    requested_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True),
+                                                      default=_utcnow)
+    requested_on: Mapped[dt.date] = mapped_column(sa.Date)  # business date
+    decided_by: Mapped[int | None] = mapped_column()
+    decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    decided_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    decision_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    ended_on: Mapped[dt.date | None] = mapped_column(sa.Date)  # lapsed / superseded
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('pending', 'approved', 'rejected', 'lapsed', 'superseded')",
+            name="ck_loan_classification_overrides_status"),
+        sa.Index("ix_loan_classification_overrides_status", "status", "loan_id"),
+    )
+
+
 EOD_TABLES: frozenset[str] = frozenset(
     m.__tablename__
-    for m in (EodRun, EodRunPartition, EodRunStep, EodFailure, LoanClassificationChange)
+    for m in (EodRun, EodRunPartition, EodRunStep, EodFailure, LoanClassificationChange,
+              LoanClassificationOverride)
 )

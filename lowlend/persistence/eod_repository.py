@@ -19,12 +19,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lowlend.domain.classification_override import ManualClassification
 from lowlend.persistence.eod_models import (
     EodFailure,
     EodRun,
     EodRunPartition,
     EodRunStep,
     LoanClassificationChange,
+    LoanClassificationOverride,
 )
 from lowlend.persistence.models import Installment, Loan, Transaction
 from lowlend.services.eod.ports import (
@@ -47,6 +49,7 @@ PARTS = EodRunPartition.__table__
 STEPS = EodRunStep.__table__
 FAILS = EodFailure.__table__
 CHANGES = LoanClassificationChange.__table__
+OVERRIDES = LoanClassificationOverride.__table__
 LOANS = Loan.__table__
 INST = Installment.__table__
 TXNS = Transaction.__table__
@@ -229,7 +232,8 @@ class SqlEodStore(SqlBusinessDates):
                                                  FAILS.c.attempt < part.attempt, ~FAILS.c.retried)))
         loans = conn.execute(self._for_update(
             sa.select(LOANS.c.id, LOANS.c.terms_snapshot, LOANS.c.status, LOANS.c.dpd,
-                      LOANS.c.classification, LOANS.c.accrued_interest, LOANS.c.accrued_penalty)
+                      LOANS.c.classification, LOANS.c.accrued_interest, LOANS.c.accrued_penalty,
+                      LOANS.c.product_code, LOANS.c.delinquency_bucket)
             .where(*where).order_by(LOANS.c.id))).all()
         if not loans:
             return []
@@ -247,9 +251,18 @@ class SqlEodStore(SqlBusinessDates):
             txns.setdefault(t.loan_id, []).append(TxnRecord(
                 t.id, t.type, t.status, t.value_date, _dec(t.amount), t.reversed_of,
                 dict(t.allocation or {})))
+        manual = {o.loan_id: ManualClassification(o.id, o.category, int(o.base_dpd or 0),
+                                                  o.valid_until)
+                  for o in conn.execute(
+                      sa.select(OVERRIDES.c.id, OVERRIDES.c.loan_id, OVERRIDES.c.category,
+                                OVERRIDES.c.base_dpd, OVERRIDES.c.valid_until)
+                      .where(OVERRIDES.c.loan_id.between(lo, hi),
+                             OVERRIDES.c.status == "approved")
+                      .order_by(OVERRIDES.c.id))}
         return [LoanRecord(x.id, dict(x.terms_snapshot or {}), x.status, int(x.dpd or 0),
                            x.classification, _dec(x.accrued_interest), _dec(x.accrued_penalty),
-                           tuple(rows.get(x.id, ())), tuple(txns.get(x.id, ())))
+                           tuple(rows.get(x.id, ())), tuple(txns.get(x.id, ())),
+                           x.product_code or "", x.delinquency_bucket, manual.get(x.id))
                 for x in loans]
 
     def close(self, batch: PartitionBatch, closes: Sequence[LoanClose],
@@ -265,10 +278,17 @@ class SqlEodStore(SqlBusinessDates):
                     status=sa.bindparam("b_status"), dpd=sa.bindparam("b_dpd"),
                     classification=sa.bindparam("b_cls"),
                     accrued_interest=sa.bindparam("b_ai"), accrued_penalty=sa.bindparam("b_ap"),
+                    delinquency_bucket=sa.bindparam("b_bucket"),
                     last_closed_business_date=day, updated_at=_now()),
                 [{"b_id": c.loan_id, "b_status": c.status, "b_dpd": c.dpd,
                   "b_cls": c.classification, "b_ai": c.accrued_interest,
-                  "b_ap": c.accrued_penalty} for c in closes])
+                  "b_ap": c.accrued_penalty, "b_bucket": c.delinquency_bucket}
+                 for c in closes])
+            lapsed = [c.lapsed_override for c in closes if c.lapsed_override is not None]
+            if lapsed:
+                conn.execute(OVERRIDES.update().where(OVERRIDES.c.id.in_(lapsed),
+                                                      OVERRIDES.c.status == "approved")
+                             .values(status="lapsed", ended_on=day))
             rows = [{"b_loan": c.loan_id, "b_seq": r.seq, "b_status": r.status,
                      "b_penalty": r.penalty} for c in closes for r in c.installments]
             if rows:
@@ -280,7 +300,7 @@ class SqlEodStore(SqlBusinessDates):
         if changes:
             conn.execute(CHANGES.insert(), [
                 {"loan_id": c.loan_id, "business_date": day, "from_category": c.from_category,
-                 "to_category": c.to_category, "dpd": c.dpd, "source": "eod", "reason": "",
+                 "to_category": c.to_category, "dpd": c.dpd, "source": "eod", "reason": c.reason,
                  "eod_run_id": run.id, "created_at": _now()} for c in changes])
         if part.attempt > 0:
             conn.execute(FAILS.update().where(

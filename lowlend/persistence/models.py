@@ -302,6 +302,8 @@ class Loan(db.Model):  # type: ignore[name-defined,misc]
     last_closed_business_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     dpd: Mapped[int] = mapped_column(default=0)
     classification: Mapped[str | None] = mapped_column(sa.String(20))
+    #: delinquency bucket (账龄 M0, M1, … M4+) from ``dpd`` by the end-of-day classify step
+    delinquency_bucket: Mapped[str | None] = mapped_column(sa.String(10))
     #: interest accrued since disbursement as of the end of ``last_closed_business_date``
     #: (end of day; cash basis: a ledger figure, not posted)
     accrued_interest: Mapped[Decimal] = mapped_column(Money, default=_zero, server_default="0")

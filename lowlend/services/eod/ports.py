@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from lowlend.domain.classification_override import ManualClassification
+
 __all__ = [
     "ClassificationChange",
     "EodStore",
@@ -62,6 +64,10 @@ class LoanRecord:
     accrued_penalty: Decimal
     installments: tuple[InstallmentRecord, ...] = ()
     transactions: tuple[TxnRecord, ...] = ()
+    product_code: str = ""
+    delinquency_bucket: str | None = None
+    manual: ManualClassification | None = None
+    """The approved manual classification of the loan, if any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +81,9 @@ class LoanClose:
     accrued_interest: Decimal
     accrued_penalty: Decimal
     installments: tuple[InstallmentRecord, ...]  # only the rows that changed
+    delinquency_bucket: str | None = None
+    lapsed_override: int | None = None
+    """The manual override that ended at this close (marked ``lapsed``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +92,7 @@ class ClassificationChange:
     from_category: str | None
     to_category: str
     dpd: int
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,12 +116,11 @@ class RunSummary:
     open_failures: int
 
 
-def _eod_spec(services: EodServices) -> Any:
+def _registry(services: EodServices) -> Any:
     try:
-        registry = services.current_registry()
+        return services.current_registry()
     except NoPublishedConfig:
         raise EodError("eod_no_published_config") from None
-    return registry.eod
 
 
 def plan_run(services: EodServices, business_date: dt.date, *, mode: str = "in_process",
@@ -137,8 +136,9 @@ def plan_run(services: EodServices, business_date: dt.date, *, mode: str = "in_p
     existing = services.store.run_for_date(business_date)
     if existing is not None:
         return existing, False
-    spec = _eod_spec(services)
-    step_params(spec)  # a bad dpd_ranges fails here, before anything is written
+    registry = _registry(services)
+    spec = registry.eod
+    step_params(spec, registry)  # a bad dpd_ranges fails here, before anything is written
     steps = [step.code.value for step in spec.steps if step.enabled]
     run = services.store.create_run(
         business_date, partition_size=spec.partition_size, steps=steps, mode=mode,
@@ -165,8 +165,9 @@ def close_partition(services: EodServices, partition_id: int) -> PartitionResult
     """Close one partition: its steps in ONE transaction, then its external steps. A
     partition already closed only has its external steps finished; one done is left as is."""
     store = services.store
-    spec = _eod_spec(services)
-    params = step_params(spec)
+    registry = _registry(services)
+    spec = registry.eod
+    params = step_params(spec, registry)
     configured = [(i, step.code.value, step.enabled) for i, step in enumerate(spec.steps)]
     works: list[LoanWork] = []
     failed: set[int] = set()

@@ -17,8 +17,15 @@ steps, in the configured order, each copy their part of it into the loan's value
                             snapshot terms charge them through the day) and
                             ``loans.accrued_penalty``
 ``classify``                ``loans.classification`` from the DPD the loan has *at this
-                            point of the run* with ``params.dpd_ranges``; a change adds a
-                            history row (source ``eod``)
+                            point of the run* with ``params.dpd_ranges`` (or the
+                            ``params.region_dpd_ranges`` entry of the loan's product's
+                            compliance region, else of the region it inherits from); a
+                            change adds a history row (source ``eod``). An approved manual
+                            classification in force is kept
+                            (:mod:`lowlend.domain.classification_override`); when it lapses
+                            it is marked ``lapsed`` and the change's reason is
+                            ``override_lapsed``. ``loans.delinquency_bucket`` (M0, M1, …)
+                            from the DPD with ``params.bucket_edges``
 ``auto_debit``              after the partition's close is committed: one auto-debit per
                             loan with something due, key ``eod:<date>:<loan>``
 ``early_warning``,          no module yet: reported ``not_available`` per partition
@@ -44,7 +51,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
-from lowlend.domain.classification import DpdRange, classify, dpd_ranges
+from lowlend.domain.classification import (
+    DEFAULT_BUCKET_EDGES,
+    DEFAULT_RANGES,
+    DpdRange,
+    bucket_edges,
+    classify,
+    delinquency_bucket,
+    dpd_ranges,
+)
+from lowlend.domain.classification_override import in_force
 from lowlend.domain.close_of_day import (
     accrued_interest_at_close,
     close_state,
@@ -81,16 +97,47 @@ class StepParams:
     """The parsed parameters of the steps of one run (from the current ``eod.yaml``)."""
 
     arrears_tolerance: Decimal = Decimal(0)
-    ranges: tuple[DpdRange, ...] = ()
+    ranges: tuple[DpdRange, ...] = DEFAULT_RANGES
+    bucket_edges: tuple[int, ...] = DEFAULT_BUCKET_EDGES
+    product_ranges: Mapping[str, tuple[DpdRange, ...]] = field(default_factory=dict)
+    """Product code → the ranges of its region, for products whose region (or a region it
+    inherits from) has ``region_dpd_ranges``."""
+
+    def ranges_for(self, product_code: str) -> tuple[DpdRange, ...]:
+        """The DPD ranges that classify a loan of ``product_code``."""
+        return self.product_ranges.get(product_code, self.ranges)
 
 
-def step_params(eod_spec: Any) -> StepParams:
-    """Parse the steps' ``params`` of an :class:`~lowlend.spec.model.operations.EodSpec`.
+def _region_ranges(registry: Any, by_region: Mapping[str, tuple[DpdRange, ...]],
+                   ) -> dict[str, tuple[DpdRange, ...]]:
+    out: dict[str, tuple[DpdRange, ...]] = {}
+    if not by_region:
+        return out
+    regions = getattr(registry, "regions", {}) or {}
+    for code, product in (getattr(registry, "products", {}) or {}).items():
+        region, seen = getattr(product, "region", None), set()
+        while region is not None and region not in seen:
+            if region in by_region:
+                out[code] = by_region[region]
+                break
+            seen.add(region)
+            spec = regions.get(region)
+            region = None if spec is None else spec.inherits
+    return out
 
-    :raises DomainError: a bad ``dpd_ranges`` (``dpd_ranges_*``) or tolerance.
+
+def step_params(eod_spec: Any, registry: Any = None) -> StepParams:
+    """Parse the steps' ``params`` of an :class:`~lowlend.spec.model.operations.EodSpec`
+    (with ``registry``, the published one, the region of each product for
+    ``region_dpd_ranges``). The publish checks these params already
+    (:func:`lowlend.spec.builders.operations.check_eod`); this refuses them again.
+
+    :raises DomainError: a bad ``dpd_ranges`` (``dpd_ranges_*``), ``bucket_edges`` or tolerance.
     """
     tolerance = Decimal(0)
     ranges = dpd_ranges(None)
+    edges = bucket_edges(None)
+    by_region: dict[str, tuple[DpdRange, ...]] = {}
     for step in eod_spec.steps:
         code = step.code.value
         if code == "mark_overdue" and "arrears_tolerance" in step.params:
@@ -101,7 +148,10 @@ def step_params(eod_spec: Any) -> StepParams:
                                   reason="mark_overdue.params.arrears_tolerance") from None
         if code == "classify":
             ranges = dpd_ranges(step.params.get("dpd_ranges"))
-    return StepParams(tolerance, ranges)
+            edges = bucket_edges(step.params.get("bucket_edges"))
+            by_region = {str(region): dpd_ranges(raw) for region, raw
+                         in (step.params.get("region_dpd_ranges") or {}).items()}
+    return StepParams(tolerance, ranges, edges, _region_ranges(registry, by_region))
 
 
 @dataclass
@@ -117,13 +167,15 @@ class LoanWork:
     accrued_penalty: Decimal = Decimal(0)
     rows: dict[int, InstallmentRecord] = field(default_factory=dict)
     change: ClassificationChange | None = None
+    bucket: str | None = None
+    lapsed_override: int | None = None
     _close: tuple[Schedule, LoanState] | None = None
 
     @classmethod
     def of(cls, loan: LoanRecord, business_date: dt.date) -> LoanWork:
         return cls(loan, business_date, loan.dpd, loan.status, loan.classification,
                    loan.accrued_interest, loan.accrued_penalty,
-                   {r.seq: r for r in loan.installments})
+                   {r.seq: r for r in loan.installments}, bucket=loan.delinquency_bucket)
 
     @property
     def close(self) -> tuple[Schedule, LoanState]:
@@ -155,7 +207,8 @@ class LoanWork:
         changed = tuple(r for r in self.rows.values()
                         if r not in self.loan.installments)
         return LoanClose(self.loan.id, self.status, self.dpd, self.classification,
-                         self.accrued_interest, self.accrued_penalty, changed)
+                         self.accrued_interest, self.accrued_penalty, changed, self.bucket,
+                         self.lapsed_override)
 
 
 _SCHEDULES: OrderedDict[tuple[int, str], tuple[Schedule, FeeSchedule | None]] = OrderedDict()
@@ -226,10 +279,20 @@ def _accrue_penalty(w: LoanWork, p: StepParams) -> bool:
 
 
 def _classify(w: LoanWork, p: StepParams) -> bool:
-    category = classify(w.dpd, p.ranges)
+    ranges = p.ranges_for(w.loan.product_code)
+    bucket = delinquency_bucket(w.dpd, p.bucket_edges)
+    changed = bucket != w.bucket
+    w.bucket = bucket
+    manual = w.loan.manual
+    reason = ""
+    if manual is not None:
+        if in_force(manual, w.dpd, w.business_date, ranges):
+            return changed  # the approved manual category stays
+        w.lapsed_override, reason, changed = manual.id, "override_lapsed", True
+    category = classify(w.dpd, ranges)
     if category == w.classification:
-        return False
-    w.change = ClassificationChange(w.loan.id, w.loan.classification, category, w.dpd)
+        return changed
+    w.change = ClassificationChange(w.loan.id, w.loan.classification, category, w.dpd, reason)
     w.classification = category
     return True
 

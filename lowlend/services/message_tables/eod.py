@@ -39,6 +39,33 @@ TABLE: dict[str, tuple[str, str]] = {
         "{value} 不是五级分类类别（pass、special_mention、substandard、doubtful、loss）。"),
     "dpd_ranges_order": (
         "The dpd_ranges bounds must increase ({value}).", "dpd_ranges 的上限必须递增（{value}）。"),
+    "bucket_edges_invalid": (
+        "bucket_edges {value} must be increasing whole numbers of days above 0.",
+        "bucket_edges {value} 必须是递增的正整数天数。"),
+    "classification_category_unknown": (
+        "{value} is not a classification category (pass, special_mention, substandard, doubtful, loss).",
+        "{value} 不是五级分类类别（pass、special_mention、substandard、doubtful、loss）。"),
+    "classification_reason_required": (
+        "A reason is required for a manual classification.", "人工调整五级分类必须填写原因。"),
+    "classification_text_too_long": (
+        "The text may have at most {max} characters.", "文字最多 {max} 个字符。"),
+    "classification_until_past": (
+        "valid_until {value} is before the current business date {business_date}.",
+        "有效期至 {value} 早于当前营业日 {business_date}。"),
+    "classification_loan_not_found": ("Loan {value} does not exist.", "贷款 {value} 不存在。"),
+    "classification_loan_not_open": (
+        "Loan {value} is {status}: only active or overdue loans can be classified by hand.",
+        "贷款 {value} 的状态为 {status}：只有正常或逾期的贷款可以人工调整分类。"),
+    "classification_override_pending": (
+        "Loan {value} already has a classification request waiting for a decision ({request}).",
+        "贷款 {value} 已有待审批的分类调整申请（{request}）。"),
+    "classification_override_not_found": (
+        "Classification request {value} does not exist.", "分类调整申请 {value} 不存在。"),
+    "classification_override_decided": (
+        "Classification request {value} is already {status}.", "分类调整申请 {value} 已经是 {status} 状态。"),
+    "classification_self_approval": (
+        "Classification request {value} must be decided by someone other than its requester.",
+        "分类调整申请 {value} 必须由申请人以外的人审批。"),
     "dpd_ranges_unbounded": (
         "The last of the dpd_ranges must have max_dpd: null.", "dpd_ranges 的最后一档必须是 max_dpd: null。"),
 }
