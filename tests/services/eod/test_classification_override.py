@@ -185,3 +185,23 @@ def test_the_shipped_edges_store_m_buckets(world: World) -> None:
     row = _loan(world, loan_id)
     assert row.dpd > 30
     assert row.delinquency_bucket == delinquency_bucket(row.dpd) == "M2"
+
+
+def test_region_ranges_classify_the_loans_of_that_regions_products(world: World) -> None:
+    """``region_dpd_ranges`` of CN apply to a CN product and, by inheritance, to a CN-JX
+    one; the ranges of another region change nothing for them."""
+    emi = disbursed_loan(world, "consumer_emi")                 # region CN
+    jx = disbursed_loan(world, "business_equal_principal")      # region CN-JX (inherits CN)
+    svc = services(world)
+    base = _with_classify(world, region_dpd_ranges={"CN": NARROW, "HK": [
+        {"max_dpd": None, "category": "pass"}]})
+    registry = SimpleNamespace(eod=base.eod, products=world.registry.products,
+                               regions=world.registry.regions)
+    svc.current_registry = lambda: registry
+    end = START + 70 * DAY
+    run_eod(svc, START, end, today=end)
+    for loan_id in (emi, jx):
+        row = _loan(world, loan_id)
+        assert row.dpd > 0
+        assert row.classification == classify(row.dpd, dpd_ranges(NARROW))
+        assert row.classification != classify(row.dpd)  # the shipped ranges would differ
