@@ -452,3 +452,19 @@ def _refs(db: Db) -> dict[str, str]:
             for a in s.scalars(sa.select(AuditLog).where(
                 AuditLog.action == DEMO_ACTION, AuditLog.entity == "loans"))
         }
+
+
+def test_open_loans_carry_their_delinquency_bucket(db: Db) -> None:
+    """As the end-of-day classify step stores it: M0 when not past due, then by the
+    ``bucket_edges`` of eod.yaml; loans that are not open have none."""
+    from lowlend.domain.classification import delinquency_bucket
+    from lowlend.services.demo_data.loans import _bucket_edges
+
+    _load(db)
+    edges = _bucket_edges(db.registry)
+    with db.sessions() as s:
+        rows = s.execute(sa.select(Loan.status, Loan.dpd, Loan.delinquency_bucket)).all()
+    open_rows = [(dpd, b) for status, dpd, b in rows if status in ("active", "overdue")]
+    assert open_rows and any(dpd > 0 for dpd, _ in open_rows)
+    assert all(b == delinquency_bucket(dpd, edges) for dpd, b in open_rows)
+    assert all(b is None for status, _, b in rows if status not in ("active", "overdue"))

@@ -41,6 +41,7 @@ from lowlend.persistence.demo_loader.bulk_rows import IdBlocks, lock_journal, wr
 from lowlend.persistence.demo_loader.business import (
     _booked_at,
     _Writer,
+    bucket,
     classification,
     contract_no,
 )
@@ -66,7 +67,7 @@ from lowlend.persistence.repositories import CORE_REPOSITORIES, IdNumberProtecto
 from lowlend.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from lowlend.services.demo_data import DemoDataSet, DemoLoan
 from lowlend.services.demo_data.entity_records import entity_records_of_slice
-from lowlend.services.demo_data.loans import _dpd_ranges
+from lowlend.services.demo_data.loans import _bucket_edges, _dpd_ranges
 from lowlend.services.demo_data.organisation import DEPARTMENTS, STAFF
 from lowlend.services.demo_data.portfolio import iter_demo_chunks
 
@@ -120,6 +121,7 @@ class _BulkBooker:
     business_date: dt.date
     user_ids: Mapping[str, int]
     ranges: Sequence[tuple[int | None, str]] = field(default_factory=tuple)
+    edges: tuple[int, ...] = ()
 
     def __call__(self, loans: Sequence[DemoLoan], application_ids: Mapping[str, int]) -> None:
         w, ids = self.writer, self.ids
@@ -150,6 +152,7 @@ class _BulkBooker:
         for m in store.loans.values():
             m.last_closed_business_date = closed
             m.classification = classification(m.status, m.dpd, self.ranges)
+            m.delinquency_bucket = bucket(m.status, m.dpd, self.edges)
             m.updated_at = updated
         s = w.session
         write_rows(s, _LOANS, _LOAN_COLUMNS, (
@@ -207,7 +210,7 @@ def write_demo_in_bulk(
         ids = IdBlocks(s, (_LOANS, _TXNS, _ENTRIES))
         _, head = lock_journal(s)
         booker = _BulkBooker(writer, ids, head, registry, business_date, user_ids,
-                             _dpd_ranges(registry))
+                             _dpd_ranges(registry), _bucket_edges(registry))
         department_ids = {code: d.id for code, d in writer.departments.items()}
 
         def audit(entity: str, entity_id: int, ref: str) -> None:

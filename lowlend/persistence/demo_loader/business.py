@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from lowlend.domain.classification import delinquency_bucket
 from lowlend.persistence.demo_loader.money import MONEY_CHUNK, post_money
 from lowlend.persistence.demo_loader.summary import DEMO_ACTION, DEMO_AUTHOR, DemoSummary
 from lowlend.persistence.models import (
@@ -28,7 +29,7 @@ from lowlend.persistence.models import (
 )
 from lowlend.persistence.repositories import IdNumberProtector
 from lowlend.services.demo_data import DemoDataSet, classify
-from lowlend.services.demo_data.loans import _dpd_ranges
+from lowlend.services.demo_data.loans import _bucket_edges, _dpd_ranges
 from lowlend.services.demo_data.records import DemoChunk, DemoCustomer, DemoLoan, DemoRelation
 from lowlend.services.lending.customers import (
     CustomerCheckError,
@@ -111,6 +112,12 @@ def classification(status: str, dpd: int,
     if status == "approved":
         return None
     return "loss" if status == "written_off" else classify(dpd, ranges)
+
+
+def bucket(status: str, dpd: int, edges: tuple[int, ...]) -> str | None:
+    """The delinquency bucket (M0, M1, …) of an open loan as the end-of-day classify step
+    stores it (``bucket_edges`` of eod.yaml); none for a loan that is not open."""
+    return delinquency_bucket(dpd, edges) if status in ("active", "overdue") else None
 
 
 class _Writer:
@@ -424,10 +431,12 @@ class _Writer:
         post_money(self.session, self.registry, loans, business_date=business_date,
                    user_ids=self.user_ids, chunk_size=self.chunk_size)
         ranges = _dpd_ranges(self.registry)
+        edges = _bucket_edges(self.registry)
         ids = [loan_id for loan_id, _ in loans]
         for row in self.session.scalars(sa.select(Loan).where(Loan.id.in_(ids))):
             row.last_closed_business_date = business_date - dt.timedelta(days=1)
             row.classification = classification(row.status, row.dpd, ranges)
+            row.delinquency_bucket = bucket(row.status, row.dpd, edges)
             row.updated_at = _booked_at(business_date)
         self.session.flush()
 

@@ -63,6 +63,7 @@ class MemLoan:
     last_closed_business_date: dt.date | None = None
     dpd: int = 0
     classification: str | None = None
+    delinquency_bucket: str | None = None
     accrued_interest: Decimal = _ZERO
     accrued_penalty: Decimal = _ZERO
     credit_line_id: int | None = None

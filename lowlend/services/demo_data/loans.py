@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from lowlend.domain.classification import DEFAULT_BUCKET_EDGES, bucket_edges
 from lowlend.domain.conventions import EodStepCode
 from lowlend.domain.errors import DomainError
 from lowlend.domain.fees import FeeSchedule
@@ -74,6 +75,15 @@ def _dpd_ranges(registry: Any) -> tuple[tuple[int | None, str], ...]:
             if ranges:
                 return tuple((r.get("max_dpd"), str(r["category"])) for r in ranges)
     return DEFAULT_DPD_RANGES
+
+
+def _bucket_edges(registry: Any) -> tuple[int, ...]:
+    """The ``bucket_edges`` of the classify step of eod.yaml (default 30, 60, 90)."""
+    eod = getattr(registry, "eod", None)
+    for step in getattr(eod, "steps", ()) if eod is not None else ():
+        if step.code is EodStepCode.CLASSIFY and step.params:
+            return bucket_edges(step.params.get("bucket_edges"))
+    return DEFAULT_BUCKET_EDGES
 
 
 def classify(dpd: int, ranges: Sequence[tuple[int | None, str]] = DEFAULT_DPD_RANGES) -> str:
