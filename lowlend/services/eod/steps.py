@@ -69,18 +69,16 @@ from lowlend.domain.close_of_day import (
     penalty_total,
 )
 from lowlend.domain.errors import DomainError
-from lowlend.domain.fees import FeeSchedule, apply_fees
+from lowlend.domain.fees import FeeSchedule
 from lowlend.domain.loan_state import LoanState
-from lowlend.domain.schedule import Schedule, build_schedule
+from lowlend.domain.schedule import Schedule
 from lowlend.services.eod.ports import (
     ClassificationChange,
     InstallmentRecord,
     LoanClose,
     LoanRecord,
 )
-from lowlend.services.lending.errors import LendingError
-from lowlend.services.lending.loan_postings import domain_transactions
-from lowlend.services.product_terms import fees_from_snapshot, terms_from_snapshot
+from lowlend.services.lending.loan_postings import domain_transactions, snapshot_schedule
 
 __all__ = [
     "AVAILABLE",
@@ -219,9 +217,9 @@ snapshot: a run over several dates builds each loan's schedule once."""
 
 
 def _schedule(loan: LoanRecord) -> tuple[Schedule, FeeSchedule | None]:
-    """The schedule (fees on the rows) of the loan's terms snapshot — the rows
-    ``loan_postings.schedule_of`` gives, without pricing the quote's APR, which the close
-    does not need (it was most of the time per loan).
+    """The schedule (fees on the rows) of the loan's terms snapshot
+    (:func:`~lowlend.services.lending.loan_postings.snapshot_schedule`, the build a
+    repayment uses), cached.
 
     :raises LendingError: ``loan_terms_missing`` for a snapshot that cannot be read.
     """
@@ -231,12 +229,7 @@ def _schedule(loan: LoanRecord) -> tuple[Schedule, FeeSchedule | None]:
         if found is not None:
             _SCHEDULES.move_to_end(key)
             return found
-    try:
-        terms = terms_from_snapshot(loan.terms_snapshot)
-        fees = fees_from_snapshot(loan.terms_snapshot)
-    except (KeyError, TypeError, ValueError, ArithmeticError):
-        raise LendingError("loan_terms_missing", status=409, value=loan.id) from None
-    found = apply_fees(build_schedule(terms), fees)[0], fees
+    found = snapshot_schedule(loan.id, loan.terms_snapshot)
     with _LOCK:
         _SCHEDULES[key] = found
         if len(_SCHEDULES) > SCHEDULE_CACHE_SIZE:

@@ -22,14 +22,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from lowlend.domain.close_of_day import installment_status
 from lowlend.domain.conventions import LoanKind, PostingEvent
-from lowlend.domain.fees import FeeSchedule
+from lowlend.domain.fees import FeeSchedule, apply_fees
 from lowlend.domain.ledger import ZERO, PostedEntry
 from lowlend.domain.loan_state import LoanState
 from lowlend.domain.postings import PostingLine, PostingRule, entry_for
 from lowlend.domain.quote import Quote, build_quote
 from lowlend.domain.replay import replay
-from lowlend.domain.schedule import Schedule
+from lowlend.domain.schedule import Schedule, build_schedule
 from lowlend.domain.terms import LoanTerms
 from lowlend.domain.transactions import (
     CREDIT_TXN_PREFIX,
@@ -64,6 +65,7 @@ __all__ = [
     "resync",
     "schedule_of",
     "schedule_of_quote",
+    "snapshot_schedule",
     "tranches",
 ]
 
@@ -89,17 +91,33 @@ def _snapshot(loan: LoanMoneyRow) -> tuple[LoanTerms, FeeSchedule | None]:
     :raises LendingError: ``loan_terms_missing`` (409) for a loan whose snapshot cannot be
         read (a record imported without its terms): its money cannot be computed.
     """
+    return _terms_of(loan.id, loan.terms_snapshot)
+
+
+def _terms_of(loan_id: int, snapshot: Mapping[str, Any]) -> tuple[LoanTerms, FeeSchedule | None]:
     try:
-        return terms_from_snapshot(loan.terms_snapshot), fees_from_snapshot(loan.terms_snapshot)
+        return terms_from_snapshot(snapshot), fees_from_snapshot(snapshot)
     except (KeyError, TypeError, ValueError, ArithmeticError):
-        raise LendingError("loan_terms_missing", status=409, value=loan.id) from None
+        raise LendingError("loan_terms_missing", status=409, value=loan_id) from None
+
+
+def snapshot_schedule(loan_id: int, snapshot: Mapping[str, Any],
+                      ) -> tuple[Schedule, FeeSchedule | None]:
+    """The schedule (fees on the rows) of a terms snapshot and its fees — the rows of the
+    loan's quote, without pricing the quote's APR (which replaying, repaying and closing
+    a day do not need; it was most of their time). Shared by :func:`schedule_of` and the
+    end of day.
+
+    :raises LendingError: ``loan_terms_missing`` for a snapshot that cannot be read.
+    """
+    terms, fees = _terms_of(loan_id, snapshot)
+    return apply_fees(build_schedule(terms), fees)[0], fees
 
 
 def schedule_of(loan: LoanMoneyRow) -> tuple[Schedule, FeeSchedule | None]:
-    """The loan's schedule (fees on the rows) from its terms snapshot."""
-    terms, fees = _snapshot(loan)
-    quote = build_quote(terms, fees)
-    return quote.schedule, fees
+    """The loan's schedule (fees on the rows) from its terms snapshot
+    (:func:`snapshot_schedule`)."""
+    return snapshot_schedule(loan.id, loan.terms_snapshot)
 
 
 def schedule_of_quote(loan: LoanMoneyRow) -> Quote:
@@ -250,16 +268,6 @@ def complete_disbursement(
     loan.status = "active"
 
 
-def _row_status(row: Any, as_of: dt.date) -> str:
-    if row.is_settled:
-        return "paid"
-    if row.due_date < as_of and row.scheduled_outstanding > 0:
-        return "overdue"
-    if row.due_date == as_of:
-        return "due"
-    return "pending"
-
-
 def _writes(state: LoanState, value_dates: Mapping[str, dt.date]) -> list[InstallmentWrite]:
     settled_on: dict[int, dt.date] = {}
     for line in state.lines:
@@ -271,7 +279,7 @@ def _writes(state: LoanState, value_dates: Mapping[str, dt.date]) -> list[Instal
     return [
         InstallmentWrite(
             r.seq, r.due_date, r.principal, r.interest, r.fee, r.penalty, r.principal_paid,
-            r.interest_paid, r.fee_paid, r.penalty_paid, _row_status(r, state.as_of),
+            r.interest_paid, r.fee_paid, r.penalty_paid, installment_status(r, state.as_of),
             settled_on.get(r.seq) if r.is_settled else None,
         )
         for r in state.installments
