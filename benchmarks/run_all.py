@@ -17,6 +17,7 @@ sys.path.insert(0, str(HERE.parent))
 
 import config_bench  # noqa: E402
 import demo_bench  # noqa: E402
+import eod_bench  # noqa: E402
 import ledger_bench  # noqa: E402
 import quote_bench  # noqa: E402
 import vectorized_bench  # noqa: E402
@@ -150,6 +151,7 @@ def main() -> None:
     config = config_bench.main()
     ledger = ledger_bench.main()
     demo = demo_bench.main()
+    eod = eod_bench.main()
     today = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Benchmarks",
@@ -220,6 +222,7 @@ def main() -> None:
     ]
     lines += ledger_section(ledger)
     lines += demo_bench.section(demo)
+    lines += eod_bench.section(eod)
     lines.append("")
     DOC.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {DOC}")
