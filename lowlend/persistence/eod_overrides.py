@@ -101,21 +101,25 @@ class SqlOverrideStore(SqlBusinessDates):
 
     @contextmanager
     def transaction(self) -> Iterator[_Tx]:
+        """One transaction (committed when the block ends normally, else rolled back)."""
         with self.engine.begin() as conn:
             yield _Tx(conn, self.engine.dialect.name == "postgresql")
 
     def get(self, override_id: int) -> OverrideInfo | None:
+        """The override ``override_id`` (``None``: no such request)."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(OVR).where(OVR.c.id == override_id)).first()
         return None if row is None else _info(row)
 
     def for_loan(self, loan_id: int) -> list[OverrideInfo]:
+        """Every override of the loan, oldest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(OVR).where(OVR.c.loan_id == loan_id)
                                 .order_by(OVR.c.id)).all()
         return [_info(r) for r in rows]
 
     def history(self, loan_id: int) -> list[HistoryRow]:
+        """The loan's classification changes (end of day and manual), oldest first."""
         c = CHANGES.c
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(c.business_date, c.from_category, c.to_category,

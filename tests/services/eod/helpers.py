@@ -103,12 +103,13 @@ def schedule_rows(world: World, loan_id: int) -> list[dict[str, Any]]:
 
 
 CHECKED_TABLES = {
-    "loans": ("id", "status", "dpd", "classification", "accrued_interest", "accrued_penalty",
-              "last_closed_business_date"),
+    "loans": ("id", "status", "dpd", "classification", "delinquency_bucket", "accrued_interest",
+              "accrued_penalty", "last_closed_business_date"),
     "installments": ("loan_id", "seq", "status", "penalty", "principal_paid", "interest_paid",
                      "fee_paid", "penalty_paid"),
     "loan_classification_changes": ("loan_id", "business_date", "from_category",
-                                    "to_category", "dpd", "source"),
+                                    "to_category", "dpd", "source", "reason"),
+    "loan_classification_overrides": ("loan_id", "category", "status", "ended_on"),
     "transactions": ("loan_id", "type", "status", "value_date", "business_date", "amount",
                      "channel", "idempotency_key"),
     "eod_failures": ("loan_id", "step", "error_code", "retried"),
