@@ -86,8 +86,11 @@ def test_reconciliation_report_csv_neutralises_formulas() -> None:
 
 def _writes_spreadsheets(tree: ast.AST) -> bool:
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in ("writer", "DictWriter", "to_csv",
-                                                              "to_excel"):
+        if isinstance(node, ast.Attribute) and (
+            node.attr in ("to_csv", "to_excel")
+            or (node.attr in ("writer", "DictWriter")  # csv.writer, not any object's .writer
+                and isinstance(node.value, ast.Name) and node.value.id == "csv")
+        ):
             return True
         if isinstance(node, ast.Name) and node.id == "Workbook":
             return True
