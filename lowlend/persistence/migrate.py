@@ -7,7 +7,7 @@ The Alembic environment lives in the package folder ``lowlend/persistence/migrat
 to ``ab_user.id`` are plain integer columns without a database-level foreign key.
 
 >>> head_revision()
-'0013'
+'0014'
 """
 
 from __future__ import annotations
